@@ -1,0 +1,1 @@
+"""Compliance with the plan: KPIs of ``TARGETS.md`` per school, county, city and region."""

@@ -1,0 +1,99 @@
+"""Selecting devices: the filters every command takes (``--county --city --role --platform``)."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from netctl import geo
+from netctl.exceptions import NetctlError
+from netctl.inventory.index import DeviceEntry, Inventory
+from netctl.models.inventory import Role
+from netctl.platforms import Platform
+
+
+class FilterError(NetctlError):
+    """A filter value names nothing that can exist (an unknown county code, role, platform)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFilter:
+    """Devices matching every non-empty criterion; within a criterion, any value matches."""
+
+    counties: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
+    platforms: tuple[Platform, ...] = ()
+    schools: tuple[str, ...] = ()
+    hostnames: tuple[str, ...] = ()  # fnmatch patterns
+
+    @classmethod
+    def parse(
+        cls,
+        counties: Iterable[str] = (),
+        cities: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        platforms: Iterable[str] = (),
+        schools: Iterable[str] = (),
+        hostnames: Iterable[str] = (),
+    ) -> DeviceFilter:
+        """Build a filter from text, with a clear error for a value that cannot match.
+
+        Examples:
+            >>> DeviceFilter.parse(counties=["640104"], roles=["gateway"]).roles
+            (<Role.GATEWAY: 'gateway'>,)
+            >>> DeviceFilter.parse(platforms=["huawei"])
+            Traceback (most recent call last):
+            ...
+            netctl.inventory.filters.FilterError: unknown platform 'huawei': did you mean 'huawei_vrp'? (known: huawei_vrp, hp_comware, ruijie_os, cisco_ios)
+        """
+        return cls(
+            counties=tuple(_known("county", c, geo.COUNTIES) for c in counties),
+            cities=tuple(_known("city", c, geo.CITIES) for c in cities),
+            roles=tuple(Role(_known("role", r, [x.value for x in Role])) for r in roles),
+            platforms=tuple(
+                Platform(_known("platform", p, [x.value for x in Platform])) for p in platforms
+            ),
+            schools=tuple(schools),
+            hostnames=tuple(hostnames),
+        )
+
+    @property
+    def empty(self) -> bool:
+        """True when the filter selects everything."""
+        return not (self.counties or self.cities or self.roles or self.platforms or self.schools
+                    or self.hostnames)
+
+    def matches(self, entry: DeviceEntry) -> bool:
+        """Whether a device passes the filter."""
+        return (
+            (not self.counties or entry.county in self.counties)
+            and (not self.cities or entry.city in self.cities)
+            and (not self.roles or entry.role in self.roles)
+            and (not self.platforms or entry.platform in self.platforms)
+            and (not self.schools or entry.school in self.schools)
+            and (not self.hostnames
+                 or any(fnmatch.fnmatchcase(entry.hostname, p) for p in self.hostnames))
+        )
+
+
+def select(inv: Inventory, flt: DeviceFilter | None = None) -> list[DeviceEntry]:
+    """The devices of the inventory that pass ``flt``, in inventory order."""
+    if flt is None or flt.empty:
+        return list(inv.devices.values())
+    return [d for d in inv.devices.values() if flt.matches(d)]
+
+
+def _known(what: str, value: str, known: Iterable[str]) -> str:
+    options = list(known)
+    if value in options:
+        return value
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+    hint = f": did you mean '{close[0]}'?" if close else ""
+    msg = f"unknown {what} '{value}'{hint} (known: {', '.join(options)})"
+    if what in ("county", "city"):
+        msg = f"unknown {what} code '{value}'{hint} (known: " + ", ".join(
+            f"{c} {(geo.COUNTIES | geo.CITIES)[c].name}" for c in options) + ")"
+    raise FilterError(msg)

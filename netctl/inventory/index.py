@@ -1,0 +1,364 @@
+"""The loaded inventory: validated files joined into one graph, with cross-checks and indexes.
+
+:func:`load_inventory` is the one entry point: it reads the folder, validates each file, joins
+them, and raises :class:`~netctl.exceptions.InventoryError` listing every error (file, line,
+field, fix). Warnings (a school without a gateway, say) are kept on ``Inventory.warnings``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from netctl import geo
+from netctl.exceptions import Problem
+from netctl.inventory.load import Finding, RawInventory, raise_if_errors, read_files
+from netctl.models.inventory import (
+    CatalogFile,
+    CountyFile,
+    Defaults,
+    Device,
+    Link,
+    LinkKind,
+    Node,
+    RegionFile,
+    Role,
+    School,
+    WifiStandard,
+)
+from netctl.platforms import Platform
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEntry:
+    """A device with where it sits and its platform resolved through the catalog."""
+
+    device: Device
+    platform: Platform
+    wifi: WifiStandard | None
+    city: str | None
+    county: str | None
+    school: str | None
+    node: str | None
+    file: Path
+    loc: Loc
+
+    @property
+    def hostname(self) -> str:
+        """The device's hostname (its key everywhere)."""
+        return self.device.hostname
+
+    @property
+    def role(self) -> Role:
+        """The device's role."""
+        return self.device.role
+
+    @property
+    def site(self) -> str:
+        """The school code or node id the device belongs to."""
+        return self.school or self.node or ""
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolEntry:
+    """A school with its county and city."""
+
+    school: School
+    county: str
+    city: str
+    file: Path
+    loc: Loc
+
+    @property
+    def code(self) -> str:
+        """The 10-digit school identifier."""
+        return self.school.code
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEntry:
+    """A link and where it is declared."""
+
+    link: Link
+    file: Path
+    loc: Loc
+
+
+@dataclass
+class Inventory:
+    """The whole source of truth, joined and checked."""
+
+    root: Path
+    region: RegionFile
+    catalog: CatalogFile
+    counties: dict[str, CountyFile]
+    county_files: dict[str, Path]
+    devices: dict[str, DeviceEntry] = field(default_factory=dict)
+    schools: dict[str, SchoolEntry] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    links: list[LinkEntry] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    _by_site: dict[str, list[DeviceEntry]] = field(default_factory=dict, repr=False)
+    _links_by_site: dict[str, list[Link]] = field(default_factory=dict, repr=False)
+
+    @property
+    def defaults(self) -> Defaults:
+        """Region-wide defaults."""
+        return self.region.defaults
+
+    def devices_at(self, site: str) -> list[DeviceEntry]:
+        """Devices of a school (by code) or node (by id)."""
+        return self._by_site.get(site, [])
+
+    def links_at(self, site: str) -> list[Link]:
+        """Links with at least one end on a device of the site."""
+        return self._links_by_site.get(site, [])
+
+    def uplinks_of(self, site: str) -> list[Link]:
+        """Links that leave the site: to another site or to a provider."""
+        out = []
+        for link in self.links_at(site):
+            if not link.kind.is_uplink:
+                continue
+            sites = {self._site_of_end(link.a), self._site_of_end(link.b)}
+            if sites != {site}:
+                out.append(link)
+        return out
+
+    def _site_of_end(self, end: object) -> str | None:
+        device = getattr(end, "device", None)
+        if device is None:
+            return None
+        entry = self.devices.get(device)
+        return entry.site if entry else None
+
+    def schools_in(self, county: str | None = None, city: str | None = None) -> list[SchoolEntry]:
+        """Schools of a county or a city (all when neither is given), in code order."""
+        return [
+            s for s in self.schools.values()
+            if (county is None or s.county == county) and (city is None or s.city == city)
+        ]
+
+    def iter_devices(self) -> Iterator[DeviceEntry]:
+        """Every device, in file order."""
+        return iter(self.devices.values())
+
+
+def load_inventory(root: Path) -> Inventory:
+    """Load, validate and cross-check the inventory folder at ``root``.
+
+    Raises:
+        InventoryError: with every error found (file, line, field, fix).
+    """
+    raw, findings = read_files(root)
+    raise_if_errors(findings)
+    assert raw is not None  # noqa: S101 - read_files returns None only with errors
+    inventory, more = join(raw)
+    inventory.warnings = raise_if_errors(findings + more)
+    return inventory
+
+
+def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
+    """Join validated files into an :class:`Inventory` and cross-check them."""
+    inv = Inventory(raw.root, raw.region, raw.catalog, {}, {})
+    findings: list[Finding] = []
+    seen_hosts: dict[str, tuple[Path, Loc]] = {}
+    seen_mgmt: dict[str, str] = {}
+    region_path = raw.root / "region.yaml"
+
+    def add_device(
+        device: Device, path: Path, loc: Loc, *, county: str | None, school: str | None,
+        node: str | None,
+    ) -> None:
+        if device.hostname in seen_hosts:
+            other, _ = seen_hosts[device.hostname]
+            findings.append(Finding(
+                path, (*loc, "hostname"), f"duplicate hostname '{device.hostname}'",
+                f"hostnames are unique in the region; it is also declared in {other.name}",
+            ))
+            return
+        seen_hosts[device.hostname] = (path, loc)
+        spec = raw.catalog.models.get(device.model) if device.model else None
+        platform = device.platform or (spec.platform if spec else None)
+        if platform is None:
+            findings.append(Finding(
+                path, (*loc, "platform"), f"device '{device.hostname}' has no platform",
+                f"set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios) or add model "
+                f"'{device.model}' to catalog.yaml" if device.model else
+                "set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios)",
+            ))
+            return
+        wifi = device.wifi or (spec.wifi if spec else None)
+        if device.role is Role.AP and wifi is None:
+            findings.append(Finding(
+                path, (*loc, "wifi"), f"AP '{device.hostname}' has no Wi-Fi standard",
+                "set 'wifi: wifi6' (wifi4/5/6/6e/7) or give its model a 'wifi:' in catalog.yaml",
+            ))
+        for addr in (device.mgmt_ipv4, device.mgmt_ipv6):
+            if addr is None:
+                continue
+            key = str(addr)
+            if key in seen_mgmt:
+                findings.append(Finding(
+                    path, (*loc, "mgmt_ipv4" if addr.version == 4 else "mgmt_ipv6"),
+                    f"management address {key} is already used by '{seen_mgmt[key]}'",
+                    "give each device its own management address",
+                ))
+            else:
+                seen_mgmt[key] = device.hostname
+        city = geo.COUNTIES[county].city_code if county in geo.COUNTIES else None
+        entry = DeviceEntry(device, platform, wifi, city, county, school, node, path, loc)
+        inv.devices[device.hostname] = entry
+        inv._by_site.setdefault(entry.site, []).append(entry)
+
+    def add_node(node: Node, path: Path, loc: Loc, county: str | None) -> None:
+        if node.id in inv.nodes:
+            findings.append(Finding(path, (*loc, "id"), f"duplicate node id '{node.id}'",
+                                    "node ids are unique in the region"))
+            return
+        inv.nodes[node.id] = node
+        for j, device in enumerate(node.devices):
+            add_device(device, path, (*loc, "devices", j), county=county, school=None, node=node.id)
+
+    for i, node in enumerate(raw.region.nodes):
+        add_node(node, region_path, ("nodes", i), None)
+    for j, link in enumerate(raw.region.links):
+        inv.links.append(LinkEntry(link, region_path, ("links", j)))
+
+    for path, cf in raw.counties.items():
+        code = cf.county
+        if code not in geo.COUNTIES:
+            known = ", ".join(f"{c.code} {c.name}" for c in geo.COUNTIES.values())
+            findings.append(Finding(path, ("county",), f"unknown county code {code}",
+                                    f"use a GB/T 2260 county code of Ningxia: {known}"))
+            continue
+        if cf.name is not None and cf.name != geo.COUNTIES[code].name:
+            findings.append(Finding(path, ("name",),
+                                    f"county {code} is {geo.COUNTIES[code].name}, not {cf.name}",
+                                    f"write name: {geo.COUNTIES[code].name}, or fix the code"))
+        if code in inv.counties:
+            findings.append(Finding(path, ("county",), f"county {code} is declared twice",
+                                    f"merge this file into {inv.county_files[code].name}"))
+            continue
+        if path.stem != code:
+            findings.append(Finding(path, ("county",),
+                                    f"file name {path.name} does not match county {code}",
+                                    f"rename the file to {code}.yaml", "warning"))
+        inv.counties[code] = cf
+        inv.county_files[code] = path
+        city = geo.COUNTIES[code].city_code
+        for i, node in enumerate(cf.nodes):
+            add_node(node, path, ("nodes", i), code)
+        for i, school in enumerate(cf.schools):
+            loc: Loc = ("schools", i)
+            if school.code in inv.schools:
+                other = inv.schools[school.code]
+                findings.append(Finding(
+                    path, (*loc, "code"), f"duplicate school code {school.code}",
+                    f"already declared as {other.school.name} in {other.file.name}; "
+                    "keep one (re-import updates in place)",
+                ))
+                continue
+            inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
+            for j, device in enumerate(school.devices):
+                add_device(device, path, (*loc, "devices", j), county=code, school=school.code,
+                           node=None)
+        for j, link in enumerate(cf.links):
+            inv.links.append(LinkEntry(link, path, ("links", j)))
+
+    findings.extend(_check_links(inv))
+    findings.extend(_check_devices(inv))
+    findings.extend(_check_schools(inv))
+    return inv, findings
+
+
+def _check_links(inv: Inventory) -> list[Finding]:
+    findings: list[Finding] = []
+    by_site: dict[str, list[Link]] = defaultdict(list)
+    for entry in inv.links:
+        link = entry.link
+        ok = True
+        sites: set[str] = set()
+        for side in ("a", "b"):
+            end = getattr(link, side)
+            if end.device is None:
+                continue
+            dev = inv.devices.get(end.device)
+            if dev is None:
+                findings.append(Finding(
+                    entry.file, (*entry.loc, side), f"link endpoint '{end.device}' does not exist",
+                    "use the hostname of a device declared in the inventory",
+                ))
+                ok = False
+                continue
+            names = {i.name for i in dev.device.interfaces}
+            if end.interface is not None and names and end.interface not in names:
+                findings.append(Finding(
+                    entry.file, (*entry.loc, side),
+                    f"device '{end.device}' has no interface '{end.interface}'",
+                    f"declare it under the device's interfaces (has: {', '.join(sorted(names))})",
+                ))
+                ok = False
+            sites.add(dev.site)
+        if ok:
+            for site in sites:
+                by_site[site].append(link)
+        if link.kind is LinkKind.LAN and len(sites) > 1:
+            findings.append(Finding(
+                entry.file, (*entry.loc, "kind"), "a lan link joins two different sites",
+                "use kind edu_private or backbone for links between sites", "warning",
+            ))
+    inv._links_by_site = dict(by_site)
+    return findings
+
+
+def _check_devices(inv: Inventory) -> list[Finding]:
+    findings: list[Finding] = []
+    for entry in inv.devices.values():
+        ctrl = entry.device.controller
+        if ctrl is None:
+            continue
+        target = inv.devices.get(ctrl)
+        if target is None:
+            findings.append(Finding(entry.file, (*entry.loc, "controller"),
+                                    f"controller '{ctrl}' does not exist",
+                                    "use the hostname of a device with role wlc"))
+        elif target.role is not Role.WLC:
+            findings.append(Finding(entry.file, (*entry.loc, "controller"),
+                                    f"controller '{ctrl}' has role {target.role.value}, not wlc",
+                                    "point the AP at its wireless controller"))
+    return findings
+
+
+def _check_schools(inv: Inventory) -> list[Finding]:
+    findings: list[Finding] = []
+    websites: dict[str, str] = {}
+    for s in inv.schools.values():
+        school = s.school
+        roles = {d.role for d in inv.devices_at(school.code)}
+        if Role.GATEWAY not in roles:
+            findings.append(Finding(
+                s.file, s.loc, f"school {school.code} {school.name} has no gateway",
+                "add its gateway device (role: gateway) once the campus network is surveyed",
+                "warning",
+            ))
+        if school.digital_classrooms > school.classes:
+            findings.append(Finding(
+                s.file, (*s.loc, "digital_classrooms"),
+                f"{school.digital_classrooms} digital classrooms for {school.classes} classes",
+                "check the roster: the KPI counts at most one digital classroom per class",
+                "warning",
+            ))
+        if school.website:
+            if school.website in websites:
+                findings.append(Finding(
+                    s.file, (*s.loc, "website"),
+                    f"website {school.website} is also declared by school {websites[school.website]}",
+                    "each school's website is its own domain", "warning",
+                ))
+            websites[school.website] = school.code
+    return findings

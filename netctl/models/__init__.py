@@ -1,0 +1,1 @@
+"""Pydantic models at netctl's boundaries: every model forbids unknown fields."""

@@ -1,0 +1,117 @@
+"""Tables of the state store and the ordered migrations that create them.
+
+The schema is versioned: ``schema_version`` holds one row per applied migration. A migration is
+applied in the same transaction as its version row, so a crash leaves the store at the previous
+version, never in between. Add a migration at the end of :data:`MIGRATIONS`; never edit one that
+has shipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every observation, as it came (history; pruned by age).
+observations = Table(
+    "observations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device", String(64), nullable=False),
+    Column("interface", String(64), nullable=False, default=""),
+    Column("metric", String(64), nullable=False),
+    Column("value_num", Float),
+    Column("value_text", Text),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(32), nullable=False),
+    Index("ix_observations_device_time", "device", "observed_at"),
+)
+
+# The latest value per device, interface and metric: what the compliance engine reads.
+latest = Table(
+    "latest", metadata,
+    Column("device", String(64), primary_key=True),
+    Column("interface", String(64), primary_key=True, default=""),
+    Column("metric", String(64), primary_key=True),
+    Column("value_num", Float),
+    Column("value_text", Text),
+    Column("observed_at", DateTime(timezone=True), nullable=False),
+    Column("source", String(32), nullable=False),
+)
+
+pushes = Table(
+    "pushes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("user", String(64), nullable=False),
+    Column("feature", String(64), nullable=False),
+    Column("dry_run", Integer, nullable=False),
+    Column("result", String(16), nullable=False),  # ok | failed | partial
+    Column("summary", Text),
+)
+
+push_devices = Table(
+    "push_devices", metadata,
+    Column("push_id", Integer, ForeignKey("pushes.id", ondelete="CASCADE"), primary_key=True),
+    Column("device", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),  # unchanged | changed | failed | rolled_back
+    Column("diff", Text),
+    Column("error", Text),
+)
+
+kpi_snapshots = Table(
+    "kpi_snapshots", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("kpi", String(32), nullable=False),
+    Column("scope_level", String(8), nullable=False),  # school | county | city | region
+    Column("scope_code", String(16), nullable=False),
+    Column("numerator", Float),
+    Column("denominator", Float),
+    Column("value", Float),
+    Column("target", Float),
+    Column("met", Integer),
+    Index("ix_kpi_scope_time", "kpi", "scope_level", "scope_code", "taken_at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step."""
+
+    version: int
+    description: str
+    upgrade: Callable[[Connection], None]
+
+
+def _initial(conn: Connection) -> None:
+    for table in (observations, latest, pushes, push_devices, kpi_snapshots):
+        table.create(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "observations, latest, pushes, push_devices, kpi_snapshots", _initial),
+)

@@ -44,8 +44,19 @@ def run_demo(out: Path, schools: int = 66, seed: int = 2027) -> DemoResult:
     url = state_to_url(str(out / "state.db"))
     with StateStore(url) as store:
         rows = store.save_kpi_snapshot(
-            (KpiRow(k.kpi, k.scope_level, k.scope_code, k.numerator, k.denominator, k.value,
-                    k.target, k.met) for k in report.kpis),
+            (
+                KpiRow(
+                    k.kpi,
+                    k.scope_level,
+                    k.scope_code,
+                    k.numerator,
+                    k.denominator,
+                    k.value,
+                    k.target,
+                    k.met,
+                )
+                for k in report.kpis
+            ),
             year=datetime.now(UTC).year,
         )
     return DemoResult(out, inv, stats, report, url, rows, time.perf_counter() - start)

@@ -63,9 +63,7 @@ _COUNTIES: tuple[tuple[str, str, str], ...] = (
     ("640522", "海原县", "Haiyuan"),
 )
 
-CITIES: dict[str, Division] = {
-    code: Division(code, name, en, code) for code, name, en in _CITIES
-}
+CITIES: dict[str, Division] = {code: Division(code, name, en, code) for code, name, en in _CITIES}
 COUNTIES: dict[str, Division] = {
     code: Division(code, name, en, code[:4] + "00") for code, name, en in _COUNTIES
 }

@@ -40,8 +40,15 @@ class Credential:
     community: str | None = field(default=None, repr=False)
 
 
-_FIELDS = ("username", "password", "auth_protocol", "auth_key", "priv_protocol", "priv_key",
-           "community")
+_FIELDS = (
+    "username",
+    "password",
+    "auth_protocol",
+    "auth_key",
+    "priv_protocol",
+    "priv_key",
+    "community",
+)
 
 
 class Secrets:
@@ -66,8 +73,10 @@ class Secrets:
             raise SecretsError(msg)
         for name, values in sets.items():
             if not isinstance(values, dict) or set(values) - set(_FIELDS):
-                msg = (f"{self._file}: credentials.{name}: expected a mapping with keys "
-                       f"among {', '.join(_FIELDS)}")
+                msg = (
+                    f"{self._file}: credentials.{name}: expected a mapping with keys "
+                    f"among {', '.join(_FIELDS)}"
+                )
                 raise SecretsError(msg)
             self._loaded[str(name)] = {k: str(v) for k, v in values.items()}
         return self._loaded
@@ -89,8 +98,10 @@ class Secrets:
         cred = self.get(name)
         if cred is None:
             env = "NETCTL_CRED_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
-            msg = (f"credential set '{name}' not found: set {env}_USERNAME and {env}_PASSWORD, "
-                   f"or add it under 'credentials:' in {self._file}")
+            msg = (
+                f"credential set '{name}' not found: set {env}_USERNAME and {env}_PASSWORD, "
+                f"or add it under 'credentials:' in {self._file}"
+            )
             raise SecretsError(msg)
         return cred
 
@@ -103,6 +114,8 @@ def check_secrets_file(path: Path) -> None:
         raise SecretsError(msg)
     for parent in path.resolve().parents:
         if (parent / ".git").exists():
-            msg = (f"{path} is inside the git work tree {parent}: keep secrets outside the "
-                   "repository (default ~/.config/netctl/secrets.yaml)")
+            msg = (
+                f"{path} is inside the git work tree {parent}: keep secrets outside the "
+                "repository (default ~/.config/netctl/secrets.yaml)"
+            )
             raise SecretsError(msg)

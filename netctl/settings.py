@@ -29,7 +29,10 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, env: dict[str, str] | None = None, cwd: Path | None = None, **overrides: Path | str | None
+        cls,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        **overrides: Path | str | None,
     ) -> Settings:
         """Build settings from the environment, then apply non-None ``overrides``.
 

@@ -11,12 +11,22 @@ from netctl.inventory.filters import DeviceFilter
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.settings import Settings
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for scripts")]
-CountyOpt = Annotated[list[str] | None, typer.Option("--county", help="GB/T 2260 county code (repeatable)")]
-CityOpt = Annotated[list[str] | None, typer.Option("--city", help="GB/T 2260 city code (repeatable)")]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="table for people, json for scripts")
+]
+CountyOpt = Annotated[
+    list[str] | None, typer.Option("--county", help="GB/T 2260 county code (repeatable)")
+]
+CityOpt = Annotated[
+    list[str] | None, typer.Option("--city", help="GB/T 2260 city code (repeatable)")
+]
 RoleOpt = Annotated[list[str] | None, typer.Option("--role", help="device role (repeatable)")]
-PlatformOpt = Annotated[list[str] | None, typer.Option("--platform", help="netutils platform (repeatable)")]
-SchoolOpt = Annotated[list[str] | None, typer.Option("--school", help="10-digit school code (repeatable)")]
+PlatformOpt = Annotated[
+    list[str] | None, typer.Option("--platform", help="netutils platform (repeatable)")
+]
+SchoolOpt = Annotated[
+    list[str] | None, typer.Option("--school", help="10-digit school code (repeatable)")
+]
 HostOpt = Annotated[list[str] | None, typer.Option("--host", help="hostname or glob (repeatable)")]
 
 
@@ -36,9 +46,14 @@ def load(ctx: typer.Context, *, show_warnings: bool = False) -> Inventory:
 
 
 def device_filter(
-    county: list[str] | None, city: list[str] | None, role: list[str] | None,
-    platform: list[str] | None, school: list[str] | None = None, host: list[str] | None = None,
+    county: list[str] | None,
+    city: list[str] | None,
+    role: list[str] | None,
+    platform: list[str] | None,
+    school: list[str] | None = None,
+    host: list[str] | None = None,
 ) -> DeviceFilter:
     """Build the filter from the common options."""
-    return DeviceFilter.parse(county or (), city or (), role or (), platform or (), school or (),
-                              host or ())
+    return DeviceFilter.parse(
+        county or (), city or (), role or (), platform or (), school or (), host or ()
+    )

@@ -21,10 +21,28 @@ from netctl.platforms import Platform
 
 # Relative number of schools per county (roughly their share of Ningxia's pupils).
 _WEIGHTS: dict[str, int] = {
-    "640104": 9, "640105": 6, "640106": 7, "640121": 5, "640122": 5, "640181": 5,
-    "640202": 4, "640205": 3, "640221": 5, "640302": 6, "640303": 3, "640323": 3,
-    "640324": 6, "640381": 4, "640402": 7, "640422": 8, "640423": 3, "640424": 2,
-    "640425": 4, "640502": 5, "640521": 5, "640522": 8,
+    "640104": 9,
+    "640105": 6,
+    "640106": 7,
+    "640121": 5,
+    "640122": 5,
+    "640181": 5,
+    "640202": 4,
+    "640205": 3,
+    "640221": 5,
+    "640302": 6,
+    "640303": 3,
+    "640323": 3,
+    "640324": 6,
+    "640381": 4,
+    "640402": 7,
+    "640422": 8,
+    "640423": 3,
+    "640424": 2,
+    "640425": 4,
+    "640502": 5,
+    "640521": 5,
+    "640522": 8,
 }
 
 # Vendor of each city's campus networks (procurement is by city), then a minority vendor.
@@ -54,22 +72,54 @@ class Kit:
 
 
 KITS: dict[Platform, Kit] = {
-    Platform.HUAWEI_VRP: Kit("S6730-H24X6C", "S5735-L48T4X-A1", "USG6525E", "AirEngine9700-M",
-                             "AirEngine5761-11", "AP4050DN", "XGigabitEthernet0/0/1",
-                             "GigabitEthernet0/0/1", "GigabitEthernet0/0/2",
-                             "GigabitEthernet0/0/{n}"),
-    Platform.HP_COMWARE: Kit("S6520X-30QC-EI", "S5130S-52S-EI", "F1000-AK180", "WX3510X",
-                             "WA6320", "WA5320", "Ten-GigabitEthernet1/0/25",
-                             "GigabitEthernet1/0/1", "GigabitEthernet1/0/2",
-                             "GigabitEthernet1/0/{n}"),
-    Platform.RUIJIE_OS: Kit("RG-S5750C-28GT4XS-H", "RG-S2910-24GT4XS-E", "RG-WALL1600-Z3200",
-                            "RG-WS6008", "RG-AP820-L(V3)", "RG-AP720-L",
-                            "TenGigabitEthernet 0/25", "GigabitEthernet 0/1",
-                            "GigabitEthernet 0/2", "GigabitEthernet 0/{n}"),
-    Platform.CISCO_IOS: Kit("C9300-24T", "C9200L-48T-4G", "USG6525E", "C9800-L-C",
-                            "C9120AXI-H", "AIR-AP2802I-H", "TenGigabitEthernet1/1/1",
-                            "GigabitEthernet0/0/1", "GigabitEthernet0/0/2",
-                            "GigabitEthernet1/0/{n}"),
+    Platform.HUAWEI_VRP: Kit(
+        "S6730-H24X6C",
+        "S5735-L48T4X-A1",
+        "USG6525E",
+        "AirEngine9700-M",
+        "AirEngine5761-11",
+        "AP4050DN",
+        "XGigabitEthernet0/0/1",
+        "GigabitEthernet0/0/1",
+        "GigabitEthernet0/0/2",
+        "GigabitEthernet0/0/{n}",
+    ),
+    Platform.HP_COMWARE: Kit(
+        "S6520X-30QC-EI",
+        "S5130S-52S-EI",
+        "F1000-AK180",
+        "WX3510X",
+        "WA6320",
+        "WA5320",
+        "Ten-GigabitEthernet1/0/25",
+        "GigabitEthernet1/0/1",
+        "GigabitEthernet1/0/2",
+        "GigabitEthernet1/0/{n}",
+    ),
+    Platform.RUIJIE_OS: Kit(
+        "RG-S5750C-28GT4XS-H",
+        "RG-S2910-24GT4XS-E",
+        "RG-WALL1600-Z3200",
+        "RG-WS6008",
+        "RG-AP820-L(V3)",
+        "RG-AP720-L",
+        "TenGigabitEthernet 0/25",
+        "GigabitEthernet 0/1",
+        "GigabitEthernet 0/2",
+        "GigabitEthernet 0/{n}",
+    ),
+    Platform.CISCO_IOS: Kit(
+        "C9300-24T",
+        "C9200L-48T-4G",
+        "USG6525E",
+        "C9800-L-C",
+        "C9120AXI-H",
+        "AIR-AP2802I-H",
+        "TenGigabitEthernet1/1/1",
+        "GigabitEthernet0/0/1",
+        "GigabitEthernet0/0/2",
+        "GigabitEthernet1/0/{n}",
+    ),
 }
 
 CATALOG: dict[str, dict[str, str]] = {
@@ -102,8 +152,28 @@ CATALOG: dict[str, dict[str, str]] = {
 
 _PROVIDERS = ("中国电信", "中国移动", "中国联通")
 _NUMERALS = "一二三四五六七八九十"
-_VILLAGES = ("红星", "新庄", "马家", "李俊", "杨河", "东风", "沙沟", "南山", "黄渠", "张易",
-             "兴隆", "柳泉", "古城", "三营", "高台", "石坝", "团结", "河滩", "金沙", "双井")
+_VILLAGES = (
+    "红星",
+    "新庄",
+    "马家",
+    "李俊",
+    "杨河",
+    "东风",
+    "沙沟",
+    "南山",
+    "黄渠",
+    "张易",
+    "兴隆",
+    "柳泉",
+    "古城",
+    "三营",
+    "高台",
+    "石坝",
+    "团结",
+    "河滩",
+    "金沙",
+    "双井",
+)
 
 
 def county_counts(total: int) -> dict[str, int]:
@@ -143,25 +213,47 @@ def generate(schools: int = 44, seed: int = 2027) -> dict[str, Any]:
         short = city.name_en.lower()[:2]
         host = f"nx-bb-{short}1"
         core[city.code] = host
-        backbone_nodes.append({
-            "id": f"bb-{city.code}", "kind": "backbone", "name": f"{city.name}教育骨干网核心节点",
-            "devices": [{"hostname": host, "role": "backbone", "model": "NE40E-X8A",
-                         "interfaces": [{"name": f"GigabitEthernet0/{s}/{p}", "role": "downlink"}
-                                        for s in (1, 2) for p in range(12)]
-                         + [{"name": "GigabitEthernet0/3/0", "role": "uplink"}]}],
-        })
+        backbone_nodes.append(
+            {
+                "id": f"bb-{city.code}",
+                "kind": "backbone",
+                "name": f"{city.name}教育骨干网核心节点",
+                "devices": [
+                    {
+                        "hostname": host,
+                        "role": "backbone",
+                        "model": "NE40E-X8A",
+                        "interfaces": [
+                            {"name": f"GigabitEthernet0/{s}/{p}", "role": "downlink"}
+                            for s in (1, 2)
+                            for p in range(12)
+                        ]
+                        + [{"name": "GigabitEthernet0/3/0", "role": "uplink"}],
+                    }
+                ],
+            }
+        )
         if city.code != "640100":
-            region_links.append({"kind": "backbone", "a": f"{host}:GigabitEthernet0/3/0",
-                                 "b": f"{core['640100']}:GigabitEthernet0/2/{len(region_links)}",
-                                 "mbps": 10000})
+            region_links.append(
+                {
+                    "kind": "backbone",
+                    "a": f"{host}:GigabitEthernet0/3/0",
+                    "b": f"{core['640100']}:GigabitEthernet0/2/{len(region_links)}",
+                    "mbps": 10000,
+                }
+            )
     files["region.yaml"] = {
         "region": {"code": geo.REGION_CODE, "name": geo.REGION_NAME},
-        "defaults": {"aps_per_room": 1, "credentials": "default", "snmp": "snmpv3-default",
-                     "zone": "nxedu.example.cn"},
+        "defaults": {
+            "aps_per_room": 1,
+            "credentials": "default",
+            "snmp": "snmpv3-default",
+            "zone": "nxedu.example.cn",
+        },
         "nodes": backbone_nodes,
         "links": region_links,
     }
-    port_of_core: dict[str, int] = {c: 0 for c in geo.CITIES}
+    port_of_core: dict[str, int] = dict.fromkeys(geo.CITIES, 0)
     for county, n in county_counts(schools).items():
         files[f"counties/{county}.yaml"] = _county(rng, county, n, core, port_of_core)
     return files
@@ -179,33 +271,55 @@ def _county(
     ]
     cport = port_of_core[div.city_code]
     port_of_core[div.city_code] += 1
-    county_links: list[dict[str, Any]] = [{
-        "kind": "backbone", "a": f"{metro}:XGigabitEthernet0/0/1",
-        "b": f"{core[div.city_code]}:GigabitEthernet0/1/{cport % 12}" if cport < 12
-        else f"{core[div.city_code]}:GigabitEthernet0/2/{cport % 12}",
-        "mbps": 10000,
-    }]
+    county_links: list[dict[str, Any]] = [
+        {
+            "kind": "backbone",
+            "a": f"{metro}:XGigabitEthernet0/0/1",
+            "b": f"{core[div.city_code]}:GigabitEthernet0/1/{cport % 12}"
+            if cport < 12
+            else f"{core[div.city_code]}:GigabitEthernet0/2/{cport % 12}",
+            "mbps": 10000,
+        }
+    ]
     kit_m = KITS[major]
-    nodes = [{
-        "id": f"{county}-metro", "kind": "metro", "name": f"{div.name}教育城域网汇聚节点",
-        "devices": [
-            {"hostname": metro, "role": "metro", "model": "CE6881-48S6CQ",
-             "interfaces": metro_ifaces},
-            {"hostname": metro_wlc, "role": "wlc", "model": kit_m.wlc},
-        ],
-    }]
+    nodes = [
+        {
+            "id": f"{county}-metro",
+            "kind": "metro",
+            "name": f"{div.name}教育城域网汇聚节点",
+            "devices": [
+                {
+                    "hostname": metro,
+                    "role": "metro",
+                    "model": "CE6881-48S6CQ",
+                    "interfaces": metro_ifaces,
+                },
+                {"hostname": metro_wlc, "role": "wlc", "model": kit_m.wlc},
+            ],
+        }
+    ]
     schools = []
     for i in range(1, n + 1):
         platform = major if rng.random() < 0.8 else minor
         school, links = _school(rng, county, i, platform, metro, metro_wlc, kit_m)
         schools.append(school)
         county_links.extend(links)
-    return {"county": county, "name": div.name, "nodes": nodes, "schools": schools,
-            "links": county_links}
+    return {
+        "county": county,
+        "name": div.name,
+        "nodes": nodes,
+        "schools": schools,
+        "links": county_links,
+    }
 
 
 def _school(
-    rng: random.Random, county: str, i: int, platform: Platform, metro: str, metro_wlc: str,
+    rng: random.Random,
+    county: str,
+    i: int,
+    platform: Platform,
+    metro: str,
+    metro_wlc: str,
     metro_kit: Kit,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     div = geo.COUNTIES[county]
@@ -233,36 +347,67 @@ def _school(
     devices: list[dict[str, Any]] = [
         {"hostname": gw, "role": "gateway", "model": kit.gateway, "interfaces": gw_ifaces},
     ]
-    links: list[dict[str, Any]] = [{
-        "kind": "edu_private", "a": f"{gw}:{kit.up}", "b": f"{metro}:GigabitEthernet0/0/{i}",
-        "mbps": 1000 if category != "rural" or rng.random() < 0.5 else rng.choice([100, 300, 500]),
-    }]
+    links: list[dict[str, Any]] = [
+        {
+            "kind": "edu_private",
+            "a": f"{gw}:{kit.up}",
+            "b": f"{metro}:GigabitEthernet0/0/{i}",
+            "mbps": 1000
+            if category != "rural" or rng.random() < 0.5
+            else rng.choice([100, 300, 500]),
+        }
+    ]
     port = 1
     internet_side = f"{gw}:{kit.port.format(n=47)}"
     if has_fw:
-        devices.append({"hostname": fw, "role": "firewall", "model": kit.firewall,
-                        "interfaces": [{"name": kit.fw_in, "role": "downlink"},
-                                       {"name": kit.fw_out, "role": "uplink"}]})
-        links.append({"kind": "lan", "a": f"{gw}:{kit.port.format(n=48)}", "b": f"{fw}:{kit.fw_in}"})
-        gw_ifaces.append({"name": kit.port.format(n=48), "role": "downlink",
-                          "description": f"to {fw}"})
+        devices.append(
+            {
+                "hostname": fw,
+                "role": "firewall",
+                "model": kit.firewall,
+                "interfaces": [
+                    {"name": kit.fw_in, "role": "downlink"},
+                    {"name": kit.fw_out, "role": "uplink"},
+                ],
+            }
+        )
+        links.append(
+            {"kind": "lan", "a": f"{gw}:{kit.port.format(n=48)}", "b": f"{fw}:{kit.fw_in}"}
+        )
+        gw_ifaces.append(
+            {"name": kit.port.format(n=48), "role": "downlink", "description": f"to {fw}"}
+        )
         internet_side = f"{fw}:{kit.fw_out}"
     else:
-        gw_ifaces.append({"name": kit.port.format(n=47), "role": "uplink",
-                          "description": "internet"})
+        gw_ifaces.append(
+            {"name": kit.port.format(n=47), "role": "uplink", "description": "internet"}
+        )
     if rng.random() < 0.93:
-        links.append({"kind": "internet", "a": internet_side,
-                      "b": {"provider": rng.choice(_PROVIDERS)},
-                      "mbps": rng.choice([200, 500, 1000, 1000, 1000, 2000])
-                      if category != "rural" else rng.choice([100, 200, 300, 500, 1000])})
+        links.append(
+            {
+                "kind": "internet",
+                "a": internet_side,
+                "b": {"provider": rng.choice(_PROVIDERS)},
+                "mbps": rng.choice([200, 500, 1000, 1000, 1000, 2000])
+                if category != "rural"
+                else rng.choice([100, 200, 300, 500, 1000]),
+            }
+        )
     if category != "rural" and rng.random() < 0.35:
-        links.append({"kind": "5g", "a": internet_side, "b": {"provider": "中国移动"},
-                      "mbps": rng.choice([300, 500, 1000])})
+        links.append(
+            {
+                "kind": "5g",
+                "a": internet_side,
+                "b": {"provider": "中国移动"},
+                "mbps": rng.choice([300, 500, 1000]),
+            }
+        )
     for a in range(1, rooms // 14 + 2):
         acc = f"{prefix}-sw{a}"
         devices.append({"hostname": acc, "role": "access", "model": kit.access})
-        gw_ifaces.append({"name": kit.port.format(n=port), "role": "downlink",
-                          "description": f"to {acc}"})
+        gw_ifaces.append(
+            {"name": kit.port.format(n=port), "role": "downlink", "description": f"to {acc}"}
+        )
         links.append({"kind": "lan", "a": f"{gw}:{kit.port.format(n=port)}", "b": acc})
         port += 1
     controller = wlc if own_wlc else metro_wlc
@@ -277,12 +422,24 @@ def _school(
     for a in range(1, n_aps + 1):
         model = ap_kit.ap6 if all6 or rng.random() < 0.3 else ap_kit.ap5
         building = "A" if a <= 12 else "B" if a <= 24 else "C"
-        devices.append({"hostname": f"{prefix}-ap{a:03d}", "role": "ap", "model": model,
-                        "building": building, "room": f"{building}{100 + a}",
-                        "controller": controller})
+        devices.append(
+            {
+                "hostname": f"{prefix}-ap{a:03d}",
+                "role": "ap",
+                "model": model,
+                "building": building,
+                "room": f"{building}{100 + a}",
+                "controller": controller,
+            }
+        )
     school: dict[str, Any] = {
-        "code": code, "name": name, "category": category, "stage": stage, "classes": classes,
-        "teaching_rooms": rooms, "digital_classrooms": digital,
+        "code": code,
+        "name": name,
+        "category": category,
+        "stage": stage,
+        "classes": classes,
+        "teaching_rooms": rooms,
+        "digital_classrooms": digital,
     }
     if rng.random() < 0.85:
         school["website"] = f"{div.name_en.lower()}{i:04d}.nxedu.example.cn"
@@ -291,8 +448,14 @@ def _school(
 
 
 def _school_name(rng: random.Random, county: str, category: str, stage: str, i: int) -> str:
-    kind = {"primary": "小学", "junior": "中学", "senior": "高级中学", "complete_secondary": "中学",
-            "nine_year": "九年制学校", "kindergarten": "幼儿园"}.get(stage, "学校")
+    kind = {
+        "primary": "小学",
+        "junior": "中学",
+        "senior": "高级中学",
+        "complete_secondary": "中学",
+        "nine_year": "九年制学校",
+        "kindergarten": "幼儿园",
+    }.get(stage, "学校")
     if category == "rural":
         village = _VILLAGES[rng.randrange(len(_VILLAGES))]
         return f"{county}{village}村{kind}"

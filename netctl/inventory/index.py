@@ -139,7 +139,8 @@ class Inventory:
     def schools_in(self, county: str | None = None, city: str | None = None) -> list[SchoolEntry]:
         """Schools of a county or a city (all when neither is given), in code order."""
         return [
-            s for s in self.schools.values()
+            s
+            for s in self.schools.values()
             if (county is None or s.county == county) and (city is None or s.city == city)
         ]
 
@@ -171,43 +172,65 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
     region_path = raw.root / "region.yaml"
 
     def add_device(
-        device: Device, path: Path, loc: Loc, *, county: str | None, school: str | None,
+        device: Device,
+        path: Path,
+        loc: Loc,
+        *,
+        county: str | None,
+        school: str | None,
         node: str | None,
     ) -> None:
         if device.hostname in seen_hosts:
             other, _ = seen_hosts[device.hostname]
-            findings.append(Finding(
-                path, (*loc, "hostname"), f"duplicate hostname '{device.hostname}'",
-                f"hostnames are unique in the region; it is also declared in {other.name}",
-            ))
+            findings.append(
+                Finding(
+                    path,
+                    (*loc, "hostname"),
+                    f"duplicate hostname '{device.hostname}'",
+                    f"hostnames are unique in the region; it is also declared in {other.name}",
+                )
+            )
             return
         seen_hosts[device.hostname] = (path, loc)
         spec = raw.catalog.models.get(device.model) if device.model else None
         platform = device.platform or (spec.platform if spec else None)
         if platform is None:
-            findings.append(Finding(
-                path, (*loc, "platform"), f"device '{device.hostname}' has no platform",
-                f"set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios) or add model "
-                f"'{device.model}' to catalog.yaml" if device.model else
-                "set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios)",
-            ))
+            findings.append(
+                Finding(
+                    path,
+                    (*loc, "platform"),
+                    f"device '{device.hostname}' has no platform",
+                    f"set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios) or add model "
+                    f"'{device.model}' to catalog.yaml"
+                    if device.model
+                    else "set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios)",
+                )
+            )
             return
         wifi = device.wifi or (spec.wifi if spec else None)
         if device.role is Role.AP and wifi is None:
-            findings.append(Finding(
-                path, (*loc, "wifi"), f"AP '{device.hostname}' has no Wi-Fi standard",
-                "set 'wifi: wifi6' (wifi4/5/6/6e/7) or give its model a 'wifi:' in catalog.yaml",
-            ))
+            findings.append(
+                Finding(
+                    path,
+                    (*loc, "wifi"),
+                    f"AP '{device.hostname}' has no Wi-Fi standard",
+                    "set 'wifi: wifi6' (wifi4/5/6/6e/7) or give its model a 'wifi:' in "
+                    "catalog.yaml",
+                )
+            )
         for addr in (device.mgmt_ipv4, device.mgmt_ipv6):
             if addr is None:
                 continue
             key = str(addr)
             if key in seen_mgmt:
-                findings.append(Finding(
-                    path, (*loc, "mgmt_ipv4" if addr.version == 4 else "mgmt_ipv6"),
-                    f"management address {key} is already used by '{seen_mgmt[key]}'",
-                    "give each device its own management address",
-                ))
+                findings.append(
+                    Finding(
+                        path,
+                        (*loc, "mgmt_ipv4" if addr.version == 4 else "mgmt_ipv6"),
+                        f"management address {key} is already used by '{seen_mgmt[key]}'",
+                        "give each device its own management address",
+                    )
+                )
             else:
                 seen_mgmt[key] = device.hostname
         city = geo.COUNTIES[county].city_code if county in geo.COUNTIES else None
@@ -217,8 +240,14 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
 
     def add_node(node: Node, path: Path, loc: Loc, county: str | None) -> None:
         if node.id in inv.nodes:
-            findings.append(Finding(path, (*loc, "id"), f"duplicate node id '{node.id}'",
-                                    "node ids are unique in the region"))
+            findings.append(
+                Finding(
+                    path,
+                    (*loc, "id"),
+                    f"duplicate node id '{node.id}'",
+                    "node ids are unique in the region",
+                )
+            )
             return
         inv.nodes[node.id] = node
         for j, device in enumerate(node.devices):
@@ -233,21 +262,44 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
         code = cf.county
         if code not in geo.COUNTIES:
             known = ", ".join(f"{c.code} {c.name}" for c in geo.COUNTIES.values())
-            findings.append(Finding(path, ("county",), f"unknown county code {code}",
-                                    f"use a GB/T 2260 county code of Ningxia: {known}"))
+            findings.append(
+                Finding(
+                    path,
+                    ("county",),
+                    f"unknown county code {code}",
+                    f"use a GB/T 2260 county code of Ningxia: {known}",
+                )
+            )
             continue
         if cf.name is not None and cf.name != geo.COUNTIES[code].name:
-            findings.append(Finding(path, ("name",),
-                                    f"county {code} is {geo.COUNTIES[code].name}, not {cf.name}",
-                                    f"write name: {geo.COUNTIES[code].name}, or fix the code"))
+            findings.append(
+                Finding(
+                    path,
+                    ("name",),
+                    f"county {code} is {geo.COUNTIES[code].name}, not {cf.name}",
+                    f"write name: {geo.COUNTIES[code].name}, or fix the code",
+                )
+            )
         if code in inv.counties:
-            findings.append(Finding(path, ("county",), f"county {code} is declared twice",
-                                    f"merge this file into {inv.county_files[code].name}"))
+            findings.append(
+                Finding(
+                    path,
+                    ("county",),
+                    f"county {code} is declared twice",
+                    f"merge this file into {inv.county_files[code].name}",
+                )
+            )
             continue
         if path.stem != code:
-            findings.append(Finding(path, ("county",),
-                                    f"file name {path.name} does not match county {code}",
-                                    f"rename the file to {code}.yaml", "warning"))
+            findings.append(
+                Finding(
+                    path,
+                    ("county",),
+                    f"file name {path.name} does not match county {code}",
+                    f"rename the file to {code}.yaml",
+                    "warning",
+                )
+            )
         inv.counties[code] = cf
         inv.county_files[code] = path
         city = geo.COUNTIES[code].city_code
@@ -257,16 +309,21 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
             loc: Loc = ("schools", i)
             if school.code in inv.schools:
                 other = inv.schools[school.code]
-                findings.append(Finding(
-                    path, (*loc, "code"), f"duplicate school code {school.code}",
-                    f"already declared as {other.school.name} in {other.file.name}; "
-                    "keep one (re-import updates in place)",
-                ))
+                findings.append(
+                    Finding(
+                        path,
+                        (*loc, "code"),
+                        f"duplicate school code {school.code}",
+                        f"already declared as {other.school.name} in {other.file.name}; "
+                        "keep one (re-import updates in place)",
+                    )
+                )
                 continue
             inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
             for j, device in enumerate(school.devices):
-                add_device(device, path, (*loc, "devices", j), county=code, school=school.code,
-                           node=None)
+                add_device(
+                    device, path, (*loc, "devices", j), county=code, school=school.code, node=None
+                )
         for j, link in enumerate(cf.links):
             inv.links.append(LinkEntry(link, path, ("links", j)))
 
@@ -289,29 +346,42 @@ def _check_links(inv: Inventory) -> list[Finding]:
                 continue
             dev = inv.devices.get(end.device)
             if dev is None:
-                findings.append(Finding(
-                    entry.file, (*entry.loc, side), f"link endpoint '{end.device}' does not exist",
-                    "use the hostname of a device declared in the inventory",
-                ))
+                findings.append(
+                    Finding(
+                        entry.file,
+                        (*entry.loc, side),
+                        f"link endpoint '{end.device}' does not exist",
+                        "use the hostname of a device declared in the inventory",
+                    )
+                )
                 ok = False
                 continue
             names = {i.name for i in dev.device.interfaces}
             if end.interface is not None and names and end.interface not in names:
-                findings.append(Finding(
-                    entry.file, (*entry.loc, side),
-                    f"device '{end.device}' has no interface '{end.interface}'",
-                    f"declare it under the device's interfaces (has: {', '.join(sorted(names))})",
-                ))
+                findings.append(
+                    Finding(
+                        entry.file,
+                        (*entry.loc, side),
+                        f"device '{end.device}' has no interface '{end.interface}'",
+                        "declare it under the device's interfaces "
+                        f"(has: {', '.join(sorted(names))})",
+                    )
+                )
                 ok = False
             sites.add(dev.site)
         if ok:
             for site in sites:
                 by_site[site].append(link)
         if link.kind is LinkKind.LAN and len(sites) > 1:
-            findings.append(Finding(
-                entry.file, (*entry.loc, "kind"), "a lan link joins two different sites",
-                "use kind edu_private or backbone for links between sites", "warning",
-            ))
+            findings.append(
+                Finding(
+                    entry.file,
+                    (*entry.loc, "kind"),
+                    "a lan link joins two different sites",
+                    "use kind edu_private or backbone for links between sites",
+                    "warning",
+                )
+            )
     inv._links_by_site = dict(by_site)
     return findings
 
@@ -324,13 +394,23 @@ def _check_devices(inv: Inventory) -> list[Finding]:
             continue
         target = inv.devices.get(ctrl)
         if target is None:
-            findings.append(Finding(entry.file, (*entry.loc, "controller"),
-                                    f"controller '{ctrl}' does not exist",
-                                    "use the hostname of a device with role wlc"))
+            findings.append(
+                Finding(
+                    entry.file,
+                    (*entry.loc, "controller"),
+                    f"controller '{ctrl}' does not exist",
+                    "use the hostname of a device with role wlc",
+                )
+            )
         elif target.role is not Role.WLC:
-            findings.append(Finding(entry.file, (*entry.loc, "controller"),
-                                    f"controller '{ctrl}' has role {target.role.value}, not wlc",
-                                    "point the AP at its wireless controller"))
+            findings.append(
+                Finding(
+                    entry.file,
+                    (*entry.loc, "controller"),
+                    f"controller '{ctrl}' has role {target.role.value}, not wlc",
+                    "point the AP at its wireless controller",
+                )
+            )
     return findings
 
 
@@ -341,24 +421,36 @@ def _check_schools(inv: Inventory) -> list[Finding]:
         school = s.school
         roles = {d.role for d in inv.devices_at(school.code)}
         if Role.GATEWAY not in roles:
-            findings.append(Finding(
-                s.file, s.loc, f"school {school.code} {school.name} has no gateway",
-                "add its gateway device (role: gateway) once the campus network is surveyed",
-                "warning",
-            ))
+            findings.append(
+                Finding(
+                    s.file,
+                    s.loc,
+                    f"school {school.code} {school.name} has no gateway",
+                    "add its gateway device (role: gateway) once the campus network is surveyed",
+                    "warning",
+                )
+            )
         if school.digital_classrooms > school.classes:
-            findings.append(Finding(
-                s.file, (*s.loc, "digital_classrooms"),
-                f"{school.digital_classrooms} digital classrooms for {school.classes} classes",
-                "check the roster: the KPI counts at most one digital classroom per class",
-                "warning",
-            ))
+            findings.append(
+                Finding(
+                    s.file,
+                    (*s.loc, "digital_classrooms"),
+                    f"{school.digital_classrooms} digital classrooms for {school.classes} classes",
+                    "check the roster: the KPI counts at most one digital classroom per class",
+                    "warning",
+                )
+            )
         if school.website:
             if school.website in websites:
-                findings.append(Finding(
-                    s.file, (*s.loc, "website"),
-                    f"website {school.website} is also declared by school {websites[school.website]}",
-                    "each school's website is its own domain", "warning",
-                ))
+                findings.append(
+                    Finding(
+                        s.file,
+                        (*s.loc, "website"),
+                        f"website {school.website} is also declared by school "
+                        f"{websites[school.website]}",
+                        "each school's website is its own domain",
+                        "warning",
+                    )
+                )
             websites[school.website] = school.code
     return findings

@@ -16,8 +16,8 @@ import typing
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -68,7 +68,8 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
     if not (root / REGION_FILE).is_file():
         findings.append(
             Finding(
-                root / REGION_FILE, (),
+                root / REGION_FILE,
+                (),
                 f"no inventory here: {root / REGION_FILE} does not exist",
                 "run 'netctl inventory generate --out DIR' to make one, or point --inventory "
                 "(or NETCTL_INVENTORY) at an inventory folder",
@@ -94,17 +95,25 @@ def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
         data = read_yaml(path)
     except YamlSyntaxError as exc:
         findings.append(
-            Finding(path, ("__line__", exc.line or 0), f"not valid YAML: {exc.message}",
-                    "fix the YAML syntax at that line (indentation, a missing ':' or quote)")
+            Finding(
+                path,
+                ("__line__", exc.line or 0),
+                f"not valid YAML: {exc.message}",
+                "fix the YAML syntax at that line (indentation, a missing ':' or quote)",
+            )
         )
         return None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         findings.append(
-            Finding(path, (), f"expected a mapping at the top of the file, found {type(data).__name__}",
-                    f"start the file with the keys of {model.__name__}: "
-                    + ", ".join(_fields_of(model)))
+            Finding(
+                path,
+                (),
+                f"expected a mapping at the top of the file, found {type(data).__name__}",
+                f"start the file with the keys of {model.__name__}: "
+                + ", ".join(_fields_of(model)),
+            )
         )
         return None
     try:
@@ -147,8 +156,10 @@ def _from_pydantic(path: Path, model: type[Any], exc: ValidationError) -> Iterab
             fix = f"use one of {ctx.get('expected', '')}"
             if field == "platform":
                 message = f"unknown platform '{err['input']}'"
-                fix = ("use a netutils platform name: 'huawei_vrp', 'hp_comware', 'ruijie_os' "
-                       "or 'cisco_ios'")
+                fix = (
+                    "use a netutils platform name: 'huawei_vrp', 'hp_comware', 'ruijie_os' "
+                    "or 'cisco_ios'"
+                )
         elif kind == "string_pattern_mismatch":
             message = f"'{err['input']}' is not a valid {field}"
             fix = _PATTERN_FIXES.get(field, f"it must match {ctx.get('pattern', '')}")
@@ -158,7 +169,7 @@ def _from_pydantic(path: Path, model: type[Any], exc: ValidationError) -> Iterab
 
 
 _PATTERN_FIXES: dict[str, str] = {
-    "code": "a school code is the 10-digit 学校标识码, e.g. code: \"2164010401\"",
+    "code": 'a school code is the 10-digit 学校标识码, e.g. code: "2164010401"',
     "county": "a county is its 6-digit GB/T 2260 code in Ningxia (640104 … 640522), quoted",
     "hostname": "letters, digits, '.', '_' and '-', at most 63 characters, no spaces",
     "controller": "the hostname of the AP's wireless controller",
@@ -222,9 +233,7 @@ def resolve(findings: Sequence[Finding]) -> list[Problem]:
                 for f in group
             ]
         for f, line in zip(group, lines, strict=True):
-            problems.append(
-                Problem(path, line, _dotted(f.loc), f.message, f.fix, f.severity)
-            )
+            problems.append(Problem(path, line, _dotted(f.loc), f.message, f.fix, f.severity))
     problems.sort(key=lambda p: (p.severity != "error", str(p.file), p.line or 0))
     return problems
 
@@ -237,7 +246,7 @@ def _dotted(loc: Sequence[str | int]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif "[" in str(part) or "-" in str(part) and "[" in str(part):
+        elif "[" in str(part) or ("-" in str(part) and "[" in str(part)):
             continue  # pydantic union tags
         else:
             out += ("." if out else "") + str(part)

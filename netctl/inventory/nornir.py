@@ -45,7 +45,9 @@ def build_nornir_inventory(
         if platform.napalm:
             options["napalm"] = ConnectionOptions(platform=platform.napalm)
         groups[f"platform:{platform.value}"] = Group(
-            f"platform:{platform.value}", platform=platform.value, connection_options=options,
+            f"platform:{platform.value}",
+            platform=platform.value,
+            connection_options=options,
             data={"vendor": platform.vendor},
         )
     cache: dict[str, tuple[str | None, str | None]] = {}
@@ -83,8 +85,14 @@ def build_nornir_inventory(
             password=password,
             platform=platform,
             groups=ParentGroups(parents),
-            data={"role": role, "model": device.model, "county": entry.county,
-                  "city": entry.city, "school": entry.school, "node": entry.node},
+            data={
+                "role": role,
+                "model": device.model,
+                "county": entry.county,
+                "city": entry.city,
+                "school": entry.school,
+                "node": entry.node,
+            },
         )
     return NornirInventory(hosts=hosts, groups=groups, defaults=Defaults())
 
@@ -99,7 +107,10 @@ def _group_data(name: str) -> dict[str, Any]:
 
 
 def init_nornir(
-    inv: Inventory, flt: DeviceFilter | None = None, *, workers: int = 50,
+    inv: Inventory,
+    flt: DeviceFilter | None = None,
+    *,
+    workers: int = 50,
     secrets: Secrets | None = None,
 ) -> Nornir:
     """A Nornir object over the selected devices, with a threaded runner of ``workers``."""
@@ -124,8 +135,11 @@ class NetctlInventory:
     ) -> None:
         self.inventory_dir = Path(inventory_dir)
         self.filter = DeviceFilter.parse(
-            counties=county or (), cities=city or (), roles=role or (),
-            platforms=platform or (), schools=school or (),
+            counties=county or (),
+            cities=city or (),
+            roles=role or (),
+            platforms=platform or (),
+            schools=school or (),
         )
         self.secrets = Secrets(Path(secrets_file) if secrets_file else None)
 

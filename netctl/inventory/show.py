@@ -19,43 +19,67 @@ def describe(inv: Inventory, name: str) -> dict[str, Any]:
         s = inv.schools[name]
         school = s.school
         return {
-            "school": school.code, "name": school.name,
+            "school": school.code,
+            "name": school.name,
             "county": f"{s.county} {geo.COUNTIES[s.county].name}",
             "city": f"{s.city} {geo.CITIES[s.city].name}",
             "category": f"{school.category.value} ({school.category.zh})",
-            "stage": f"{school.stage.value} ({school.stage.zh})", "classes": school.classes,
+            "stage": f"{school.stage.value} ({school.stage.zh})",
+            "classes": school.classes,
             "teaching_rooms": school.teaching_rooms,
-            "digital_classrooms": school.digital_classrooms, "website": school.website or "",
+            "digital_classrooms": school.digital_classrooms,
+            "website": school.website or "",
             "file": str(s.file),
-            "devices": [f"{d.hostname} {d.role.value} {d.platform.value} {d.device.model or ''}"
-                        .rstrip() for d in inv.devices_at(school.code)],
-            "links": [f"{link.kind.value} {link.a} ↔ {link.b} {link.mbps or ''}".rstrip()
-                      for link in inv.links_at(school.code)],
+            "devices": [
+                f"{d.hostname} {d.role.value} {d.platform.value} {d.device.model or ''}".rstrip()
+                for d in inv.devices_at(school.code)
+            ],
+            "links": [
+                f"{link.kind.value} {link.a} ↔ {link.b} {link.mbps or ''}".rstrip()
+                for link in inv.links_at(school.code)
+            ],
             "prefixes": [f"{p.prefix} {p.role}" for p in school.prefixes],
         }
     if name in inv.devices:
         d = inv.devices[name]
         dev = d.device
         return {
-            "hostname": dev.hostname, "role": d.role.value, "platform": d.platform.value,
-            "model": dev.model or "", "site": d.site, "county": d.county or "",
-            "city": d.city or "", "mgmt_ipv4": str(dev.mgmt_ipv4 or ""),
+            "hostname": dev.hostname,
+            "role": d.role.value,
+            "platform": d.platform.value,
+            "model": dev.model or "",
+            "site": d.site,
+            "county": d.county or "",
+            "city": d.city or "",
+            "mgmt_ipv4": str(dev.mgmt_ipv4 or ""),
             "mgmt_ipv6": str(dev.mgmt_ipv6 or ""),
             "credentials": dev.credentials or inv.defaults.credentials or "",
-            "wifi": d.wifi.value if d.wifi else "", "room": dev.room or "",
-            "controller": dev.controller or "", "file": str(d.file),
-            "interfaces": [f"{i.name} {i.role.value if i.role else ''} {i.description or ''}"
-                           .rstrip() for i in dev.interfaces],
+            "wifi": d.wifi.value if d.wifi else "",
+            "room": dev.room or "",
+            "controller": dev.controller or "",
+            "file": str(d.file),
+            "interfaces": [
+                f"{i.name} {i.role.value if i.role else ''} {i.description or ''}".rstrip()
+                for i in dev.interfaces
+            ],
         }
     if name in inv.nodes:
         node = inv.nodes[name]
-        return {"node": node.id, "kind": node.kind.value, "name": node.name,
-                "devices": [f"{d.hostname} {d.role.value}" for d in inv.devices_at(node.id)],
-                "links": [f"{link.kind.value} {link.a} ↔ {link.b}" for link in inv.links_at(node.id)]}
+        return {
+            "node": node.id,
+            "kind": node.kind.value,
+            "name": node.name,
+            "devices": [f"{d.hostname} {d.role.value}" for d in inv.devices_at(node.id)],
+            "links": [f"{link.kind.value} {link.a} ↔ {link.b}" for link in inv.links_at(node.id)],
+        }
     if name in inv.counties:
         schools = inv.schools_in(county=name)
-        return {"county": name, "name": geo.COUNTIES[name].name,
-                "city": geo.city_of(name).name, "file": str(inv.county_files[name]),
-                "schools": [f"{s.code} {s.school.name}" for s in schools]}
+        return {
+            "county": name,
+            "name": geo.COUNTIES[name].name,
+            "city": geo.city_of(name).name,
+            "file": str(inv.county_files[name]),
+            "schools": [f"{s.code} {s.school.name}" for s in schools],
+        }
     msg = f"'{name}' is not a school code, hostname, node id or county code of the inventory"
     raise NotFoundError(msg)

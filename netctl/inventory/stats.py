@@ -29,16 +29,23 @@ class InventoryStats:
     warnings: int = 0
 
 
-def inventory_stats(inv: Inventory, county: str | None = None,
-                    city: str | None = None) -> InventoryStats:
+def inventory_stats(
+    inv: Inventory, county: str | None = None, city: str | None = None
+) -> InventoryStats:
     """Count schools, devices and links, for the region or one county or city."""
     schools = inv.schools_in(county, city)
-    devices = [d for d in inv.devices.values()
-               if (county is None or d.county == county) and (city is None or d.city == city)]
+    devices = [
+        d
+        for d in inv.devices.values()
+        if (county is None or d.county == county) and (city is None or d.city == city)
+    ]
     hosts = {d.hostname for d in devices}
-    links = [e.link for e in inv.links
-             if (county is None and city is None)
-             or (e.link.a.device in hosts or e.link.b.device in hosts)]
+    links = [
+        e.link
+        for e in inv.links
+        if (county is None and city is None)
+        or (e.link.a.device in hosts or e.link.b.device in hosts)
+    ]
     return InventoryStats(
         cities=len({s.city for s in schools} | {d.city for d in devices if d.city}),
         counties=len({s.county for s in schools} | {d.county for d in devices if d.county}),
@@ -52,7 +59,8 @@ def inventory_stats(inv: Inventory, county: str | None = None,
         devices_by_role=dict(Counter(d.role.value for d in devices)),
         devices_by_platform=dict(Counter(d.platform.value for d in devices)),
         links_by_kind=dict(Counter(link.kind.value for link in links)),
-        aps_by_wifi=dict(Counter(d.wifi.value for d in devices
-                                 if d.role is Role.AP and d.wifi is not None)),
+        aps_by_wifi=dict(
+            Counter(d.wifi.value for d in devices if d.role is Role.AP and d.wifi is not None)
+        ),
         warnings=len(inv.warnings),
     )

@@ -1,9 +1,10 @@
 """YAML reading and writing for inventory files.
 
 Reading is on the hot path (a whole region is tens of thousands of devices), so it uses a Rust
-YAML parser (``yaml-rs``; PyYAML's C loader if it is missing) and keeps no positions. Positions are recovered only when there is something to report:
-:func:`locate` composes the one file again and walks the node tree to the reported field.
-Writing is atomic: a temporary file in the same folder, then ``os.replace``.
+YAML parser (``yaml-rs``; PyYAML's C loader if it is missing) and keeps no positions. Positions
+are recovered only when there is something to report: :func:`locate` composes the one file
+again and walks the node tree to the reported field. Writing is atomic: a temporary file in the
+same folder, then a rename.
 """
 
 from __future__ import annotations
@@ -107,7 +108,11 @@ def _walk(node: yaml.Node, loc: Sequence[str | int]) -> int:
 def dump_yaml(data: Any) -> str:
     """Serialise plain data the way inventory files are written (block style, UTF-8 text)."""
     text: str = yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
         default_flow_style=False,
     )
     return text
@@ -122,13 +127,14 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        tmp_path = Path(tmp)
         if path.exists():
             with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o777)
+                tmp_path.chmod(path.stat().st_mode & 0o777)
         else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+            tmp_path.chmod(0o644)
+        tmp_path.replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            Path(tmp).unlink()
         raise

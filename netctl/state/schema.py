@@ -28,7 +28,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 schema_version = Table(
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     Column("version", Integer, primary_key=True),
     Column("description", String(200), nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
@@ -36,7 +37,8 @@ schema_version = Table(
 
 # Every observation, as it came (history; pruned by age).
 observations = Table(
-    "observations", metadata,
+    "observations",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("device", String(64), nullable=False),
     Column("interface", String(64), nullable=False, default=""),
@@ -50,7 +52,8 @@ observations = Table(
 
 # The latest value per device, interface and metric: what the compliance engine reads.
 latest = Table(
-    "latest", metadata,
+    "latest",
+    metadata,
     Column("device", String(64), primary_key=True),
     Column("interface", String(64), primary_key=True, default=""),
     Column("metric", String(64), primary_key=True),
@@ -61,7 +64,8 @@ latest = Table(
 )
 
 pushes = Table(
-    "pushes", metadata,
+    "pushes",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
@@ -73,7 +77,8 @@ pushes = Table(
 )
 
 push_devices = Table(
-    "push_devices", metadata,
+    "push_devices",
+    metadata,
     Column("push_id", Integer, ForeignKey("pushes.id", ondelete="CASCADE"), primary_key=True),
     Column("device", String(64), primary_key=True),
     Column("status", String(16), nullable=False),  # unchanged | changed | failed | rolled_back
@@ -82,7 +87,8 @@ push_devices = Table(
 )
 
 kpi_snapshots = Table(
-    "kpi_snapshots", metadata,
+    "kpi_snapshots",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("taken_at", DateTime(timezone=True), nullable=False),
     Column("year", Integer, nullable=False),

@@ -121,17 +121,23 @@ class StateStore:
             current = self.version()
             latest = s.MIGRATIONS[-1].version
             if current > latest:
-                msg = (f"state store {self.url} is at schema {current}, newer than this netctl "
-                       f"({latest}): upgrade netctl")
+                msg = (
+                    f"state store {self.url} is at schema {current}, newer than this netctl "
+                    f"({latest}): upgrade netctl"
+                )
                 raise StateStoreError(msg)
             for m in s.MIGRATIONS:
                 if m.version <= current:
                     continue
                 with self.engine.begin() as conn:
                     m.upgrade(conn)
-                    conn.execute(insert(s.schema_version).values(
-                        version=m.version, description=m.description,
-                        applied_at=datetime.now(UTC)))
+                    conn.execute(
+                        insert(s.schema_version).values(
+                            version=m.version,
+                            description=m.description,
+                            applied_at=datetime.now(UTC),
+                        )
+                    )
                 applied.append(m.version)
         except SQLAlchemyError as exc:
             msg = f"cannot migrate state store {self.url}: {exc}"
@@ -143,10 +149,13 @@ class StateStore:
         """Store a batch in one transaction: history rows plus the latest value per key."""
         rows = [
             {
-                "device": o.device, "interface": o.interface, "metric": o.metric,
+                "device": o.device,
+                "interface": o.interface,
+                "metric": o.metric,
                 "value_num": float(o.value) if isinstance(o.value, (int, float)) else None,
                 "value_text": o.value if isinstance(o.value, str) else None,
-                "observed_at": _utc(o.observed_at), "source": o.source,
+                "observed_at": _utc(o.observed_at),
+                "source": o.source,
             }
             for o in items
         ]
@@ -181,7 +190,10 @@ class StateStore:
         )
 
     def latest(
-        self, *, devices: Iterable[str] | None = None, metric: str | None = None,
+        self,
+        *,
+        devices: Iterable[str] | None = None,
+        metric: str | None = None,
         since: datetime | None = None,
     ) -> list[Observation]:
         """Latest values, optionally for some devices, one metric, or newer than ``since``."""
@@ -195,9 +207,12 @@ class StateStore:
         with self.engine.connect() as conn:
             return [
                 Observation(
-                    device=r.device, interface=r.interface, metric=r.metric,
+                    device=r.device,
+                    interface=r.interface,
+                    metric=r.metric,
                     value=r.value_num if r.value_text is None else r.value_text,
-                    observed_at=_utc(r.observed_at), source=r.source,
+                    observed_at=_utc(r.observed_at),
+                    source=r.source,
                 )
                 for r in conn.execute(q.order_by(s.latest.c.device, s.latest.c.interface))
             ]
@@ -206,55 +221,89 @@ class StateStore:
         """Delete history older than a date (the latest values stay)."""
         with self.engine.begin() as conn:
             result = conn.execute(
-                s.observations.delete().where(s.observations.c.observed_at < _utc(older_than)))
+                s.observations.delete().where(s.observations.c.observed_at < _utc(older_than))
+            )
             return int(result.rowcount or 0)
 
     # -- pushes -----------------------------------------------------------------------------
     def record_push(self, record: PushRecord) -> int:
         """Store a push and its per-device outcomes in one transaction; return its id."""
         with self.engine.begin() as conn:
-            push_id = conn.execute(insert(s.pushes).values(
-                started_at=_utc(record.started_at),
-                finished_at=_utc(record.finished_at) if record.finished_at else None,
-                user=record.user, feature=record.feature, dry_run=int(record.dry_run),
-                result=record.result, summary=record.summary,
-            )).inserted_primary_key[0]
+            push_id = conn.execute(
+                insert(s.pushes).values(
+                    started_at=_utc(record.started_at),
+                    finished_at=_utc(record.finished_at) if record.finished_at else None,
+                    user=record.user,
+                    feature=record.feature,
+                    dry_run=int(record.dry_run),
+                    result=record.result,
+                    summary=record.summary,
+                )
+            ).inserted_primary_key[0]
             if record.devices:
-                conn.execute(insert(s.push_devices), [
-                    {"push_id": push_id, "device": d.device, "status": d.status, "diff": d.diff,
-                     "error": d.error} for d in record.devices
-                ])
+                conn.execute(
+                    insert(s.push_devices),
+                    [
+                        {
+                            "push_id": push_id,
+                            "device": d.device,
+                            "status": d.status,
+                            "diff": d.diff,
+                            "error": d.error,
+                        }
+                        for d in record.devices
+                    ],
+                )
         return int(push_id)
 
     def pushes(self, limit: int = 20) -> list[PushRecord]:
         """The most recent pushes, newest first, with their devices."""
         with self.engine.connect() as conn:
-            heads = conn.execute(
-                select(s.pushes).order_by(s.pushes.c.id.desc()).limit(limit)).all()
+            heads = conn.execute(select(s.pushes).order_by(s.pushes.c.id.desc()).limit(limit)).all()
             out = []
             for h in heads:
                 devs = conn.execute(
-                    select(s.push_devices).where(s.push_devices.c.push_id == h.id)
-                    .order_by(s.push_devices.c.device)).all()
-                out.append(PushRecord(
-                    id=h.id, user=h.user, feature=h.feature, dry_run=bool(h.dry_run),
-                    result=h.result, started_at=_utc(h.started_at),
-                    finished_at=_utc(h.finished_at) if h.finished_at else None,
-                    summary=h.summary or "",
-                    devices=tuple(PushDevice(d.device, d.status, d.diff or "", d.error or "")
-                                  for d in devs),
-                ))
+                    select(s.push_devices)
+                    .where(s.push_devices.c.push_id == h.id)
+                    .order_by(s.push_devices.c.device)
+                ).all()
+                out.append(
+                    PushRecord(
+                        id=h.id,
+                        user=h.user,
+                        feature=h.feature,
+                        dry_run=bool(h.dry_run),
+                        result=h.result,
+                        started_at=_utc(h.started_at),
+                        finished_at=_utc(h.finished_at) if h.finished_at else None,
+                        summary=h.summary or "",
+                        devices=tuple(
+                            PushDevice(d.device, d.status, d.diff or "", d.error or "")
+                            for d in devs
+                        ),
+                    )
+                )
             return out
 
     # -- KPI snapshots ----------------------------------------------------------------------
-    def save_kpi_snapshot(self, rows: Iterable[KpiRow], year: int,
-                          taken_at: datetime | None = None) -> int:
+    def save_kpi_snapshot(
+        self, rows: Iterable[KpiRow], year: int, taken_at: datetime | None = None
+    ) -> int:
         """Store one snapshot (all rows share ``taken_at``) in one transaction."""
         when = _utc(taken_at or datetime.now(UTC))
         values = [
-            {"taken_at": when, "year": year, "kpi": r.kpi, "scope_level": r.scope_level,
-             "scope_code": r.scope_code, "numerator": r.numerator, "denominator": r.denominator,
-             "value": r.value, "target": r.target, "met": None if r.met is None else int(r.met)}
+            {
+                "taken_at": when,
+                "year": year,
+                "kpi": r.kpi,
+                "scope_level": r.scope_level,
+                "scope_code": r.scope_code,
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "value": r.value,
+                "target": r.target,
+                "met": None if r.met is None else int(r.met),
+            }
             for r in rows
         ]
         if values:
@@ -262,17 +311,31 @@ class StateStore:
                 conn.execute(insert(s.kpi_snapshots), values)
         return len(values)
 
-    def kpi_history(self, kpi: str, scope_level: str, scope_code: str
-                    ) -> list[tuple[datetime, KpiRow]]:
+    def kpi_history(
+        self, kpi: str, scope_level: str, scope_code: str
+    ) -> list[tuple[datetime, KpiRow]]:
         """Every stored value of one KPI at one scope, oldest first."""
         t = s.kpi_snapshots
-        q = (select(t).where(t.c.kpi == kpi, t.c.scope_level == scope_level,
-                             t.c.scope_code == scope_code).order_by(t.c.taken_at))
+        q = (
+            select(t)
+            .where(t.c.kpi == kpi, t.c.scope_level == scope_level, t.c.scope_code == scope_code)
+            .order_by(t.c.taken_at)
+        )
         with self.engine.connect() as conn:
             return [
-                (_utc(r.taken_at), KpiRow(r.kpi, r.scope_level, r.scope_code, r.numerator,
-                                          r.denominator, r.value, r.target,
-                                          None if r.met is None else bool(r.met)))
+                (
+                    _utc(r.taken_at),
+                    KpiRow(
+                        r.kpi,
+                        r.scope_level,
+                        r.scope_code,
+                        r.numerator,
+                        r.denominator,
+                        r.value,
+                        r.target,
+                        None if r.met is None else bool(r.met),
+                    ),
+                )
                 for r in conn.execute(q)
             ]
 

@@ -66,3 +66,7 @@ class SecretsError(NetctlError):
 
 class StateStoreError(NetctlError):
     """The state store cannot be opened or migrated."""
+
+
+class RenderError(NetctlError):
+    """A configuration cannot be rendered: a template, the policy file or the device's data is wrong."""

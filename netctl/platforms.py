@@ -21,6 +21,7 @@ class Platform(StrEnum):
     HP_COMWARE = "hp_comware"
     RUIJIE_OS = "ruijie_os"
     CISCO_IOS = "cisco_ios"
+    FRR = "frr"  # FRRouting through vtysh (Linux and white-box routers)
 
     @property
     def netmiko(self) -> str:
@@ -47,16 +48,19 @@ _NETMIKO: dict[Platform, str] = {
     Platform.HP_COMWARE: "hp_comware",
     Platform.RUIJIE_OS: "ruijie_os",
     Platform.CISCO_IOS: "cisco_ios",
+    Platform.FRR: "cisco_ios",  # vtysh speaks IOS-style CLI; netmiko drives it as cisco_ios
 }
 _NAPALM: dict[Platform, str | None] = {
     Platform.HUAWEI_VRP: None,
     Platform.HP_COMWARE: None,
     Platform.RUIJIE_OS: None,
     Platform.CISCO_IOS: "ios",
+    Platform.FRR: None,
 }
 _VENDOR: dict[Platform, str] = {
     Platform.HUAWEI_VRP: "Huawei",
     Platform.HP_COMWARE: "H3C",
     Platform.RUIJIE_OS: "Ruijie",
     Platform.CISCO_IOS: "Cisco",
+    Platform.FRR: "FRRouting",
 }

@@ -77,4 +77,4 @@ def print_problems(problems: Sequence[Problem], root: Path | None = None) -> Non
     """One line per problem on stderr: ``file:line: severity: field: message (fix: ...)``."""
     for p in problems:
         style = "red" if p.severity == "error" else "yellow"
-        err_console.print(p.format(root), style=style, markup=False)
+        err_console.print(p.format(root), style=style, markup=False, soft_wrap=True)

@@ -104,6 +104,9 @@ class Inventory:
     warnings: list[Problem] = field(default_factory=list)
     _by_site: dict[str, list[DeviceEntry]] = field(default_factory=dict, repr=False)
     _links_by_site: dict[str, list[Link]] = field(default_factory=dict, repr=False)
+    # hostnames declared but rejected (no platform, in a duplicate school): their own error is
+    # reported once; links and APs that name them are not reported again
+    _broken: set[str] = field(default_factory=set, repr=False)
 
     @property
     def defaults(self) -> Defaults:
@@ -206,6 +209,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                     else "set 'platform:' (huawei_vrp, hp_comware, ruijie_os, cisco_ios)",
                 )
             )
+            inv._broken.add(device.hostname)
             return
         wifi = device.wifi or (spec.wifi if spec else None)
         if device.role is Role.AP and wifi is None:
@@ -318,6 +322,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                         "keep one (re-import updates in place)",
                     )
                 )
+                inv._broken.update(d.hostname for d in school.devices)
                 continue
             inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
             for j, device in enumerate(school.devices):
@@ -345,6 +350,9 @@ def _check_links(inv: Inventory) -> list[Finding]:
             if end.device is None:
                 continue
             dev = inv.devices.get(end.device)
+            if dev is None and end.device in inv._broken:
+                ok = False
+                continue
             if dev is None:
                 findings.append(
                     Finding(
@@ -390,7 +398,7 @@ def _check_devices(inv: Inventory) -> list[Finding]:
     findings: list[Finding] = []
     for entry in inv.devices.values():
         ctrl = entry.device.controller
-        if ctrl is None:
+        if ctrl is None or ctrl in inv._broken:
             continue
         target = inv.devices.get(ctrl)
         if target is None:

@@ -16,7 +16,6 @@ import typing
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,15 +116,21 @@ def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
         )
         return None
     try:
-        return _adapter(model).validate_python(data)
+        result: M = _adapter(model).validate_python(data)
     except ValidationError as exc:
         findings.extend(_from_pydantic(path, model, exc))
         return None
+    return result
 
 
-@cache
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
 def _adapter(model: type[M]) -> TypeAdapter[M]:
-    return TypeAdapter(model)
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return adapter
 
 
 def _fields_of(model: Any) -> list[str]:
@@ -141,7 +146,7 @@ def _from_pydantic(path: Path, model: type[Any], exc: ValidationError) -> Iterab
         field = str(loc[-1]) if loc else ""
         message = err["msg"]
         fix = ""
-        if kind == "extra_forbidden":
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
             allowed = _fields_at(model, loc[:-1])
             close = difflib.get_close_matches(field, allowed, n=1)
             message = f"unknown field '{field}'"

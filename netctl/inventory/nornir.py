@@ -65,11 +65,11 @@ def build_nornir_inventory(
     parents_of: dict[tuple[str, str, str | None, str | None], list[Group]] = {}
     for entry in select(inv, flt):
         device = entry.device
-        platform, role = entry.platform.value, entry.device.role.value
-        key = (platform, role, entry.county, entry.city)
+        slug, role = str(entry.platform.value), str(entry.device.role.value)
+        key = (slug, role, entry.county, entry.city)
         parents = parents_of.get(key)
         if parents is None:
-            names = [f"platform:{platform}", f"role:{role}"]
+            names = [f"platform:{slug}", f"role:{role}"]
             names += [f"county:{entry.county}"] if entry.county else []
             names += [f"city:{entry.city}"] if entry.city else []
             parents = parents_of[key] = [
@@ -83,7 +83,7 @@ def build_nornir_inventory(
             hostname=str(address) if address else f"{device.hostname}.{zone}",
             username=username,
             password=password,
-            platform=platform,
+            platform=slug,
             groups=ParentGroups(parents),
             data={
                 "role": role,

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+_yaml_rs: Any
 try:  # a Rust parser: 30x faster than libyaml through PyYAML on a whole region
     import yaml_rs as _yaml_rs
 except ImportError:  # pragma: no cover - no wheel for this platform: PyYAML still works

@@ -161,7 +161,7 @@ class StateStore:
         ]
         if not rows:
             return 0
-        latest_rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+        latest_rows: dict[tuple[Any, ...], dict[str, Any]] = {}
         for r in rows:
             key = (r["device"], r["interface"], r["metric"])
             if key not in latest_rows or latest_rows[key]["observed_at"] <= r["observed_at"]:
@@ -229,7 +229,7 @@ class StateStore:
     def record_push(self, record: PushRecord) -> int:
         """Store a push and its per-device outcomes in one transaction; return its id."""
         with self.engine.begin() as conn:
-            push_id = conn.execute(
+            result = conn.execute(
                 insert(s.pushes).values(
                     started_at=_utc(record.started_at),
                     finished_at=_utc(record.finished_at) if record.finished_at else None,
@@ -239,7 +239,8 @@ class StateStore:
                     result=record.result,
                     summary=record.summary,
                 )
-            ).inserted_primary_key[0]
+            )
+            push_id = int(result.inserted_primary_key[0])  # type: ignore[index]
             if record.devices:
                 conn.execute(
                     insert(s.push_devices),

@@ -1,0 +1,147 @@
+"""Whole-region inventory: load + validate + Nornir build, next to Nornir's SimpleInventory.
+
+Generates a Ningxia-shaped region (default 3,000 schools), then, in fresh processes pinned to one
+core (``taskset -c 0`` when available), times:
+
+- netctl: ``load_inventory`` (parse every YAML file, validate, join, cross-check) and
+  ``build_nornir_inventory`` over every device; peak RSS of the process;
+- the peer: Nornir's own ``SimpleInventory`` loading the same hosts (written as hosts.yaml /
+  groups.yaml with the same groups and data), which parses with ruamel.yaml and validates nothing.
+
+Prints the median of ``--runs`` runs for each and the ratio. The machine is shared and noisy:
+compare the two in the same run, not with figures from another day.
+
+    python benchmarks/bench_inventory.py [--schools 3000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+NETCTL = """
+import json, resource, sys, time
+from pathlib import Path
+t0 = time.perf_counter(); c0 = time.process_time()
+from netctl.inventory.index import load_inventory
+from netctl.inventory.nornir import build_nornir_inventory
+t1 = time.perf_counter(); c1 = time.process_time()
+inv = load_inventory(Path(sys.argv[1]))
+t2 = time.perf_counter(); c2 = time.process_time()
+nr = build_nornir_inventory(inv)
+t3 = time.perf_counter(); c3 = time.process_time()
+print(json.dumps({"import": t1 - t0, "load": t2 - t1, "nornir": t3 - t2, "total": t3 - t1,
+                  "cpu": c3 - c1, "hosts": len(nr.hosts), "schools": len(inv.schools),
+                  "links": len(inv.links),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+PEER = """
+import json, resource, sys, time
+t0 = time.perf_counter(); c0 = time.process_time()
+from nornir.plugins.inventory.simple import SimpleInventory
+t1 = time.perf_counter(); c1 = time.process_time()
+d = sys.argv[1]
+inv = SimpleInventory(host_file=d + "/hosts.yaml", group_file=d + "/groups.yaml",
+                      defaults_file=d + "/defaults.yaml").load()
+t3 = time.perf_counter(); c3 = time.process_time()
+print(json.dumps({"import": t1 - t0, "total": t3 - t1, "cpu": c3 - c1, "hosts": len(inv.hosts),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(code: str, arg: str) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter on one core; return its JSON figures."""
+    cmd = [sys.executable, "-c", code, arg]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def write_peer(inv_dir: Path, out: Path) -> None:
+    """Write the same hosts as Nornir SimpleInventory files."""
+    import yaml
+
+    from netctl.inventory.index import load_inventory
+    from netctl.inventory.nornir import build_nornir_inventory
+
+    nr = build_nornir_inventory(load_inventory(inv_dir))
+    hosts = {
+        name: {
+            "hostname": h.hostname,
+            "platform": h.platform,
+            "groups": [g.name for g in h.groups],
+            "data": dict(h.data),
+        }
+        for name, h in nr.hosts.items()
+    }
+    groups = {name: {"data": dict(g.data)} for name, g in nr.groups.items()}
+    (out / "hosts.yaml").write_text(yaml.safe_dump(hosts, allow_unicode=True), encoding="utf-8")
+    (out / "groups.yaml").write_text(yaml.safe_dump(groups, allow_unicode=True), encoding="utf-8")
+    (out / "defaults.yaml").write_text("{}\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Generate, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schools", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peer-runs", type=int, default=1, help="SimpleInventory is slow")
+    parser.add_argument("--seed", type=int, default=2027)
+    args = parser.parse_args()
+
+    from netctl.inventory.generate import write_inventory
+
+    with tempfile.TemporaryDirectory() as tmp:
+        inv_dir, peer_dir = Path(tmp) / "inventory", Path(tmp) / "peer"
+        peer_dir.mkdir()
+        t = time.perf_counter()
+        write_inventory(inv_dir, args.schools, args.seed)
+        size = sum(p.stat().st_size for p in inv_dir.rglob("*.yaml"))
+        print(
+            f"generated {args.schools} schools in {time.perf_counter() - t:.1f} s: "
+            f"{size / 1e6:.1f} MB of YAML in {len(list(inv_dir.rglob('*.yaml')))} files"
+        )
+        write_peer(inv_dir, peer_dir)
+        ours = [run(NETCTL, str(inv_dir)) for _ in range(args.runs)]
+        peer = [run(PEER, str(peer_dir)) for _ in range(args.peer_runs)]
+
+    def med(rows: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    o = ours[0]
+    print(
+        f"netctl: {int(o['schools'])} schools, {int(o['hosts'])} devices, {int(o['links'])} links"
+        f" ({args.runs} runs, one core, medians)"
+    )
+    print(f"  load + validate + cross-check  {med(ours, 'load'):6.2f} s")
+    print(f"  Nornir inventory build         {med(ours, 'nornir'):6.2f} s")
+    print(
+        f"  total                          {med(ours, 'total'):6.2f} s   "
+        f"(CPU {med(ours, 'cpu'):.2f} s; target < 2 s)"
+    )
+    print(f"  peak RSS                       {med(ours, 'rss_mb'):6.0f} MB  (target < 500 MB)")
+    print(f"  import of netctl modules       {med(ours, 'import'):6.2f} s (not counted)")
+    print(
+        f"Nornir SimpleInventory, same {int(peer[0]['hosts'])} hosts "
+        f"({args.peer_runs} run(s); parse only, no validation)"
+    )
+    print(
+        f"  total                          {med(peer, 'total'):6.2f} s   "
+        f"(CPU {med(peer, 'cpu'):.2f} s)"
+    )
+    print(f"  peak RSS                       {med(peer, 'rss_mb'):6.0f} MB")
+    print(f"ratio SimpleInventory / netctl: {med(peer, 'total') / med(ours, 'total'):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

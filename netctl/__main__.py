@@ -1,0 +1,5 @@
+"""``python -m netctl`` runs the command line."""
+
+from netctl.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The source of truth: load, validate, join, filter and generate the inventory."""

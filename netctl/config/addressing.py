@@ -1,0 +1,165 @@
+"""What the renderer needs from IPAM, behind one function.
+
+:class:`AddressSource` is the whole contract: ``source(inv, hostname) -> DeviceAddressing``.
+:func:`default_source` returns the IPAM adapter when ``netctl.ipam`` provides
+``device_addressing`` (issue 3), and otherwise :class:`InventoryPrefixSource`, which derives the
+same data from the ``prefixes`` IPAM records in the inventory files. Tests use
+:class:`StaticSource` with hand-written data.
+
+Addresses are never typed into templates or the policy: they all come through here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
+from typing import Annotated, Protocol, cast
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from netctl.config.policy import Ipv6Mode
+from netctl.exceptions import RenderError
+from netctl.inventory.index import Inventory
+from netctl.models.inventory import InterfaceRole
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VlanAddressing(_Model):
+    """One user VLAN of a site: its /64, the gateway address, IPv4 alongside."""
+
+    role: str
+    vlan_id: Annotated[int, Field(ge=1, le=4094)]
+    name: str | None = None
+    ipv6: IPv6Interface = Field(description="gateway address with the /64, e.g. 2001:db8:10::1/64")
+    ipv4: IPv4Interface | None = None
+    mode: Ipv6Mode | None = Field(default=None, description="overrides the policy for this VLAN")
+
+    @model_validator(mode="after")
+    def _slash64(self) -> VlanAddressing:
+        if self.ipv6.network.prefixlen != 64:
+            msg = f"VLAN {self.vlan_id}: a user VLAN is a /64, got {self.ipv6.network}"
+            raise ValueError(msg)
+        return self
+
+
+class LinkAddressing(_Model):
+    """A point-to-point link seen from this device: local /127 (/31 or /30 for IPv4) and peer."""
+
+    interface: str
+    peer: str | None = Field(default=None, description="hostname of the other end")
+    ipv6: IPv6Interface
+    peer_ipv6: IPv6Address
+    ipv4: IPv4Interface | None = None
+    peer_ipv4: IPv4Address | None = None
+    routed_prefixes: list[IPv6Network] = Field(
+        default_factory=list, description="prefixes behind the peer (static routing downstream)")
+
+    @model_validator(mode="after")
+    def _same_link(self) -> LinkAddressing:
+        if self.peer_ipv6 not in self.ipv6.network or self.peer_ipv6 == self.ipv6.ip:
+            msg = f"{self.interface}: peer {self.peer_ipv6} is not the other end of {self.ipv6}"
+            raise ValueError(msg)
+        return self
+
+
+class DeviceAddressing(_Model):
+    """Everything IPAM knows about one device's addresses."""
+
+    hostname: str
+    loopback_ipv6: IPv6Address | None = None
+    loopback_ipv4: IPv4Address | None = Field(default=None, description="also the router-id")
+    mgmt_ipv6: IPv6Address | None = None
+    mgmt_ipv4: IPv4Address | None = None
+    site_prefix: IPv6Network | None = Field(default=None, description="the site's whole block")
+    vlans: list[VlanAddressing] = Field(default_factory=list)
+    links: list[LinkAddressing] = Field(default_factory=list)
+
+
+class AddressSource(Protocol):
+    """The one IPAM call the renderer makes."""
+
+    def __call__(self, inv: Inventory, hostname: str) -> DeviceAddressing:
+        """Addresses of ``hostname``; raise :class:`RenderError` when IPAM has none."""
+        ...
+
+
+class StaticSource:
+    """Addresses given up front (tests, and sites IPAM does not manage yet)."""
+
+    def __init__(self, data: Mapping[str, DeviceAddressing]) -> None:
+        self._data = dict(data)
+
+    def __call__(self, inv: Inventory, hostname: str) -> DeviceAddressing:
+        """The recorded addresses, or an empty record."""
+        return self._data.get(hostname) or DeviceAddressing(hostname=hostname)
+
+
+class InventoryPrefixSource:
+    """Addresses derived from the ``prefixes`` IPAM writes into the inventory files.
+
+    Conventions read here (they are what ``netctl ipam allocate`` records on a school or node):
+    a prefix with a ``vlan`` and an IPv6 /64 is a user VLAN (role = VLAN role, gateway = the
+    first address, ``::1``); its IPv4 twin (same ``vlan``) gives the IPv4 gateway (first host).
+    Loopbacks and point-to-point links are not derivable from prefixes alone, so this source
+    gives none: OSPFv3 and static routing need the IPAM API.
+    """
+
+    def __call__(self, inv: Inventory, hostname: str) -> DeviceAddressing:
+        """User VLANs of the device's site, from the recorded prefixes."""
+        entry = inv.devices.get(hostname)
+        if entry is None:
+            msg = f"unknown device '{hostname}'"
+            raise RenderError(msg)
+        if entry.school is not None:
+            prefixes = inv.schools[entry.school].school.prefixes
+        elif entry.node is not None:
+            prefixes = inv.nodes[entry.node].prefixes
+        else:
+            prefixes = []
+        v4 = {p.vlan: p.prefix for p in prefixes
+              if p.vlan is not None and isinstance(p.prefix, IPv4Network)}
+        vlans = []
+        for p in prefixes:
+            if p.vlan is None or not isinstance(p.prefix, IPv6Network) or p.prefix.prefixlen != 64:
+                continue
+            four = v4.get(p.vlan)
+            vlans.append(VlanAddressing(
+                role=p.role, vlan_id=p.vlan, name=p.description,
+                ipv6=IPv6Interface(f"{p.prefix.network_address + 1}/64"),
+                ipv4=(IPv4Interface(f"{four.network_address + 1}/{four.prefixlen}")
+                      if four else None),
+            ))
+        return DeviceAddressing(
+            hostname=hostname, mgmt_ipv4=entry.device.mgmt_ipv4,
+            mgmt_ipv6=entry.device.mgmt_ipv6, vlans=sorted(vlans, key=lambda v: v.vlan_id),
+        )
+
+
+def default_source() -> AddressSource:
+    """The IPAM API if ``netctl.ipam`` offers ``device_addressing``, else the inventory records."""
+    try:
+        module = importlib.import_module("netctl.ipam")
+    except ImportError:
+        return InventoryPrefixSource()
+    func = getattr(module, "device_addressing", None)
+    if callable(func):
+        return cast(AddressSource, func)
+    return InventoryPrefixSource()
+
+
+def user_interfaces(inv: Inventory, hostname: str) -> dict[int, str]:
+    """Names the inventory gives to the device's user-VLAN interfaces, by VLAN id."""
+    entry = inv.devices[hostname]
+    return {i.vlan: i.name for i in entry.device.interfaces
+            if i.role is InterfaceRole.USER and i.vlan is not None}

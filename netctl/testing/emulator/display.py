@@ -1,0 +1,112 @@
+"""Show a configuration tree the way each vendor displays it, and the output filters.
+
+Huawei: ``#`` between blocks, globals in column 0, ``return`` at the end.
+H3C Comware 7: the same, but global (top-level, non-section) lines carry one leading space.
+Cisco / Ruijie: ``Building configuration...`` header, ``!`` between blocks, ``end``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from netctl.testing.emulator.tree import ConfigNode
+from netctl.testing.emulator.vendors import VendorProfile
+
+
+def _blocks(root: ConfigNode) -> list[list[str]]:
+    """Top-level blocks: each section alone, runs of plain lines together."""
+    blocks: list[list[str]] = []
+    run: list[str] = []
+    for child in root.children:
+        if child.is_section:
+            if run:
+                blocks.append(run)
+                run = []
+            blocks.append([child.text] + [" " * (d + 1) + n.text for d, n in child.walk()])
+        else:
+            run.append(child.text)
+    if run:
+        blocks.append(run)
+    return blocks
+
+
+def _globals_indented(block: list[str], root: ConfigNode) -> list[str]:
+    """Comware shows a run of global lines with one leading space."""
+    first = root.find(block[0])
+    if first is not None and not first.is_section:
+        return [" " + line for line in block]
+    return block
+
+
+def render_body(profile: VendorProfile, root: ConfigNode) -> list[str]:
+    """The configuration lines with the vendor's separators, without header and footer."""
+    sep = "#" if profile.family == "vrp" else "!"
+    out: list[str] = []
+    for block in _blocks(root):
+        out.append(sep)
+        out.extend(_globals_indented(block, root) if profile.platform == "hp_comware" else block)
+    out.append(sep)
+    return out
+
+
+def render_config(profile: VendorProfile, root: ConfigNode) -> str:
+    """The full ``display current-configuration`` / ``show running-config`` text."""
+    body = render_body(profile, root)
+    if profile.platform == "huawei_vrp":
+        lines = ["!Software Version V200R019C10SPC500", *body, "return"]
+    elif profile.platform == "hp_comware":
+        lines = ["#", " version 7.1.070, Release 6616", *body, "return"]
+    else:
+        version = "version 15.2" if profile.platform == "cisco_ios" else "version 11.0(5)B9P59"
+        text = "\n".join([version, *body, "end"])
+        size = len(text.encode()) + 1
+        if profile.platform == "cisco_ios":
+            head = ["Building configuration...", "", f"Current configuration : {size} bytes"]
+        else:
+            head = ["", "Building configuration...", f"Current configuration : {size} bytes", ""]
+        lines = [*head, "!", version, *body, "end"]
+    return "\n".join(lines) + "\n"
+
+
+def render_section(profile: VendorProfile, node: ConfigNode) -> str:
+    """``display this`` in a sub-view: the section alone between separators."""
+    if profile.family == "vrp":
+        lines = ["#", node.text, *(" " * (d + 1) + n.text for d, n in node.walk()), "#", "return"]
+    else:
+        lines = ["!", node.text, *(" " * (d + 1) + n.text for d, n in node.walk()), "!", "end"]
+    return "\n".join(lines) + "\n"
+
+
+def apply_filter(text: str, op: str, pattern: str) -> str:
+    """``| include``, ``| exclude``, ``| begin`` and ``| section`` on command output.
+
+    Examples:
+        >>> apply_filter("a\\nb\\nc\\n", "begin", "b")
+        'b\\nc\\n'
+        >>> apply_filter("interface X\\n ip y\\nhostname h\\n", "section", "interface")
+        'interface X\\n ip y\\n'
+    """
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        rx = re.compile(re.escape(pattern))
+    lines = text.splitlines()
+    if op == "include":
+        kept = [line for line in lines if rx.search(line)]
+    elif op == "exclude":
+        kept = [line for line in lines if not rx.search(line)]
+    elif op == "begin":
+        start = next((i for i, line in enumerate(lines) if rx.search(line)), len(lines))
+        kept = lines[start:]
+    else:  # section
+        kept = []
+        keep = False
+        for line in lines:
+            if not line.startswith(" "):
+                keep = bool(rx.search(line))
+            elif keep is False and rx.search(line):
+                kept.append(line)
+                continue
+            if keep:
+                kept.append(line)
+    return "".join(line + "\n" for line in kept)

@@ -1,0 +1,569 @@
+r"""One CLI session on an emulated device: modes, prompts, commands, questions, errors.
+
+Sans-I/O: :meth:`Session.feed` takes one typed line and returns the text the device prints
+after the echo (output lines, then the next prompt or question). The SSH layer does the echo.
+
+Examples:
+    >>> from netctl.testing.emulator.device import Device
+    >>> s = Session(Device("R1", "huawei_vrp"))
+    >>> s.prompt()
+    '<R1>'
+    >>> s.feed("system-view").text.splitlines()[-1]
+    '[R1]'
+    >>> s.feed("interface vlanif 10").text
+    '[R1-Vlanif10]'
+    >>> print(s.feed("foo bar").text.replace("\r", ""))
+                 ^
+    Error: Unrecognized command found at '^' position.
+    [R1-Vlanif10]
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from netctl.testing.emulator.device import Device
+from netctl.testing.emulator.display import apply_filter, render_config, render_section
+from netctl.testing.emulator.grammar import ANY_WORD
+from netctl.testing.emulator.tree import ConfigNode
+
+CTRL_Z = "\x1a"
+
+
+@dataclass(slots=True)
+class Frame:
+    """One level of the mode stack; ``node`` is the section a config sub-view edits."""
+
+    kind: str
+    node: ConfigNode | None = None
+    suffix: str = ""
+
+
+@dataclass(slots=True)
+class Question:
+    """A pending ``[Y/N]`` or filename question: the next line answers it."""
+
+    prompt: str
+    answer: Callable[[str], list[str]]
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the device prints after a line; ``close`` ends the session."""
+
+    text: str
+    close: bool = False
+
+
+_FILTER_OPS = ("include", "exclude", "begin", "section")
+
+
+def _pick(token: str, choices: tuple[str, ...]) -> str | None:
+    """The command word ``token`` abbreviates (exact first, then the first prefix match)."""
+    low = token.lower()
+    if low in choices:
+        return low
+    for choice in choices:
+        if choice.startswith(low) and len(low) >= 2:
+            return choice
+    return None
+
+
+class Session:
+    """The mode stack and pending question of one login."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.profile = device.profile
+        self.vrp = self.profile.family == "vrp"
+        self.stack: list[Frame] = [Frame("user" if self.vrp else "exec")]
+        self.pending: Question | None = None
+        self.closed = False
+        self._generation = device.generation
+
+    # ------------------------------------------------------------------------------ prompts
+    def prompt(self) -> str:
+        """The prompt for the current mode."""
+        name = self.device.hostname
+        frame = self.stack[-1]
+        if self.vrp:
+            if frame.kind == "user":
+                return f"<{name}>"
+            return f"[{name}]" if frame.kind == "top" else f"[{name}-{frame.suffix}]"
+        if frame.kind == "exec":
+            return f"{name}>"
+        if frame.kind == "priv":
+            return f"{name}#"
+        return f"{name}(config)#" if frame.kind == "top" else f"{name}({frame.suffix})#"
+
+    def greeting(self) -> str:
+        """What the device prints right after login."""
+        now = _now()
+        lines = [line.format(now=now) for line in self.profile.banner]
+        return "".join(line + "\r\n" for line in lines) + self.prompt()
+
+    @property
+    def secret(self) -> bool:
+        """True while a password is being typed (the SSH layer must not echo it)."""
+        return self.pending is not None and self.pending.secret
+
+    def in_config(self) -> bool:
+        """Whether the session is in system view / config mode or below."""
+        return len(self.stack) > 1 and any(f.kind == "top" for f in self.stack)
+
+    # ------------------------------------------------------------------------------ feeding
+    def feed(self, line: str) -> Reply:
+        """Process one typed line (without its line terminator)."""
+        with self.device.lock:
+            if self._generation != self.device.generation:
+                self._generation = self.device.generation
+                self.stack = [f for f in self.stack if f.kind in ("user", "exec", "priv")]
+            self.device.history.append(line)
+            prompt = self.prompt()
+            if self.pending is not None:
+                question, self.pending = self.pending, None
+                out = question.answer(line.strip())
+            else:
+                out = self._dispatch(line, prompt)
+            text = "".join(part + "\r\n" for chunk in out for part in chunk.split("\n"))
+            if self.closed:
+                return Reply(text, close=True)
+            trailer = self.pending.prompt.replace("\n", "\r\n") if self.pending else self.prompt()
+            return Reply(text + trailer)
+
+    def _dispatch(self, line: str, prompt: str) -> list[str]:
+        stripped = line.strip()
+        if stripped.endswith(CTRL_Z):
+            del self.stack[1:]
+            return []
+        if not stripped:
+            return []
+        col0 = len(line) - len(line.lstrip())
+        tokens = stripped.split()
+        kind = self.stack[-1].kind
+        if self.vrp:
+            if kind == "user":
+                return self._vrp_user(tokens, stripped, prompt, col0)
+            return self._vrp_config(tokens, stripped, prompt, col0)
+        if kind in ("exec", "priv"):
+            return self._ios_exec(tokens, stripped, prompt, col0)
+        return self._ios_config(tokens, stripped, prompt, col0)
+
+    # -------------------------------------------------------------------------------- errors
+    def _error(self, prompt: str, col: int, message: str) -> list[str]:
+        if self.profile.caret and "^" in message:
+            return [" " * (len(prompt) + col) + "^", message]
+        return [message]
+
+    def _unknown(self, prompt: str, col: int, at_start: bool = True) -> list[str]:
+        msg = self.profile.error_unknown if at_start else self.profile.error_param
+        return self._error(prompt, col, msg)
+
+    def _incomplete(self, prompt: str, col: int) -> list[str]:
+        return self._error(prompt, col, self.profile.error_incomplete)
+
+    # ---------------------------------------------------------------------- Huawei and H3C
+    def _vrp_user(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
+        word = _pick(
+            tokens[0],
+            (
+                "system-view",
+                "display",
+                "save",
+                "screen-length",
+                "screen-width",
+                "quit",
+                "terminal",
+                "undo",
+                "language-mode",
+            ),
+        )
+        if word == "system-view":
+            self.stack.append(Frame("top"))
+            return [self.profile.enter_config]
+        if word == "display":
+            return self._display(tokens, text, prompt, col0)
+        if word == "save":
+            return self._vrp_save(tokens, prompt, col0)
+        if word == "quit":
+            self.closed = True
+            return []
+        if word == "screen-length":
+            if self.profile.platform == "huawei_vrp" and "temporary" in tokens:
+                return [
+                    "Info: The configuration takes effect on the current user terminal "
+                    "interface only."
+                ]
+            return []
+        if word in ("screen-width", "terminal", "undo", "language-mode"):
+            return []
+        return self._unknown(prompt, col0)
+
+    def _vrp_config(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
+        first = tokens[0].lower()
+        if first == "quit" and len(tokens) == 1:
+            self.stack.pop()
+            return []
+        if first == "return" and len(tokens) == 1:
+            del self.stack[1:]
+            return []
+        if len(first) >= 3 and "display".startswith(first):
+            return self._display(tokens, text, prompt, col0)
+        if first == "save" and len(tokens) <= 2:
+            return self._vrp_save(tokens, prompt, col0)
+        return self._config_line(text, prompt, col0)
+
+    def _vrp_save(self, tokens: list[str], prompt: str, col0: int) -> list[str]:
+        dev = self.device
+        if self.profile.platform == "huawei_vrp":
+            if len(tokens) > 1:
+                return self._unknown(prompt, col0 + len(tokens[0]) + 1, at_start=False)
+            question = (
+                "Warning: The current configuration will be written to the device. "
+                "Are you sure to continue?[Y/N]:"
+            )
+
+            def huawei_answer(ans: str) -> list[str]:
+                if ans.lower() in ("y", "yes"):
+                    dev.save()
+                    return [
+                        "Now saving the current configuration to the slot 0.",
+                        "Info: Save the configuration successfully.",
+                    ]
+                if ans.lower() in ("n", "no"):
+                    return []
+                self.pending = Question(question, huawei_answer)
+                return []
+
+            self.pending = Question(question, huawei_answer)
+            return []
+        done = [
+            "Validating file. Please wait...",
+            "Saved the current configuration to mainboard device successfully.",
+        ]
+        if len(tokens) == 2 and "force".startswith(tokens[1].lower()):
+            dev.save()
+            return done
+        if len(tokens) > 1:
+            return self._unknown(prompt, col0 + len(tokens[0]) + 1, at_start=False)
+
+        def overwrite(ans: str) -> list[str]:
+            if ans.lower() in ("y", "yes"):
+                dev.save()
+                return done
+            return []
+
+        def filename(ans: str) -> list[str]:
+            self.pending = Question("flash:/startup.cfg exists, overwrite? [Y/N]:", overwrite)
+            return []
+
+        def sure(ans: str) -> list[str]:
+            if ans.lower() in ("y", "yes"):
+                self.pending = Question(
+                    "Please input the file name(*.cfg)[flash:/startup.cfg]\n"
+                    "(To leave the existing filename unchanged, press the enter key):",
+                    filename,
+                )
+            return []
+
+        self.pending = Question(
+            "The current configuration will be written to the device. Are you sure? [Y/N]:", sure
+        )
+        return []
+
+    def _display(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
+        """``display …`` (Huawei/H3C) and ``show …`` (Cisco/Ruijie), with ``| filter``."""
+        main, _, filt = text.partition(" | ")
+        key = " ".join(main.split())
+        canned = self._canned(key)
+        if canned is None:
+            words = main.split()
+            if len(words) < 2:
+                return self._incomplete(prompt, col0 + len(main))
+            sub = words[1].lower()
+            col = col0 + main.index(words[1])
+            privileged = self.vrp or self.stack[0].kind == "priv"
+            running = "current-configuration" if self.vrp else "running-config"
+            if running.startswith(sub) and len(sub) >= 2:
+                if not privileged:
+                    return self._unknown(prompt, col, at_start=False)
+                canned = render_config(self.profile, self.device.running)
+            elif "saved-configuration".startswith(sub) and self.vrp and len(sub) >= 2:
+                canned = render_config(self.profile, self.device.startup)
+            elif "startup-config".startswith(sub) and not self.vrp and len(sub) >= 2:
+                if not privileged:
+                    return self._unknown(prompt, col, at_start=False)
+                canned = render_config(self.profile, self.device.startup)
+            elif sub == "this" and self.vrp:
+                node = self.stack[-1].node
+                if node is None:
+                    canned = render_config(self.profile, self.device.running)
+                else:
+                    canned = render_section(self.profile, node)
+            elif "version".startswith(sub) and len(sub) >= 2:
+                canned = self._version()
+            else:
+                return self._unknown(prompt, col, at_start=False)
+        if filt:
+            op_word, _, pattern = filt.strip().partition(" ")
+            op = _pick(op_word, _FILTER_OPS)
+            if op is None or not pattern:
+                return self._unknown(prompt, col0 + text.index(filt), at_start=False)
+            canned = apply_filter(canned, op, pattern.strip())
+        return [canned.rstrip("\n")] if canned.strip() else []
+
+    def _canned(self, key: str) -> str | None:
+        outputs = self.device.outputs
+        if key in outputs:
+            return outputs[key]
+        return None
+
+    def _version(self) -> str:
+        days, hours, mins, secs = self.device.uptime()
+        if self.profile.platform == "cisco_ios":
+            uptime = f"{days} days, {hours} hours, {mins} minutes"
+        else:
+            uptime = f"{days // 7} weeks, {days % 7} days, {hours} hours, {mins} minutes"
+        return self.profile.version.format(
+            name=self.device.hostname,
+            uptime=uptime,
+            uptime_ruijie=f"{days}:{hours:02d}:{mins:02d}:{secs:02d}",
+            started=_now(self.device.started),
+        )
+
+    # --------------------------------------------------------------------- Cisco and Ruijie
+    def _ios_exec(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
+        priv = self.stack[-1].kind == "priv" or self.in_config()
+        choices: tuple[str, ...] = ("show", "terminal", "enable", "disable", "exit", "logout")
+        choices += ("quit",)
+        if priv:
+            choices = (
+                "show",
+                "configure",
+                "copy",
+                "write",
+                "terminal",
+                "enable",
+                "disable",
+                "exit",
+                "logout",
+                "quit",
+            )
+        word = _pick(tokens[0], choices)
+        if word == "show":
+            return self._display(tokens, text, prompt, col0)
+        if word == "terminal":
+            return []
+        if word in ("exit", "logout", "quit"):
+            self.closed = True
+            return []
+        if word == "disable":
+            self.stack[0] = Frame("exec")
+            return []
+        if word == "enable":
+            return self._enable()
+        if word == "configure":
+            if len(tokens) == 1:
+                if self.profile.platform == "cisco_ios":
+
+                    def where(ans: str) -> list[str]:
+                        if ans == "" or "terminal".startswith(ans.lower()):
+                            return self._enter_config()
+                        return ['?Must be "terminal", "memory" or "network"']
+
+                    self.pending = Question(
+                        "Configuring from terminal, memory, or network [terminal]? ", where
+                    )
+                    return []
+                return self._enter_config()
+            if "terminal".startswith(tokens[1].lower()):
+                return self._enter_config()
+            return self._unknown(prompt, col0 + text.index(tokens[1]), at_start=False)
+        if word == "write":
+            if len(tokens) == 1 or "memory".startswith(tokens[1].lower()):
+                self.device.save()
+                return ["Building configuration...", "[OK]"]
+            return self._unknown(prompt, col0 + text.index(tokens[1]), at_start=False)
+        if word == "copy":
+            if (
+                len(tokens) == 3
+                and "running-config".startswith(tokens[1].lower())
+                and "startup-config".startswith(tokens[2].lower())
+            ):
+
+                def destination(ans: str) -> list[str]:
+                    if ans == "" or "startup-config".startswith(ans.lower()):
+                        self.device.save()
+                        return ["Building configuration...", "[OK]"]
+                    return ["%Error opening " + ans + " (Permission denied)"]
+
+                self.pending = Question("Destination filename [startup-config]? ", destination)
+                return []
+            col = col0 + (text.index(tokens[1]) if len(tokens) > 1 else len(text))
+            return self._unknown(prompt, col, at_start=False)
+        return self._unknown(prompt, col0)
+
+    def _enter_config(self) -> list[str]:
+        self.stack[0] = Frame("priv")
+        del self.stack[1:]
+        self.stack.append(Frame("top"))
+        return [self.profile.enter_config]
+
+    def _enable(self) -> list[str]:
+        if self.stack[-1].kind != "exec":
+            return []
+        secret = self.device.enable_secret
+        if not secret:
+            self.stack[0] = Frame("priv")
+            return []
+        tries = [0]
+
+        def check(ans: str) -> list[str]:
+            if ans == secret:
+                self.stack[0] = Frame("priv")
+                return []
+            tries[0] += 1
+            if tries[0] >= 3:
+                return ["% Bad secrets", ""]
+            self.pending = Question("Password: ", check, secret=True)
+            return []
+
+        self.pending = Question("Password: ", check, secret=True)
+        return []
+
+    def _ios_config(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
+        first = tokens[0].lower()
+        if first == "exit" and len(tokens) == 1:
+            self.stack.pop()
+            return []
+        if first == "end" and len(tokens) == 1:
+            del self.stack[1:]
+            return []
+        if first == "do" and len(tokens) > 1:
+            rest = text[len(tokens[0]) :].lstrip()
+            return self._ios_exec(rest.split(), rest, prompt, col0 + text.index(rest))
+        if self.profile.show_in_config and _pick(first, ("show",)) == "show":
+            return self._display(tokens, text, prompt, col0)
+        return self._config_line(text, prompt, col0)
+
+    # ------------------------------------------------------------------------ config lines
+    def _config_line(self, text: str, prompt: str, col0: int) -> list[str]:
+        body_full = " ".join(text.split())
+        for rx in self.device.unsupported_patterns():
+            m = rx.search(body_full)
+            if m:
+                return self._unknown(prompt, col0 + m.start(), at_start=m.start() == 0)
+        neg_prefix = self.profile.negation + " "
+        neg = body_full.startswith(neg_prefix)
+        body = body_full[len(neg_prefix) :] if neg else body_full
+        body_col = col0 + (len(neg_prefix) if neg else 0)
+        if neg and not body:
+            return self._incomplete(prompt, col0 + len(body_full))
+        if body == self.profile.negation:
+            return self._incomplete(prompt, col0 + len(body_full))
+        if self.device.knobs.normalize:
+            body = self._normalize(body)
+        top = 1  # stack[0] is user view / exec mode, stack[1] system view / config
+        for idx in range(len(self.stack) - 1, top - 1, -1):
+            result = self._try(self.stack[idx], body, neg)
+            if result is None:
+                continue
+            del self.stack[idx + 1 :]
+            if isinstance(result, Frame):
+                self.stack.append(result)
+            return []
+        if len(body.split()) == 1:
+            for idx in range(len(self.stack) - 1, top - 1, -1):
+                for op in self.profile.openers.get(self.stack[idx].kind, ()):
+                    if op.regex.fullmatch(body + " 1") or op.regex.fullmatch(body + " x"):
+                        return self._incomplete(prompt, body_col + len(body))
+        return self._unknown(prompt, body_col)
+
+    def _node(self, frame: Frame) -> ConfigNode:
+        return frame.node if frame.node is not None else self.device.running
+
+    def _try(self, frame: Frame, body: str, neg: bool) -> Frame | bool | None:
+        """Apply ``body`` in ``frame``: a new Frame when it enters a view, True when applied,
+        None when the view does not accept it."""
+        node = self._node(frame)
+        for op in self.profile.openers.get(frame.kind, ()):
+            m = op.regex.fullmatch(body)
+            if m is None:
+                continue
+            header = op.canonical(m)
+            if neg:
+                node.remove_where(lambda c: c.text == header)  # noqa: B023 - called at once
+                return True
+            child = node.ensure(header, op.kind)
+            return Frame(op.kind, child, op.prompt(m, header, frame.suffix))
+        lines = self.profile.lines
+        pattern = lines.get(frame.kind, self.profile.default_lines)
+        if pattern is None:
+            if not ANY_WORD.match(body) or self._opens_top(body):
+                return None
+        elif not pattern.match(body):
+            return None
+        self._apply_line(node, body, neg)
+        return True
+
+    def _opens_top(self, body: str) -> bool:
+        return any(op.regex.fullmatch(body) for op in self.profile.openers.get("top", ()))
+
+    def _key(self, text: str) -> tuple[int, str] | None:
+        for i, rx in enumerate(self.profile.replace_keys):
+            m = rx.match(text)
+            if m:
+                return i, m.group(1)
+        return None
+
+    def _apply_line(self, node: ConfigNode, body: str, neg: bool) -> None:
+        neg_text = f"{self.profile.negation} {body}"
+        if neg:
+            if node.remove_where(lambda c: c.text == body):
+                return
+            if node.remove_where(lambda c: c.text.startswith(body + " ")):
+                return
+            key = self._key(body)
+            if key is not None and node.remove_where(
+                lambda c: not c.is_section and self._key(c.text) == key
+            ):
+                return
+            if self.profile.silent_negations.match(body):
+                return
+            node.ensure(neg_text)
+            return
+        node.remove_where(lambda c: c.text == neg_text)
+        key = self._key(body)
+        if key is not None:
+            node.remove_where(
+                lambda c: c.text != body and not c.is_section and self._key(c.text) == key
+            )
+        node.ensure(body)
+
+    def _normalize(self, body: str) -> str:
+        words = body.split()
+        out: list[str] = []
+        for word in words:
+            addr, slash, plen = word.partition("/")
+            if ":" in addr:
+                try:
+                    ipaddress.IPv6Address(addr)
+                except ValueError:
+                    out.append(word)
+                    continue
+                out.append(addr.upper() + slash + plen)
+            else:
+                out.append(word)
+        text = " ".join(out)
+        if self.vrp:
+            text = re.sub(r"^(ipv6 address \S+?) (\d{1,3})$", r"\1/\2", text)
+        return text
+
+
+def _now(ts: float | None = None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))

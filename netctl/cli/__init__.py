@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netctl.cli import demo, inventory
+from netctl.cli import config, demo, inventory
 from netctl.cli._output import ExitStatus, err_console, print_problems
 from netctl.exceptions import (
     ConfigError,
@@ -30,6 +30,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(inventory.app, name="inventory")
+app.add_typer(config.app, name="config")
 app.command("demo")(demo.demo)
 
 

@@ -267,15 +267,25 @@ class RenderContext(_Model):
     mgmt_ipv4: IPv4Address | None
     mgmt_ipv6: IPv6Address | None
     interfaces: list[InterfaceInfo]
-    ipv6: Ipv6Context
-    wlan: WlanContext | None
-    baseline: BaselineContext
+    ipv6: Ipv6Context | None = Field(description="None when the ipv6 feature is not rendered")
+    wlan: WlanContext | None = Field(description="None unless a controller renders wlan")
+    baseline: BaselineContext | None = Field(description="None when baseline is not rendered")
+
+
+ALL_FEATURES: frozenset[str] = frozenset({"ipv6", "wlan", "baseline"})
 
 
 def build_context(
-    inv: Inventory, hostname: str, policy: Policy, source: AddressSource | None = None
+    inv: Inventory,
+    hostname: str,
+    policy: Policy,
+    source: AddressSource | None = None,
+    features: frozenset[str] = ALL_FEATURES,
 ) -> RenderContext:
     """Join inventory, IPAM and policy into the render context of ``hostname``.
+
+    Only the sections of ``features`` are built (the others are None), so a device whose Wi-Fi
+    data is incomplete can still get its baseline.
 
     Raises:
         RenderError: the device is unknown, or IPAM lacks an address the policy needs.
@@ -286,7 +296,8 @@ def build_context(
         raise RenderError(msg)
     src = source or default_source()
     dev = entry.device
-    addressing = src(inv, hostname) if dev.role in ROUTED_ROLES else None
+    addressing = (src(inv, hostname) if dev.role in ROUTED_ROLES and "ipv6" in features
+                  else None)
     return RenderContext(
         hostname=hostname,
         platform=entry.platform,
@@ -299,9 +310,10 @@ def build_context(
         mgmt_ipv6=dev.mgmt_ipv6 or (addressing.mgmt_ipv6 if addressing else None),
         interfaces=[InterfaceInfo(name=i.name, role=i.role, description=i.description, vlan=i.vlan)
                     for i in dev.interfaces],
-        ipv6=_ipv6(inv, entry, policy, addressing),
-        wlan=_wlan(inv, entry, policy, src) if dev.role is Role.WLC else None,
-        baseline=_baseline(policy),
+        ipv6=_ipv6(inv, entry, policy, addressing) if "ipv6" in features else None,
+        wlan=(_wlan(inv, entry, policy, src) if dev.role is Role.WLC and "wlan" in features
+              else None),
+        baseline=_baseline(policy) if "baseline" in features else None,
     )
 
 

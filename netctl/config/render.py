@@ -29,7 +29,7 @@ import jinja2
 from netutils.utils import jinja2_convenience_function
 
 from netctl.config.addressing import AddressSource
-from netctl.config.context import RenderContext, build_context
+from netctl.config.context import ALL_FEATURES, RenderContext, build_context
 from netctl.config.placeholders import SecretRef
 from netctl.config.policy import POLICY_FILE, Policy, load_policy
 from netctl.exceptions import RenderError
@@ -173,18 +173,23 @@ def render_device(
         RenderError: naming the device and, for template problems, the template file and line.
     """
     folder = templates_dir or default_templates_dir()
-    ctx = build_context(inv, hostname, policy or policy_for(folder), source)
+    if feature not in FEATURES:
+        msg = f"unknown feature '{feature}': choose {', '.join(FEATURES)}"
+        raise RenderError(msg)
+    wanted = ALL_FEATURES if feature == "all" else frozenset({feature})
+    ctx = build_context(inv, hostname, policy or policy_for(folder), source, wanted)
     return render(ctx, feature, folder)
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """One device's result: the text, or why there is none."""
+    """One device's result: the text, why there is none, or why the feature does not apply."""
 
     hostname: str
     platform: Platform
     text: str | None
-    error: str | None
+    error: str | None = None
+    skipped: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -207,12 +212,19 @@ def render_many(
     out = []
     for host in hostnames:
         platform = inv.devices[host].platform
+        if not (folder / template_name(platform, feature)).is_file():
+            out.append(Rendered(host, platform, None,
+                                skipped=f"no {feature} template for {platform.value}"))
+            continue
         try:
             text = render_device(inv, host, feature, templates_dir=folder, policy=pol,
                                  source=source)
-            out.append(Rendered(host, platform, text, None))
+            out.append(Rendered(host, platform, text))
         except RenderError as exc:
-            out.append(Rendered(host, platform, None, str(exc)))
+            message = str(exc)
+            if host not in message:
+                message = f"{host}: {message}"
+            out.append(Rendered(host, platform, None, error=message))
     return out
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pysnmp.hlapi.v3arch.asyncio import (
+from pysnmp.hlapi.v3arch.asyncio import (  # type: ignore[import-untyped]
     CommunityData,
     ContextData,
     ObjectIdentity,
@@ -27,7 +27,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     get_cmd,
 )
 from pysnmp.hlapi.v3arch.asyncio import auth as pauth
-from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.proto import rfc1902, rfc1905  # type: ignore[import-untyped]
 
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.client import (
@@ -103,8 +103,8 @@ class PysnmpEngine:
 
 def enlarge_engine_rcvbuf(engine: Any, size: int) -> int:
     """Reach every UDP socket of a pysnmp engine and enlarge its receive buffer."""
-    from pysnmp.carrier.asyncio.dgram import udp, udp6
-    from pysnmp.carrier.error import CarrierError
+    from pysnmp.carrier.asyncio.dgram import udp, udp6  # type: ignore[import-untyped]
+    from pysnmp.carrier.error import CarrierError  # type: ignore[import-untyped]
 
     dispatcher = getattr(engine, "transport_dispatcher", None)
     if dispatcher is None:

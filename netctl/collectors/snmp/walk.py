@@ -87,8 +87,8 @@ async def fetch(
             raise
         finally:
             result.requests += 1
-        for (oid, value), wanted in zip(varbinds[:nr], pending_scalars, strict=False):
-            if oid == wanted and not isinstance(value, ber.Special):
+        for (oid, value), asked in zip(varbinds[:nr], pending_scalars, strict=False):
+            if oid == asked and not isinstance(value, ber.Special):
                 result.scalars[oid] = value
         pending_scalars = []
         body = varbinds[nr:]

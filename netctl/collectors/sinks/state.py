@@ -1,0 +1,90 @@
+"""State-store sink: the latest observation per device, interface and metric.
+
+Writing every interface rate of 20,000 devices every minute into SQLite would store a billion
+history rows a day that nobody reads, so an observation is written when
+
+* its key (device, interface, metric) was not written yet by this process, or
+* its value changed and the metric is not volatile (a link going down is written at once), or
+* the last write of the key is older than ``refresh_s`` (default 15 min): ``observed_at`` stays
+  fresh for the compliance engine's "not polled for 26 h" rule.
+
+Volatile metrics (rates, uptime, client counts) change at every poll and are only refreshed.
+Batches go to :meth:`netctl.state.store.StateStore.record_observations` in one transaction, in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Final
+
+from netctl.state.store import Observation, StateStore
+
+log = logging.getLogger(__name__)
+
+VOLATILE: Final = frozenset({"if_in_bps", "if_out_bps", "sys_uptime", "ap_clients"})
+
+
+@dataclass
+class StateSink:
+    """Filters and batches observations for the state store."""
+
+    store: StateStore
+    refresh_s: float = 900.0
+    _last: dict[tuple[str, str, str], tuple[float | str | None, float]] = field(
+        default_factory=dict)
+    _queue: list[Observation] = field(default_factory=list)
+    written: int = 0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def add(self, observations: Iterable[Observation], now: float) -> None:
+        """Queue the observations that are new, changed or due for a refresh."""
+        last = self._last
+        for o in observations:
+            key = (o.device, o.interface, o.metric)
+            prev = last.get(key)
+            if prev is not None:
+                changed = prev[0] != o.value and o.metric not in VOLATILE
+                if not changed and now - prev[1] < self.refresh_s:
+                    continue
+            last[key] = (o.value, now)
+            self._queue.append(o)
+
+    def forget(self, device: str) -> None:
+        """Drop the memory of a device (removed from the inventory)."""
+        for key in [k for k in self._last if k[0] == device]:
+            del self._last[key]
+
+    @property
+    def queued(self) -> int:
+        """Observations waiting."""
+        return len(self._queue)
+
+    async def flush(self) -> int:
+        """Write the queue in one transaction; return how many rows."""
+        async with self._lock:
+            batch, self._queue = self._queue, []
+            if not batch:
+                return 0
+            try:
+                n = await asyncio.to_thread(self.store.record_observations, batch)
+            except Exception:
+                log.exception("state store write failed; %d observations kept for the next "
+                              "flush", len(batch))
+                self._queue[:0] = batch
+                return 0
+            self.written += n
+            return n
+
+    async def run(self, stop: asyncio.Event, interval_s: float) -> None:
+        """Flush every ``interval_s`` until ``stop``."""
+        while not stop.is_set():
+            try:
+                async with asyncio.timeout(interval_s):
+                    await stop.wait()
+            except TimeoutError:
+                pass
+            await self.flush()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netctl.cli import config, demo, inventory
+from netctl.cli import config, demo, inventory, probe
 from netctl.cli._output import ExitStatus, err_console, print_problems
 from netctl.exceptions import (
     ConfigError,
@@ -31,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(config.app, name="config")
+app.add_typer(probe.app, name="probe")
 app.command("demo")(demo.demo)
 
 

@@ -35,9 +35,14 @@ class Knobs:
     """Close the SSH session when it receives its N-th line."""
     unsupported: list[str] = field(default_factory=list)
     """Regexes: a config line matching one is rejected with the vendor's error message."""
-    normalize: bool = False
-    """Store lines as the vendor would display them: IPv6 addresses in upper case and
-    Huawei/H3C ``ipv6 address A L`` as ``A/L`` (off: stored as typed)."""
+    normalize: bool = True
+    """Store lines as the vendor displays them: IPv6 addresses in upper case, Huawei/H3C
+    ``ipv6 address A L`` as ``A/L``, secrets encrypted (see ``normalize.py``). Off: as typed."""
+    vendor_questions: bool = True
+    """Ask the vendor's mid-config questions (Huawei WLAN ``[Y/N]``, SNMPv3 passwords)."""
+    questions: list[tuple[str, str]] = field(default_factory=list)
+    """Extra ``(regex, question)`` pairs: a matching config line asks ``question`` and is
+    applied only if the answer is ``y``/``yes`` (e.g. an older build's warning)."""
 
 
 class Device:
@@ -70,6 +75,8 @@ class Device:
         self.initial_config = initial_config
         self.running: ConfigNode = self.parse(initial_config)
         self.startup: ConfigNode = self.running.copy()
+        self.hidden = ConfigNode("", "top")
+        """Accepted lines the vendor never displays (Cisco ``snmp-server user``)."""
         self.history: list[str] = []
         """Every line received, in order, from every session."""
         self.saves = 0
@@ -158,6 +165,7 @@ class Device:
         with self.lock:
             self.running = self.parse(self.initial_config if config is None else config)
             self.startup = self.running.copy()
+            self.hidden = ConfigNode("", "top")
             self.history.clear()
             self.saves = self.logins = self.failed_logins = 0
             self.generation += 1

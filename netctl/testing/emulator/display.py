@@ -13,7 +13,18 @@ from netctl.testing.emulator.tree import ConfigNode
 from netctl.testing.emulator.vendors import VendorProfile
 
 
-def _blocks(root: ConfigNode) -> list[list[str]]:
+def _children(node: ConfigNode, depth: int, nested_sep: bool) -> list[str]:
+    """A section's descendants, indented; Huawei puts an indented ``#`` before sub-sections."""
+    out: list[str] = []
+    for child in node.children:
+        if nested_sep and child.is_section:
+            out.append(" " * depth + "#")
+        out.append(" " * depth + child.text)
+        out.extend(_children(child, depth + 1, nested_sep))
+    return out
+
+
+def _blocks(root: ConfigNode, nested_sep: bool = False) -> list[list[str]]:
     """Top-level blocks: each section alone, runs of plain lines together."""
     blocks: list[list[str]] = []
     run: list[str] = []
@@ -22,7 +33,7 @@ def _blocks(root: ConfigNode) -> list[list[str]]:
             if run:
                 blocks.append(run)
                 run = []
-            blocks.append([child.text] + [" " * (d + 1) + n.text for d, n in child.walk()])
+            blocks.append([child.text, *_children(child, 1, nested_sep)])
         else:
             run.append(child.text)
     if run:
@@ -42,7 +53,7 @@ def render_body(profile: VendorProfile, root: ConfigNode) -> list[str]:
     """The configuration lines with the vendor's separators, without header and footer."""
     sep = "#" if profile.family == "vrp" else "!"
     out: list[str] = []
-    for block in _blocks(root):
+    for block in _blocks(root, nested_sep=profile.platform == "huawei_vrp"):
         out.append(sep)
         out.extend(_globals_indented(block, root) if profile.platform == "hp_comware" else block)
     out.append(sep)
@@ -70,10 +81,9 @@ def render_config(profile: VendorProfile, root: ConfigNode) -> str:
 
 def render_section(profile: VendorProfile, node: ConfigNode) -> str:
     """``display this`` in a sub-view: the section alone between separators."""
-    if profile.family == "vrp":
-        lines = ["#", node.text, *(" " * (d + 1) + n.text for d, n in node.walk()), "#", "return"]
-    else:
-        lines = ["!", node.text, *(" " * (d + 1) + n.text for d, n in node.walk()), "!", "end"]
+    body = [node.text, *_children(node, 1, profile.platform == "huawei_vrp")]
+    sep, end = ("#", "return") if profile.family == "vrp" else ("!", "end")
+    lines = [sep, *body, sep, end]
     return "\n".join(lines) + "\n"
 
 

@@ -20,7 +20,6 @@ Examples:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import time
 from collections.abc import Callable
@@ -29,7 +28,9 @@ from dataclasses import dataclass
 from netctl.testing.emulator.device import Device
 from netctl.testing.emulator.display import apply_filter, render_config, render_section
 from netctl.testing.emulator.grammar import ANY_WORD
+from netctl.testing.emulator.normalize import display_form
 from netctl.testing.emulator.tree import ConfigNode
+from netctl.testing.emulator.vendors import ConfigQuestion
 
 CTRL_Z = "\x1a"
 
@@ -50,6 +51,8 @@ class Question:
     prompt: str
     answer: Callable[[str], list[str]]
     secret: bool = False
+    raw: bool = False
+    """Pass the line as typed (banner text) rather than stripped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,7 @@ class Reply:
 
 
 _FILTER_OPS = ("include", "exclude", "begin", "section")
+_SHARED_WORDS = frozenset({"vlan"})
 
 
 def _pick(token: str, choices: tuple[str, ...]) -> str | None:
@@ -127,7 +131,7 @@ class Session:
             prompt = self.prompt()
             if self.pending is not None:
                 question, self.pending = self.pending, None
-                out = question.answer(line.strip())
+                out = question.answer(line if question.raw else line.strip())
             else:
                 out = self._dispatch(line, prompt)
             text = "".join(part + "\r\n" for chunk in out for part in chunk.split("\n"))
@@ -458,6 +462,9 @@ class Session:
             m = rx.search(body_full)
             if m:
                 return self._unknown(prompt, col0 + m.start(), at_start=m.start() == 0)
+        delimited = self._delimited(body_full, text)
+        if delimited is not None:
+            return delimited
         neg_prefix = self.profile.negation + " "
         neg = body_full.startswith(neg_prefix)
         body = body_full[len(neg_prefix) :] if neg else body_full
@@ -466,8 +473,6 @@ class Session:
             return self._incomplete(prompt, col0 + len(body_full))
         if body == self.profile.negation:
             return self._incomplete(prompt, col0 + len(body_full))
-        if self.device.knobs.normalize:
-            body = self._normalize(body)
         top = 1  # stack[0] is user view / exec mode, stack[1] system view / config
         for idx in range(len(self.stack) - 1, top - 1, -1):
             result = self._try(self.stack[idx], body, neg)
@@ -484,6 +489,42 @@ class Session:
                         return self._incomplete(prompt, body_col + len(body))
         return self._unknown(prompt, body_col)
 
+    def _delimited(self, body: str, typed: str) -> list[str] | None:
+        """``banner login ^C`` … ``^C`` (Cisco, Ruijie) and ``header legal %…%`` (H3C): the
+        text runs to the delimiter, possibly over several lines. Cisco and Ruijie display the
+        delimiter as ``^C`` whatever was typed."""
+        rx = self.profile.delimited
+        m = rx.match(body) if rx is not None else None
+        if m is None or not m.group(2):
+            return None
+        cmd, rest = m.group(1), typed.split(None, 2)[2]
+        delim = "^C" if rest.startswith("^C") else rest[0]
+        after = rest[len(delim) :]
+        del self.stack[2:]
+        root = self.device.running
+        shown = "^C" if not self.vrp else delim
+
+        def store(text: str) -> None:
+            root.remove_where(lambda c: c.text.startswith(cmd + " "))
+            root.children.append(ConfigNode(f"{cmd} {shown}{text}{shown}"))
+
+        if delim in after:
+            store(after[: after.index(delim)])
+            return []
+        collected = [after]
+
+        def more(line: str) -> list[str]:
+            if delim in line:
+                collected.append(line[: line.index(delim)])
+                store("\n".join(collected))
+                return []
+            collected.append(line)
+            self.pending = Question("", more, raw=True)
+            return []
+
+        self.pending = Question("", more, raw=True)
+        return [self.profile.delimited_prompt.format(d=delim[0])]
+
     def _node(self, frame: Frame) -> ConfigNode:
         return frame.node if frame.node is not None else self.device.running
 
@@ -491,6 +532,9 @@ class Session:
         """Apply ``body`` in ``frame``: a new Frame when it enters a view, True when applied,
         None when the view does not accept it."""
         node = self._node(frame)
+        hidden = self.profile.hidden
+        if frame.kind == "top" and hidden is not None and hidden.match(body):
+            node = self.device.hidden
         for op in self.profile.openers.get(frame.kind, ()):
             m = op.regex.fullmatch(body)
             if m is None:
@@ -508,10 +552,54 @@ class Session:
                 return None
         elif not pattern.match(body):
             return None
+        if not neg and self._ask(frame.kind, node, body):
+            return True
         self._apply_line(node, body, neg)
         return True
 
+    def _ask(self, kind: str, node: ConfigNode, body: str) -> bool:
+        """Set a pending question if ``body`` asks one before it applies; True if so."""
+        knobs = self.device.knobs
+        asked: list[ConfigQuestion] = [
+            ConfigQuestion(re.compile(rx), frozenset(), text) for rx, text in knobs.questions
+        ]
+        if knobs.vendor_questions:
+            asked += self.profile.questions
+        for q in asked:
+            if (not q.kinds or kind in q.kinds) and q.pattern.search(body):
+                break
+        else:
+            return False
+        if q.asks_for is None:
+
+            def confirm(ans: str) -> list[str]:
+                if ans.lower() in ("y", "yes"):
+                    self._apply_line(node, body, False)
+                return []
+
+            self.pending = Question(q.prompt, confirm)
+            return True
+
+        def first(ans: str) -> list[str]:
+            def second(again: str) -> list[str]:
+                if again != ans:
+                    # Approximate text: the vendor's exact message is not sourced.
+                    return ["Error: The two passwords are different."]
+                self._apply_line(node, f"{body} {ans}", False)
+                return []
+
+            self.pending = Question("Confirm Password:", second, secret=True)
+            return []
+
+        self.pending = Question(q.prompt + "\nEnter Password:", first, secret=True)
+        return True
+
     def _opens_top(self, body: str) -> bool:
+        """Whether a permissive view must hand ``body`` to system view / global config: it
+        opens a top-level view, unless its first word is also a sub-view command (``vlan 30``
+        in an H3C service template or a Cisco wireless policy profile)."""
+        if body.split(" ", 1)[0] in _SHARED_WORDS:
+            return False
         return any(op.regex.fullmatch(body) for op in self.profile.openers.get("top", ()))
 
     def _key(self, text: str) -> tuple[int, str] | None:
@@ -522,6 +610,8 @@ class Session:
         return None
 
     def _apply_line(self, node: ConfigNode, body: str, neg: bool) -> None:
+        if self.device.knobs.normalize:
+            body = display_form(self.profile.platform, body)
         neg_text = f"{self.profile.negation} {body}"
         if neg:
             if node.remove_where(lambda c: c.text == body):
@@ -544,25 +634,6 @@ class Session:
                 lambda c: c.text != body and not c.is_section and self._key(c.text) == key
             )
         node.ensure(body)
-
-    def _normalize(self, body: str) -> str:
-        words = body.split()
-        out: list[str] = []
-        for word in words:
-            addr, slash, plen = word.partition("/")
-            if ":" in addr:
-                try:
-                    ipaddress.IPv6Address(addr)
-                except ValueError:
-                    out.append(word)
-                    continue
-                out.append(addr.upper() + slash + plen)
-            else:
-                out.append(word)
-        text = " ".join(out)
-        if self.vrp:
-            text = re.sub(r"^(ipv6 address \S+?) (\d{1,3})$", r"\1/\2", text)
-        return text
 
 
 def _now(ts: float | None = None) -> str:

@@ -26,6 +26,23 @@ Family = Literal["vrp", "ios"]
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigQuestion:
+    """A config line the device does not apply at once: it asks ``[Y/N]`` (``asks_for``
+    None) or for a password twice (``asks_for`` names it: ``authentication``, …)."""
+
+    pattern: re.Pattern[str]
+    kinds: frozenset[str]
+    """View kinds where the line asks; empty: every view."""
+    prompt: str
+    asks_for: str | None = None
+
+
+def question(pattern: str, kinds: str, prompt: str, asks_for: str | None = None) -> ConfigQuestion:
+    """A :class:`ConfigQuestion`; ``kinds`` is space-separated (empty: every view)."""
+    return ConfigQuestion(re.compile(pattern), frozenset(kinds.split()), prompt, asks_for)
+
+
+@dataclass(frozen=True, slots=True)
 class VendorProfile:
     """Everything vendor-specific about one emulated platform."""
 
@@ -57,6 +74,15 @@ class VendorProfile:
     banner: tuple[str, ...]
     version: str
     """``display version`` / ``show version``, formatted with ``{name}``, ``{uptime}``."""
+    questions: tuple[ConfigQuestion, ...] = ()
+    """Config lines that ask before they apply (``Knobs.vendor_questions`` turns them off)."""
+    delimited: re.Pattern[str] | None = None
+    """Delimited multi-line text (``banner login ^C`` … ``^C``): group 1 the command, group 2
+    the rest of the line, whose first character is the delimiter."""
+    delimited_prompt: str = ""
+    """Printed when the text continues on the next lines; ``{d}`` is the delimiter."""
+    hidden: re.Pattern[str] | None = None
+    """Top-level lines accepted but never displayed (Cisco ``snmp-server user``)."""
 
 
 def _keys(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -233,7 +259,7 @@ _HUAWEI_IF_LINES = words(
     "dot1x mac-authen port-security port-isolate bpdu alias trust vrrp vrrp6 ip-source "
     "user-bind l2protocol-tunnel lacp mode mac-limit igmp-snooping mld-snooping pim isis rip "
     "ripng dldp flow-control broadcast-suppression multicast-suppression unicast-suppression "
-    "portal web-auth-server enable statistic set am bfd"
+    "portal web-auth-server enable statistic set am bfd portswitch"
 )
 
 HUAWEI = VendorProfile(
@@ -378,6 +404,46 @@ HUAWEI = VendorProfile(
         "VRP (R) software, Version 5.170 (S5735 V200R019C10SPC500)\n"
         "Copyright (C) 2000-2020 HUAWEI TECH CO., LTD\n"
         "HUAWEI S5735-L48T4X-A1 Routing Switch uptime is {uptime}\n"
+    ),
+    questions=(
+        # Texts from public transcripts of V200R019+ ACs (vendor-syntax.md section 2.1);
+        # the wpa2-wpa3 warning text is an approximation (only its [Y/N] is sourced).
+        question(
+            r"^country-code \S+$",
+            "wlan-profile",
+            "Warning: Modifying the country code will clear the channel and power "
+            "configurations of radios, and requires the APs to be restarted if they run "
+            "V200R019C10 or earlier. Continue? [Y/N]:",
+        ),
+        question(
+            r"^ap-group \S+$",
+            "wlan-ap",
+            "Warning: This operation may cause AP reset. Continue? [Y/N]:",
+        ),
+        question(
+            r"^security wpa2-wpa3 ",
+            "wlan-profile",
+            "Warning: This operation may cause STAs to go offline. Continue? [Y/N]:",
+        ),
+        # Interactive passwords (Huawei CE documentation example, same on V5 campus).
+        question(
+            r"^snmp-agent usm-user v3 \S+ authentication-mode \S+$",
+            "top",
+            "Please configure the authentication password (10-255)",
+            asks_for="authentication",
+        ),
+        question(
+            r"^snmp-agent usm-user v3 \S+ privacy-mode \S+$",
+            "top",
+            "Please configure the privacy password (10-255)",
+            asks_for="privacy",
+        ),
+        question(
+            r"^local-user \S+ password$",
+            "aaa",
+            "Please configure the password (8-128)",
+            asks_for="login",
+        ),
     ),
 )
 
@@ -555,6 +621,8 @@ H3C = VendorProfile(
         "H3C S5130S-52S-EI uptime is {uptime}\n"
         "Last reboot reason : User reboot\n"
     ),
+    delimited=re.compile(r"^(header \S+) (.*)$"),
+    delimited_prompt="Please input banner content, and quit with the character '{d}'.",
 )
 
 # ---------------------------------------------------------------------------- Cisco and Ruijie
@@ -572,7 +640,7 @@ _IOS_IF_LINES = words(
     "mtu speed duplex standby vrrp power storm-control load-interval negotiation encapsulation "
     "service-policy cdp lldp udld logging snmp authentication dot1x mab access-session "
     "device-tracking ospfv3 bandwidth delay media-type carrier-delay keepalive port-group "
-    "nfpp web-auth isolate ipv6 vlan"
+    "nfpp web-auth isolate"
 )
 
 
@@ -736,6 +804,9 @@ CISCO = VendorProfile(
         "\n"
         "Configuration register is 0xF\n"
     ),
+    delimited=re.compile(r"^(banner \S+) (.*)$"),
+    delimited_prompt="Enter TEXT message.  End with the character '{d}'.",
+    hidden=re.compile(r"^snmp-server user "),
 )
 
 RUIJIE_IF = InterfaceNames(
@@ -809,6 +880,8 @@ RUIJIE = VendorProfile(
         "System serial number    : G1PD10000000A\n"
         "System boot version     : 1.3.8\n"
     ),
+    delimited=re.compile(r"^(banner \S+) (.*)$"),
+    delimited_prompt="Enter TEXT message.  End with the character '{d}'.",
 )
 
 PROFILES: dict[str, VendorProfile] = {p.platform: p for p in (HUAWEI, H3C, RUIJIE, CISCO)}

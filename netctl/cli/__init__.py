@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netctl.cli import collect, config, daemon, demo, inventory
+from netctl.cli import collect, compliance, config, daemon, demo, inventory, report
 from netctl.cli._output import ExitStatus, err_console, print_problems
 from netctl.exceptions import (
     ConfigError,
@@ -32,6 +32,8 @@ app = typer.Typer(
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(config.app, name="config")
 app.add_typer(collect.app, name="collect")
+app.add_typer(compliance.app, name="compliance")
+app.command("report")(report.report)
 app.command("daemon")(daemon.daemon)
 app.command("demo")(demo.demo)
 

@@ -9,7 +9,7 @@ import typer
 
 from netctl.cli._output import console, print_table
 from netctl.cli.inventory import print_stats
-from netctl.compliance.declared import KPI_NAMES
+from netctl.compliance.kpis import KPIS
 from netctl.demo import run_demo
 
 
@@ -32,26 +32,33 @@ def demo(
     for k in result.kpis.kpis:
         if k.scope_level not in ("region", "city"):
             continue
-        name = KPI_NAMES[k.kpi][0 if zh else 1]
-        value = (
+        spec = KPIS[k.kpi]
+        name, value, target = spec.name(lang), spec.format(k.value), spec.format(k.target)
+        met = (
             "-"
-            if k.value is None
-            else (f"{k.value:.0f}" if k.kpi == "internet_bandwidth_avg" else f"{k.value:.1%}")
+            if k.met is None
+            else ("达标" if zh else "met")
+            if k.met
+            else ("未达标" if zh else "not met")
         )
-        target = f"{k.target:.0f}" if k.kpi == "internet_bandwidth_avg" else f"{k.target:.0%}"
-        met = ("达标" if zh else "met") if k.met else ("未达标" if zh else "not met")
         rows.append((k.scope_name, name, value, target, met))
-    title = "按清单申报数据计算的指标 (declared data)" if zh else "KPIs from declared data"
+    title = (
+        f"{result.kpis.year} 年指标（样例证据）"
+        if zh
+        else f"{result.kpis.year} KPIs (sample evidence)"
+    )
     print_table(
         title,
         [
             "范围" if zh else "scope",
             "指标" if zh else "KPI",
             "值" if zh else "value",
-            "2027目标" if zh else "2027 target",
+            "本年度目标" if zh else "target this year",
             "结果" if zh else "result",
         ],
         rows,
     )
     console.print(f"KPI snapshot: {result.snapshot_rows} rows → {result.state_url}")
+    if result.report is not None:
+        console.print(f"county report: {result.report}")
     console.print(f"done in {result.seconds:.1f} s")

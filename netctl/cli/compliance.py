@@ -1,0 +1,179 @@
+"""``netctl compliance``: the plan's KPIs per school, county, city and region; device baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netctl.cli._common import FormatOpt, HostOpt, load, settings
+from netctl.cli._output import ExitStatus, Format, console, print_json, print_table
+from netctl.compliance.backups import default_backups_dir
+from netctl.compliance.export import baseline_json, kpis_json
+from netctl.compliance.kpis import KPIS
+from netctl.compliance.runner import run_baseline, run_kpis
+from netctl.settings import Settings
+
+app = typer.Typer(
+    help="Compliance with the 2023-2027 plan: KPIs and security baselines.", no_args_is_help=True
+)
+
+CountyOne = Annotated[str | None, typer.Option("--county", help="GB/T 2260 county code")]
+CityOne = Annotated[str | None, typer.Option("--city", help="GB/T 2260 city code")]
+YearOpt = Annotated[
+    int | None, typer.Option(help="Judge against this year's targets [default: this year]")
+]
+LangOpt = Annotated[str, typer.Option(help="zh | en")]
+BackupsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--backups",
+        help="Config backups folder <dir>/<hostname>/<UTC time>.cfg [env NETCTL_BACKUPS; "
+        "default: backups/ beside the state store]",
+    ),
+]
+FreshOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--freshness-hours",
+        help="Evidence older than this does not count [default: targets.yaml, 24]",
+    ),
+]
+
+
+def backups_dir(s: Settings, option: Path | None) -> Path:
+    """The backups folder: option, environment, beside the state store."""
+    return option or default_backups_dir(s.state_url, s.home)
+
+
+@app.command()
+def kpis(
+    ctx: typer.Context,
+    county: CountyOne = None,
+    city: CityOne = None,
+    year: YearOpt = None,
+    fmt: FormatOpt = Format.table,
+    lang: LangOpt = "zh",
+    backups: BackupsOpt = None,
+    freshness_hours: FreshOpt = None,
+    snapshot: Annotated[
+        bool, typer.Option(help="Store the values as a KPI snapshot (trend)")
+    ] = False,
+    evidence: Annotated[bool, typer.Option(help="JSON: add each school result's evidence")] = False,
+) -> None:
+    """Every KPI of TARGETS.md per school, county, city and region, against this year's target."""
+    s = settings(ctx)
+    report, rows = run_kpis(
+        load(ctx),
+        s.reports_dir,
+        s.state_url,
+        backups_dir(s, backups),
+        county=county,
+        city=city,
+        year=year,
+        freshness_hours=freshness_hours,
+        snapshot=snapshot,
+    )
+    if fmt is Format.json:
+        print_json(kpis_json(report, evidence=evidence))
+        return
+    zh = lang != "en"
+    table = []
+    for k in report.kpis:
+        if k.scope_level == "school":
+            continue
+        spec = KPIS[k.kpi]
+        met = (
+            "-"
+            if k.met is None
+            else ("达标" if zh else "met")
+            if k.met
+            else ("未达标" if zh else "not met")
+        )
+        table.append(
+            (
+                k.scope_name,
+                spec.name(lang),
+                spec.format(k.value),
+                spec.format(k.target),
+                f"{k.numerator:g}/{k.denominator:g}",
+                met,
+            )
+        )
+    print_table(
+        f"{report.year} {'指标' if zh else 'KPIs'}",
+        [
+            "范围" if zh else "scope",
+            "指标" if zh else "KPI",
+            "值" if zh else "value",
+            "目标" if zh else "target",
+            "分子/分母" if zh else "num/den",
+            "结果" if zh else "result",
+        ],
+        table,
+    )
+    failing = [r for r in report.schools if not r.met]
+    if county:
+        print_table(
+            "未达标学校及原因" if zh else "schools falling short, and why",
+            ["学校" if zh else "school", "指标" if zh else "KPI", "原因" if zh else "reasons"],
+            (
+                (r.school_code, KPIS[r.kpi].name(lang), "; ".join(x.text(lang) for x in r.reasons))
+                for r in failing
+            ),
+        )
+    else:
+        console.print(
+            f"{len(failing)} school results fall short: --county C for the list, "
+            "--format json for all"
+        )
+    if snapshot:
+        console.print(f"KPI snapshot: {rows} rows → {s.state_url}")
+
+
+@app.command()
+def baseline(
+    ctx: typer.Context,
+    county: CountyOne = None,
+    city: CityOne = None,
+    host: HostOpt = None,
+    fmt: FormatOpt = Format.table,
+    lang: LangOpt = "zh",
+    backups: BackupsOpt = None,
+    freshness_hours: FreshOpt = None,
+) -> None:
+    """MLPS 2.0 baseline (GB/T 22239-2019) of each device's newest backed-up config; exit 1 if
+    any device does not pass."""
+    s = settings(ctx)
+    folder = backups_dir(s, backups)
+    devices, when, hours = run_baseline(
+        load(ctx),
+        s.reports_dir,
+        folder,
+        county=county,
+        city=city,
+        hosts=host,
+        freshness_hours=freshness_hours,
+    )
+    failed = any(not d.passed for d in devices)
+    if fmt is Format.json:
+        print_json(baseline_json(devices, when, folder, hours))
+        raise typer.Exit(ExitStatus.FAILED if failed else ExitStatus.OK)
+    rows = []
+    for d in devices:
+        bad = [r for r in d.rules if r.status != "pass"]
+        detail = "; ".join(
+            f"{r.rule} {r.status} [{r.clause}]"
+            + "".join(f" L{o.line}: {o.text}" for o in r.offending[:3])
+            for r in bad
+        )
+        rows.append(
+            (d.hostname, d.platform, d.status, detail or "; ".join(x.text(lang) for x in d.reasons))
+        )
+    print_table(
+        f"{len(devices)} devices, backups in {folder}",
+        ["设备" if lang != "en" else "device", "platform", "status", "rules"],
+        rows,
+    )
+    raise typer.Exit(ExitStatus.FAILED if failed else ExitStatus.OK)

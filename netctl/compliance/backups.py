@@ -1,0 +1,99 @@
+"""Where the compliance engine finds backed-up running configurations.
+
+Layout (the contract with ``netctl config backup``, issue 4)::
+
+    <backups dir>/<hostname>/<UTC timestamp>.cfg
+    e.g.  backups/nx640104-0001-gw1/20261128T020000Z.cfg
+
+One folder per device, named by its inventory hostname; one file per backup, named by the UTC
+time it was taken (``YYYYMMDDTHHMMSSZ``; ``2026-11-28T02-00-00Z`` and other spellings with the
+same 14 digits are accepted), holding the running configuration as the device printed it
+(``display current-configuration`` / ``show running-config``), UTF-8. The newest file is the
+device's current configuration. A file whose name carries no timestamp is dated by its mtime.
+
+The folder is, in order: the ``--backups`` option, ``NETCTL_BACKUPS``, or ``backups/`` beside the
+SQLite state store (``<home>/.netctl/backups`` by default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+_STAMP = re.compile(r"(\d{4})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """One backed-up running configuration."""
+
+    hostname: str
+    path: Path
+    taken_at: datetime
+
+    def read(self) -> str:
+        """The configuration text (undecodable bytes replaced, so one bad byte never hides it)."""
+        return self.path.read_text(encoding="utf-8", errors="replace")
+
+
+def backup_time(path: Path) -> datetime:
+    """The time a backup was taken: from its name, else its mtime.
+
+    Examples:
+        >>> backup_time(Path("20261128T020000Z.cfg")).isoformat()
+        '2026-11-28T02:00:00+00:00'
+        >>> backup_time(Path("2026-11-28T02-00-00Z.cfg")).isoformat()
+        '2026-11-28T02:00:00+00:00'
+    """
+    found = _STAMP.search(path.stem)
+    if found:
+        y, mo, d, h, mi, sec = (int(g) for g in found.groups())
+        try:
+            return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
+        except ValueError:
+            pass
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def newest_backup(backups_dir: Path, hostname: str) -> Backup | None:
+    """The newest backup of a device, or None when it has none."""
+    folder = backups_dir / hostname
+    try:
+        names = [e for e in os.scandir(folder) if e.is_file() and e.name.endswith(".cfg")]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not names:
+        return None
+    dated = [(backup_time(Path(e.path)), Path(e.path)) for e in names]
+    taken_at, path = max(dated)
+    return Backup(hostname, path, taken_at)
+
+
+def default_backups_dir(state_url: str, home: Path, env: dict[str, str] | None = None) -> Path:
+    """``NETCTL_BACKUPS``, else ``backups/`` beside a SQLite store, else ``<home>/.netctl/backups``.
+
+    Examples:
+        >>> str(default_backups_dir("sqlite:////srv/netctl/.netctl/state.db", Path("/srv"), {}))
+        '/srv/netctl/.netctl/backups'
+        >>> str(default_backups_dir("postgresql://db/netctl", Path("/srv"), {}))
+        '/srv/.netctl/backups'
+    """
+    e = dict(os.environ) if env is None else env
+    if e.get("NETCTL_BACKUPS"):
+        return Path(e["NETCTL_BACKUPS"])
+    if state_url.startswith("sqlite:///") and not state_url.endswith(":memory:"):
+        return Path(state_url.removeprefix("sqlite:///")).parent / "backups"
+    return home / ".netctl" / "backups"
+
+
+def backup_path(backups_dir: Path, hostname: str, taken_at: datetime) -> Path:
+    """Where a backup taken at ``taken_at`` goes (for writers: ``netctl config backup``).
+
+    Examples:
+        >>> backup_path(Path("b"), "gw1", datetime(2026, 11, 28, 2, 0, tzinfo=UTC)).as_posix()
+        'b/gw1/20261128T020000Z.cfg'
+    """
+    return backups_dir / hostname / f"{taken_at.astimezone(UTC):%Y%m%dT%H%M%SZ}.cfg"

@@ -1,0 +1,419 @@
+"""The security baseline checker: MLPS 2.0 (GB/T 22239-2019, level 3) device rules over configs.
+
+Rules are data, one file per platform: ``reports/rules/<platform>.yaml``. A rule (SSH only, no
+Telnet, SNMPv3 authPriv only, password policy, login-failure lockout, idle timeout, AAA, remote
+syslog, NTP, banner) cites its clause and is a list of checks over the running configuration:
+
+* ``require``: some line matches ``pattern`` (in every section whose header matches ``section``);
+* ``forbid``: no line matches (every match is an offending line);
+* ``value``: the number captured as ``(?P<v>…)`` (plus ``(?P<s>…)`` seconds, as minutes) lies
+  within ``min``/``max``; with no line, the device uses ``default`` (none: the check fails).
+
+A rule passes when all its checks pass, fails when none does, and is ``partial`` in between. A
+device passes the ``security_baseline`` KPI when every rule of its platform passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from netctl.compliance.model import Reason
+from netctl.exceptions import ConfigError
+from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
+from netctl.platforms import Platform
+
+Status = Literal["pass", "partial", "fail"]
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(BaseModel):
+    """A sentence in Chinese and English."""
+
+    model_config = _FROZEN
+    zh: str
+    en: str
+
+
+class Check(BaseModel):
+    """One test over the configuration lines."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+    kind: Literal["require", "forbid", "value"]
+    pattern: str = Field(
+        description="Python regex, searched in each stripped line, case-insensitive"
+    )
+    section: str | None = Field(
+        default=None, description="regex of section headers: the check applies inside each"
+    )
+    want: Text = Field(description="what a compliant configuration has, for reasons")
+    min: float | None = None
+    max: float | None = None
+    default: float | None = Field(
+        default=None, description="value kind: what the device uses when no line sets it"
+    )
+
+    @field_validator("pattern", "section")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                msg = f"not a valid regular expression: {exc}"
+                raise ValueError(msg) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _value_group(self) -> Check:
+        if self.kind == "value":
+            if "(?P<v>" not in self.pattern:
+                msg = "a value check captures its number as (?P<v>...)"
+                raise ValueError(msg)
+            if self.min is None and self.max is None:
+                msg = "a value check needs min and/or max"
+                raise ValueError(msg)
+        elif self.min is not None or self.max is not None or self.default is not None:
+            msg = f"min/max/default belong to value checks, not {self.kind}"
+            raise ValueError(msg)
+        return self
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled pattern."""
+        return re.compile(self.pattern, re.IGNORECASE)
+
+    @cached_property
+    def section_regex(self) -> re.Pattern[str] | None:
+        """The compiled section pattern."""
+        return re.compile(self.section, re.IGNORECASE) if self.section else None
+
+    @cached_property
+    def lead(self) -> str | None:
+        """The literal first word the pattern requires, to look at only lines starting with it."""
+        found = re.match(r"\^([a-z][a-z0-9-]*)(?:\\s|\s|\$|\\b)", self.pattern)
+        return found.group(1).lower() if found else None
+
+    def in_range(self, v: float) -> bool:
+        """True when ``v`` lies within ``min``/``max``."""
+        return (self.min is None or v >= self.min) and (self.max is None or v <= self.max)
+
+
+class Rule(BaseModel):
+    """One baseline rule: what it checks, its GB/T 22239-2019 clause, its checks."""
+
+    model_config = _FROZEN
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    title: Text
+    clause: str = Field(description="GB/T 22239-2019 clause, e.g. '8.1.4.1 c)'")
+    requirement: Text = Field(description="the clause's requirement, in short")
+    checks: Annotated[list[Check], Field(min_length=1)]
+
+
+class RuleSet(BaseModel):
+    """The rules of one platform: ``reports/rules/<platform>.yaml``."""
+
+    model_config = _FROZEN
+    platform: Platform
+    standard: str = "GB/T 22239-2019"
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+    @field_validator("rules")
+    @classmethod
+    def _unique(cls, rules: list[Rule]) -> list[Rule]:
+        seen: set[str] = set()
+        for r in rules:
+            if r.id in seen:
+                msg = f"rule id '{r.id}' appears twice"
+                raise ValueError(msg)
+            seen.add(r.id)
+        return rules
+
+
+# -- configuration text ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One configuration line: 1-based number, indentation, text without surrounding spaces."""
+
+    number: int
+    indent: int
+    text: str
+
+
+@dataclass(slots=True)
+class Config:
+    """A running configuration split into lines, with sections (a line and its deeper lines)."""
+
+    lines: list[Line]
+    by_lead: dict[str, list[int]] = field(default_factory=dict)
+    ends: list[int] = field(default_factory=list)  # index past the last child of each line
+
+    @classmethod
+    def parse(cls, text: str) -> Config:
+        """Split a configuration; comments (``#``, ``!``) and banner bodies are not lines."""
+        lines: list[Line] = []
+        delim: str | None = None
+        for number, raw in enumerate(text.splitlines(), 1):
+            stripped = raw.strip()
+            if delim is not None:  # inside a multi-line banner: part of the banner line
+                if delim in stripped:
+                    delim = None
+                continue
+            if not stripped or stripped in ("#", "!") or stripped.startswith(("#", "!")):
+                continue
+            indent = len(raw) - len(raw.lstrip(" "))
+            lines.append(Line(number, indent, stripped))
+            delim = _banner_delimiter(stripped) if indent == 0 else None
+        cfg = cls(lines)
+        stack: list[int] = []
+        cfg.ends = [0] * len(lines)
+        for i, line in enumerate(lines):
+            while stack and lines[stack[-1]].indent >= line.indent:
+                cfg.ends[stack.pop()] = i
+            stack.append(i)
+            cfg.by_lead.setdefault(line.text.split(" ", 1)[0].lower(), []).append(i)
+        for j in stack:
+            cfg.ends[j] = len(lines)
+        return cfg
+
+    def candidates(self, lead: str | None, start: int = 0, end: int | None = None) -> Iterable[int]:
+        """Indexes of lines in ``[start, end)`` that may match a pattern with this first word."""
+        stop = len(self.lines) if end is None else end
+        if lead is None:
+            return range(start, stop)
+        return (i for i in self.by_lead.get(lead, ()) if start <= i < stop)
+
+    def sections(self, regex: re.Pattern[str]) -> list[int]:
+        """Indexes of lines that match ``regex``: the headers of the sections to look in."""
+        return [i for i, line in enumerate(self.lines) if regex.search(line.text)]
+
+
+def _banner_delimiter(text: str) -> str | None:
+    """The closing delimiter of a multi-line ``banner`` (Cisco, Ruijie), or None.
+
+    Examples:
+        >>> _banner_delimiter("banner login ^C")
+        '^C'
+        >>> _banner_delimiter("banner motd #Authorized use only#") is None
+        True
+    """
+    found = re.match(r"banner \S+ (\^C|\S)(.*)$", text, re.IGNORECASE)
+    if not found:
+        return None
+    delim, rest = found.group(1), found.group(2)
+    return None if delim in rest else delim
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Offending:
+    """A configuration line that breaks a rule (or the section header a required line lacks)."""
+
+    line: int
+    text: str
+    why: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One rule on one configuration."""
+
+    rule: str
+    clause: str
+    title: Text
+    status: Status
+    offending: tuple[Offending, ...] = ()
+    missing: tuple[Reason, ...] = ()
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """Every offending line and missing setting, as reasons."""
+        return [o.why for o in self.offending] + list(self.missing)
+
+
+def _why(check: Check, code: str, detail_zh: str = "", detail_en: str = "") -> Reason:
+    return Reason(code, check.want.zh + detail_zh, check.want.en + detail_en)
+
+
+def _scopes(cfg: Config, check: Check) -> list[tuple[int, int, Line | None]] | None:
+    """Where a check looks: ``(start, end, section header)`` ranges; None when no section
+    matches the check's ``section``."""
+    if check.section_regex is None:
+        return [(0, len(cfg.lines), None)]
+    headers = cfg.sections(check.section_regex)
+    if not headers:
+        return None
+    return [(h + 1, cfg.ends[h], cfg.lines[h]) for h in headers]
+
+
+def _missing(
+    check: Check, where: Line | None, zh: str = "", en: str = ""
+) -> tuple[list[Offending], list[Reason]]:
+    """A required line or value is absent: blame the section header, or report it missing."""
+    if where is None:
+        return [], [_why(check, "missing", zh, en)]
+    return [
+        Offending(
+            where.number,
+            where.text,
+            _why(
+                check,
+                "missing",
+                f"{zh}（{where.text} 下缺少）",
+                f"{en} (missing under {where.text})",
+            ),
+        )
+    ], []
+
+
+def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[Reason]]:
+    """Apply one check: (ok, offending lines, missing settings)."""
+    lines = cfg.lines
+    scopes = _scopes(cfg, check)
+    if scopes is None:  # no section to look in
+        if check.kind == "forbid" or (
+            check.kind == "value" and check.default is not None and check.in_range(check.default)
+        ):
+            return True, [], []
+        return (
+            False,
+            [],
+            [
+                _why(
+                    check,
+                    "missing",
+                    f"（缺少配置段 {check.section}）",
+                    f" (no section matching '{check.section}')",
+                )
+            ],
+        )
+    offending: list[Offending] = []
+    missing: list[Reason] = []
+    for start, end, where in scopes:
+        found = [
+            lines[i]
+            for i in cfg.candidates(check.lead, start, end)
+            if check.regex.search(lines[i].text)
+        ]
+        if check.kind == "forbid":
+            offending += [
+                Offending(
+                    line.number,
+                    line.text,
+                    _why(check, "forbidden", f"：{line.text}", f": {line.text}"),
+                )
+                for line in found
+            ]
+        elif check.kind == "require":
+            if not found:
+                off, miss = _missing(check, where)
+                offending += off
+                missing += miss
+        else:
+            if not found and (check.default is None or not check.in_range(check.default)):
+                zh, en = (
+                    ("（未配置）", " (not set)")
+                    if check.default is None
+                    else (
+                        f"（默认值 {check.default:g} 不符合）",
+                        f" (default {check.default:g} does not comply)",
+                    )
+                )
+                off, miss = _missing(check, where, zh, en)
+                offending += off
+                missing += miss
+            for line in found:
+                value = _value(check.regex.search(line.text))
+                if value is None or not check.in_range(value):
+                    offending.append(
+                        Offending(
+                            line.number,
+                            line.text,
+                            _why(check, "out_of_range", f"：{line.text}", f": {line.text}"),
+                        )
+                    )
+    return not offending and not missing, offending, missing
+
+
+def _value(found: re.Match[str] | None) -> float | None:
+    if found is None:
+        return None
+    groups = found.groupdict()
+    try:
+        value = float(groups["v"])
+        if groups.get("s"):
+            value += float(groups["s"]) / 60
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def check_config(text: str, ruleset: RuleSet) -> list[RuleResult]:
+    """Every rule of a platform on one configuration."""
+    cfg = Config.parse(text)
+    results: list[RuleResult] = []
+    for rule in ruleset.rules:
+        ok_count = 0
+        offending: list[Offending] = []
+        missing: list[Reason] = []
+        for check in rule.checks:
+            ok, off, miss = _run_check(cfg, check)
+            ok_count += ok
+            offending += off
+            missing += miss
+        status: Status = (
+            "pass" if ok_count == len(rule.checks) else "fail" if ok_count == 0 else "partial"
+        )
+        offending.sort(key=lambda o: o.line)
+        results.append(
+            RuleResult(rule.id, rule.clause, rule.title, status, tuple(offending), tuple(missing))
+        )
+    return results
+
+
+def load_rules(rules_dir: Path) -> dict[str, RuleSet]:
+    """Read every ``<platform>.yaml`` of the rules folder, by platform name.
+
+    Raises:
+        ConfigError: a file is not YAML, fails validation, or names another platform.
+    """
+    out: dict[str, RuleSet] = {}
+    if not rules_dir.is_dir():
+        msg = (
+            f"no baseline rules folder at {rules_dir}: copy reports/rules/ from netctl's repository"
+        )
+        raise ConfigError(msg)
+    problems: list[str] = []
+    for path in sorted(rules_dir.glob("*.yaml")):
+        try:
+            ruleset = RuleSet.model_validate(read_yaml(path))
+        except YamlSyntaxError as exc:
+            problems.append(str(exc))
+            continue
+        except ValidationError as exc:
+            problems += [
+                f"{path}: {'.'.join(str(p) for p in e['loc'])}: "
+                f"{e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            ]
+            continue
+        if ruleset.platform.value != path.stem:
+            problems.append(
+                f"{path}: declares platform {ruleset.platform.value}; "
+                f"name the file {ruleset.platform.value}.yaml"
+            )
+            continue
+        out[ruleset.platform.value] = ruleset
+    if problems:
+        raise ConfigError("invalid baseline rules: " + "; ".join(problems))
+    return out

@@ -1,0 +1,95 @@
+"""What the per-school KPI rules share: their context, and how an uplink's state is judged.
+
+Each rule (``links``, ``wireless``, ``ipv6``, ``addresses``, ``declared``, ``devices``) judges
+one KPI for one school from the inventory (what is declared) and the evidence (what was observed
+inside the freshness window), and returns a :class:`~netctl.compliance.model.SchoolResult` whose
+reasons say, in Chinese and English, what to fix. ``None`` means the KPI does not apply to the
+school (``wifi6_urban`` for a rural school, ``website_ipv6`` without a website).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from netctl.compliance.evidence import Evidence, Reading
+from netctl.compliance.model import Reason
+from netctl.compliance.registry import AddressRegistry
+from netctl.compliance.targets import Targets
+from netctl.inventory.index import Inventory
+from netctl.models.inventory import Endpoint, Link
+
+if TYPE_CHECKING:
+    from netctl.compliance.devices import DeviceBaseline
+
+OPER_STATUS = {
+    1: "up",
+    2: "down",
+    3: "testing",
+    4: "unknown",
+    5: "dormant",
+    6: "notPresent",
+    7: "lowerLayerDown",
+}
+MAX_LISTED = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every rule reads: inventory, evidence, targets, device baselines, IPAM records."""
+
+    inv: Inventory
+    ev: Evidence
+    targets: Targets
+    baselines: dict[str, DeviceBaseline]
+    registry: AddressRegistry
+
+
+def ev_line(ev: Evidence, device: str, metric: str, r: Reading, interface: str = "") -> str:
+    where = f"{device}:{interface}" if interface else device
+    value = r.value
+    if metric == "if_oper_status" and isinstance(value, float):
+        value = OPER_STATUS.get(int(value), str(value))
+    elif isinstance(value, float) and value.is_integer():
+        value = str(int(value))
+    return f"{where} {metric}={value} @{ev.stamp(r.at)}"
+
+
+def school_end(inv: Inventory, link: Link, code: str) -> Endpoint | None:
+    """The end of an uplink that sits on a device of the school."""
+    for end in (link.a, link.b):
+        if end.device is not None:
+            entry = inv.devices.get(end.device)
+            if entry is not None and entry.site == code:
+                return end
+    return None
+
+
+def oper_state(
+    ctx: Context, end: Endpoint, what: tuple[str, str], evidence: list[str]
+) -> tuple[bool, Reason | None]:
+    """Is the school end of a link up in the latest fresh poll? (up, reason when not)."""
+    ev = ctx.ev
+    device = end.device or ""
+    if end.interface is None:
+        return False, Reason(
+            "uplink_no_interface",
+            f"{what[0]} {device} 在清单中未写接口名，无法对应轮询数据",
+            f"{what[1]} on {device} names no interface in inventory; cannot match polls",
+        )
+    r = ev.fresh(device, "if_oper_status", end.interface)
+    if r is None:
+        return False, ev.why_missing(
+            device, "if_oper_status", end.interface, (f"{what[0]}状态", f"{what[1]} status")
+        )
+    evidence.append(ev_line(ev, device, "if_oper_status", r, end.interface))
+    if r.value == 1:
+        return True, None
+    state = (
+        OPER_STATUS.get(int(r.value), str(r.value)) if isinstance(r.value, float) else str(r.value)
+    )
+    return False, Reason(
+        "uplink_down",
+        f"{what[0]} {device}:{end.interface} 最近一次轮询为 {state}",
+        f"{what[1]} {device}:{end.interface} was {state} in the latest poll",
+    )

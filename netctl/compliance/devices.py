@@ -1,0 +1,181 @@
+"""The security baseline of each device: its newest backed-up configuration against its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from netctl.compliance.backups import newest_backup
+from netctl.compliance.baseline import RuleResult, RuleSet, check_config
+from netctl.compliance.evidence import age_text
+from netctl.compliance.model import Reason, SchoolResult
+from netctl.inventory.index import DeviceEntry, Inventory
+from netctl.models.inventory import Role
+
+if TYPE_CHECKING:
+    from netctl.compliance.context import Context
+    from netctl.inventory.index import SchoolEntry
+
+DeviceStatus = Literal["pass", "partial", "fail", "no_backup", "stale", "no_rules"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceBaseline:
+    """One device's baseline: where its configuration came from, every rule, and the verdict.
+
+    ``status`` is ``pass`` (every rule passes), ``fail`` (some rule fails), ``partial`` (no rule
+    fails, some are partial), or why it could not be judged: ``no_backup``, ``stale`` (the newest
+    backup is older than the window; its rules are still shown) or ``no_rules`` (no rule file for
+    the platform). Only ``pass`` counts for the ``security_baseline`` KPI.
+    """
+
+    hostname: str
+    platform: str
+    role: str
+    site: str
+    school: str | None
+    county: str | None
+    city: str | None
+    backup: Path | None
+    backup_at: datetime | None
+    status: DeviceStatus
+    rules: tuple[RuleResult, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        """True when the device counts as passing the baseline."""
+        return self.status == "pass"
+
+
+def in_baseline(entry: DeviceEntry) -> bool:
+    """Devices the baseline covers: every managed device but APs (their WLC holds their config)."""
+    return entry.role is not Role.AP
+
+
+def check_device(
+    entry: DeviceEntry,
+    backups_dir: Path | None,
+    rules: dict[str, RuleSet],
+    now: datetime,
+    window: timedelta,
+) -> DeviceBaseline:
+    """Judge one device."""
+    host = entry.hostname
+    base = (
+        host,
+        entry.platform.value,
+        entry.role.value,
+        entry.site,
+        entry.school,
+        entry.county,
+        entry.city,
+    )
+    ruleset = rules.get(entry.platform.value)
+    if ruleset is None:
+        return DeviceBaseline(
+            *base,
+            None,
+            None,
+            "no_rules",
+            (),
+            (
+                Reason(
+                    "no_rules",
+                    f"{host}: 平台 {entry.platform.value} 没有基线规则文件",
+                    f"{host}: no baseline rules for platform {entry.platform.value}",
+                ),
+            ),
+        )
+    backup = newest_backup(backups_dir, host) if backups_dir is not None else None
+    if backup is None:
+        return DeviceBaseline(
+            *base,
+            None,
+            None,
+            "no_backup",
+            (),
+            (
+                Reason(
+                    "no_backup", f"{host}: 没有运行配置备份", f"{host}: no running-config backup"
+                ),
+            ),
+        )
+    results = tuple(check_config(backup.read(), ruleset))
+    failed = [r for r in results if r.status == "fail"]
+    partial = [r for r in results if r.status == "partial"]
+    if now - backup.taken_at > window:
+        zh_age, en_age = age_text(now - backup.taken_at)
+        return DeviceBaseline(
+            *base,
+            backup.path,
+            backup.taken_at,
+            "stale",
+            results,
+            (
+                Reason(
+                    "stale",
+                    f"{host}: 最新配置备份已 {zh_age}，不计入",
+                    f"{host}: newest config backup is {en_age} old and does not count",
+                ),
+            ),
+        )
+    if not failed and not partial:
+        return DeviceBaseline(*base, backup.path, backup.taken_at, "pass", results)
+    bad = failed + partial
+    ids = ", ".join(f"{r.rule}({r.status})" for r in bad)
+    reason = Reason(
+        "baseline_failed",
+        f"{host}: {len(bad)} 项基线不符合：{ids}",
+        f"{host}: {len(bad)} baseline rule(s) not met: {ids}",
+    )
+    return DeviceBaseline(
+        *base, backup.path, backup.taken_at, "fail" if failed else "partial", results, (reason,)
+    )
+
+
+def check_devices(
+    inv: Inventory,
+    backups_dir: Path | None,
+    rules: dict[str, RuleSet],
+    now: datetime,
+    window: timedelta,
+    devices: Iterable[DeviceEntry] | None = None,
+) -> list[DeviceBaseline]:
+    """Judge every device the baseline covers (or those given), in inventory order."""
+    chosen = inv.iter_devices() if devices is None else devices
+    return [check_device(d, backups_dir, rules, now, window) for d in chosen if in_baseline(d)]
+
+
+def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
+    """Devices of the school whose newest running config passes every rule of its platform."""
+    code = s.code
+    results = [
+        ctx.baselines[d.hostname] for d in ctx.inv.devices_at(code) if d.hostname in ctx.baselines
+    ]
+    if not results:
+        return SchoolResult(
+            code,
+            "security_baseline",
+            0,
+            1,
+            False,
+            (
+                Reason(
+                    "no_devices", "清单中没有需检查基线的设备", "no devices to check in inventory"
+                ),
+            ),
+        )
+    passed = [r for r in results if r.passed]
+    evidence = tuple(f"{r.hostname} {r.status}" for r in results)
+    if len(passed) == len(results):
+        return SchoolResult(
+            code, "security_baseline", len(passed), len(results), True, (), evidence
+        )
+    reasons = [why for r in results if not r.passed for why in r.reasons]
+    return SchoolResult(
+        code, "security_baseline", len(passed), len(results), False, tuple(reasons), evidence
+    )

@@ -1,0 +1,307 @@
+"""The KPI engine: every KPI of TARGETS.md per school, rolled up to county, city and region.
+
+Ratios at a scope are numerator / denominator over its schools (``edu_net_access`` …),
+classes (``digital_classrooms``), websites (``website_ipv6``), addresses and domains
+(``address_registered``) or devices (``security_baseline``: the schools' devices plus, at county
+level and up, the metro and backbone nodes' devices); ``internet_bandwidth_avg`` is the mean
+over schools in Mbps. A scope meets a KPI when its value reaches this year's target
+(``reports/targets.yaml``); a school meets it when it satisfies the KPI's rule in full (for the
+bandwidth, ≥ the plan's 1000 Mbps).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from netctl import geo
+from netctl.compliance import addresses, declared, devices, ipv6, links, wireless
+from netctl.compliance.baseline import RuleSet
+from netctl.compliance.context import Context
+from netctl.compliance.devices import DeviceBaseline, check_devices
+from netctl.compliance.evidence import Evidence
+from netctl.compliance.kpis import KPI_IDS, KPIS
+from netctl.compliance.model import KpiValue, Reason, SchoolResult
+from netctl.compliance.registry import AddressRegistry
+from netctl.compliance.targets import Targets
+from netctl.inventory.index import Inventory, SchoolEntry
+from netctl.state import KpiRow, StateStore
+
+SMART_PARTS: tuple[str, ...] = (
+    "edu_net_access",
+    "internet_bandwidth_avg",
+    "wireless_coverage",
+    "ipv6_campus",
+    "digital_classrooms",
+)
+_LEVEL_ORDER = {"region": 0, "city": 1, "county": 2, "school": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class KpiReport:
+    """One run: every KPI at every scope, per-school results, and each device's baseline."""
+
+    generated_at: datetime
+    year: int
+    freshness_hours: float
+    county: str | None
+    city: str | None
+    kpis: list[KpiValue] = field(default_factory=list)
+    schools: list[SchoolResult] = field(default_factory=list)
+    devices: list[DeviceBaseline] = field(default_factory=list)
+
+    def at(self, scope_level: str, scope_code: str) -> dict[str, KpiValue]:
+        """The KPI values of one scope, by KPI id."""
+        return {
+            k.kpi: k
+            for k in self.kpis
+            if k.scope_level == scope_level and k.scope_code == scope_code
+        }
+
+    def school(self, school_code: str) -> dict[str, SchoolResult]:
+        """One school's results, by KPI id."""
+        return {r.kpi: r for r in self.schools if r.school_code == school_code}
+
+    def for_county(self, inv: Inventory, county: str) -> KpiReport:
+        """The part of a wider report that a county's own report would hold."""
+        codes = {s.code for s in inv.schools_in(county)}
+        kpis = [
+            k
+            for k in self.kpis
+            if (k.scope_level == "county" and k.scope_code == county)
+            or (k.scope_level == "school" and k.scope_code in codes)
+        ]
+        return KpiReport(
+            self.generated_at,
+            self.year,
+            self.freshness_hours,
+            county,
+            None,
+            kpis,
+            [r for r in self.schools if r.school_code in codes],
+            [d for d in self.devices if d.county == county],
+        )
+
+    def rows(self) -> list[KpiRow]:
+        """Every KPI value as state-store snapshot rows."""
+        return [
+            KpiRow(
+                k.kpi,
+                k.scope_level,
+                k.scope_code,
+                k.numerator,
+                k.denominator,
+                k.value,
+                k.target,
+                k.met,
+            )
+            for k in self.kpis
+        ]
+
+
+def _smart_campus(code: str, parts: dict[str, SchoolResult]) -> SchoolResult:
+    failed = [k for k in SMART_PARTS if k not in parts or not parts[k].met]
+    if not failed:
+        return SchoolResult(
+            code, "smart_campus", 1, 1, True, (), tuple(f"{k} met" for k in SMART_PARTS)
+        )
+    zh = "、".join(KPIS[k].zh for k in failed)
+    en = ", ".join(KPIS[k].en for k in failed)
+    return SchoolResult(
+        code,
+        "smart_campus",
+        0,
+        1,
+        False,
+        (Reason("parts_not_met", f"未达标项：{zh}", f"not met: {en}"),),
+        tuple(f"{k} {'met' if k not in failed else 'not met'}" for k in SMART_PARTS),
+    )
+
+
+def school_results(ctx: Context, s: SchoolEntry) -> list[SchoolResult]:
+    """Every applicable KPI for one school, in KPI order."""
+    rules: dict[str, Callable[[Context, SchoolEntry], SchoolResult | None]] = {
+        "edu_net_access": links.edu_net_access,
+        "internet_bandwidth_avg": links.internet_bandwidth,
+        "wireless_coverage": lambda c, e: wireless.coverage(c, e, wifi6=False),
+        "ipv6_campus": ipv6.ipv6_campus,
+        "website_ipv6": ipv6.website_ipv6,
+        "address_registered": addresses.address_registered,
+        "wifi6_urban": lambda c, e: wireless.coverage(c, e, wifi6=True),
+        "multi_network": links.multi_network,
+        "egress_firewall": declared.egress_firewall,
+        "digital_classrooms": declared.digital_classrooms,
+        "security_baseline": devices.security_baseline,
+    }
+    out: dict[str, SchoolResult] = {}
+    for kpi, rule in rules.items():
+        result = rule(ctx, s)
+        if result is not None:
+            out[kpi] = result
+    out["smart_campus"] = _smart_campus(s.code, out)
+    return [out[k] for k in KPI_IDS if k in out]
+
+
+def _scope_name(level: str, code: str, inv: Inventory) -> str:
+    if level == "school":
+        return inv.schools[code].school.name
+    if level == "county":
+        return geo.COUNTIES[code].name
+    if level == "city":
+        return geo.CITIES[code].name
+    return geo.REGION_NAME
+
+
+@dataclass(slots=True)
+class _Sum:
+    num: float = 0.0
+    den: float = 0.0
+
+
+def _aggregate(kpi: str, results: Iterable[SchoolResult]) -> _Sum:
+    total = _Sum()
+    counts = KPIS[kpi].counts
+    for r in results:
+        if counts in ("schools", "websites") and kpi != "internet_bandwidth_avg":
+            total.num += 1 if r.met else 0
+            total.den += 1
+        else:  # classes, addresses, devices: sums; bandwidth: Mbps over schools (den 1 each)
+            total.num += r.numerator
+            total.den += r.denominator
+    return total
+
+
+def compute_kpis(
+    inv: Inventory,
+    targets: Targets,
+    *,
+    evidence: Evidence | None = None,
+    store: StateStore | None = None,
+    rules: dict[str, RuleSet] | None = None,
+    backups_dir: Path | None = None,
+    county: str | None = None,
+    city: str | None = None,
+    year: int | None = None,
+    now: datetime | None = None,
+    freshness_hours: float | None = None,
+    backup_freshness_hours: float | None = None,
+) -> KpiReport:
+    """Compute every KPI for the schools of a county, a city or the region.
+
+    Evidence comes from ``evidence`` or is read from ``store`` (none: every measured KPI fails
+    with "never polled"). Config backups are read from ``backups_dir`` with ``rules``. With a
+    county (city), the report holds that county's (city's) schools and scopes only.
+    """
+    when = now or (evidence.now if evidence is not None else datetime.now(UTC))
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    the_year = year or when.year
+    hours = freshness_hours or targets.freshness_hours
+    window = timedelta(hours=hours)
+    if evidence is None:
+        evidence = (
+            Evidence.from_store(store, inv, when, window)
+            if store is not None
+            else Evidence(when, window)
+        )
+    else:
+        evidence.now, evidence.window = when, window
+    schools = inv.schools_in(county, city)
+    codes = {s.code for s in schools}
+    wanted = [
+        d
+        for d in inv.iter_devices()
+        if (d.school in codes) or (d.school is None and _node_in_scope(d.county, county, city))
+    ]
+    devices = check_devices(
+        inv,
+        backups_dir,
+        rules or {},
+        when,
+        timedelta(hours=backup_freshness_hours or hours),
+        wanted,
+    )
+    ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv))
+    report = KpiReport(when, the_year, hours, county, city, devices=devices)
+    scopes: dict[tuple[str, str], list[SchoolResult]] = defaultdict(list)
+    top = "county" if county else "city" if city else "region"
+    for s in schools:
+        results = school_results(ctx, s)
+        report.schools.extend(results)
+        keys = [("county", s.county), ("city", s.city), ("region", geo.REGION_CODE)]
+        for key in keys[: 1 + ["county", "city", "region"].index(top)]:
+            scopes[key].extend(results)
+    by_school: dict[str, list[SchoolResult]] = defaultdict(list)
+    for r in report.schools:
+        by_school[r.school_code].append(r)
+    node_devices = [d for d in devices if d.school is None]
+    for (level, code), results in sorted(
+        scopes.items(), key=lambda kv: (_LEVEL_ORDER[kv[0][0]], kv[0][1])
+    ):
+        by_kpi: dict[str, list[SchoolResult]] = defaultdict(list)
+        for r in results:
+            by_kpi[r.kpi].append(r)
+        for kpi in KPI_IDS:
+            total = _aggregate(kpi, by_kpi.get(kpi, ()))
+            if kpi == "security_baseline":
+                for d in node_devices:
+                    if (
+                        level == "region"
+                        or (level == "city" and d.city == code)
+                        or (level == "county" and d.county == code)
+                    ):
+                        total.num += d.passed
+                        total.den += 1
+            report.kpis.append(
+                _value(
+                    kpi,
+                    level,
+                    code,
+                    _scope_name(level, code, inv),
+                    total,
+                    targets.target(kpi, the_year),
+                )
+            )
+    for s in schools:
+        for r in by_school[s.code]:
+            report.kpis.append(
+                KpiValue(
+                    r.kpi,
+                    "school",
+                    s.code,
+                    s.school.name,
+                    r.numerator,
+                    r.denominator,
+                    r.value,
+                    _school_threshold(targets, r.kpi),
+                    r.met,
+                )
+            )
+    return report
+
+
+def _school_threshold(targets: Targets, kpi: str) -> float:
+    """What a school must reach: the plan's value for the bandwidth, the whole rule otherwise."""
+    return targets.end_target(kpi) if KPIS[kpi].unit == "mbps" else 1.0
+
+
+def _value(kpi: str, level: str, code: str, name: str, total: _Sum, target: float) -> KpiValue:
+    value = total.num / total.den if total.den else None
+    met = None if value is None else value >= target - 1e-9
+    return KpiValue(kpi, level, code, name, total.num, total.den, value, target, met)
+
+
+def _node_in_scope(node_county: str | None, county: str | None, city: str | None) -> bool:
+    """Is a node device (metro: has a county; backbone: none) inside the requested scope?"""
+    if county is not None:
+        return node_county == county
+    if city is not None:
+        return node_county is not None and geo.COUNTIES[node_county].city_code == city
+    return True
+
+
+def save_snapshot(store: StateStore, report: KpiReport) -> int:
+    """Store the report's KPI values as one snapshot (all rows share the report's time)."""
+    return store.save_kpi_snapshot(report.rows(), year=report.year, taken_at=report.generated_at)

@@ -1,0 +1,223 @@
+"""What the collectors and probes observed, as the engine reads it: latest values with freshness.
+
+The names are the contract of ``docs/observations.md``. A value older than the freshness window
+(default 24 h) does not count; when a value is missing or stale, :meth:`Evidence.why_missing`
+says why in words a person can act on ("no poll for 26 h", "never polled", "the last poll
+failed").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from netctl.compliance.model import Reason
+from netctl.inventory.index import Inventory
+from netctl.state import Observation, StateStore
+
+# Metrics read only for devices at the school end of an uplink (interface tables are large).
+ENDPOINT_METRICS: tuple[str, ...] = ("if_oper_status", "if_admin_status", "if_speed_mbps")
+# Metrics read for every device that reports them.
+DEVICE_METRICS: tuple[str, ...] = (
+    "poll_ok",
+    "ipv4_addresses",
+    "ipv6_addresses",
+    "ipv6_ra",
+    "ap_state",
+    "ap_radio",
+    "ap_controller",
+    "reach_v6_loss",
+    "reach_v4_loss",
+    "web_ipv6_supported",
+    "web_reason",
+    "web_links_v6_share",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One latest value."""
+
+    value: float | str | None
+    at: datetime
+    source: str
+
+
+def age_text(delta: timedelta) -> tuple[str, str]:
+    """An age in hours (up to three days) or days, in Chinese and English.
+
+    Examples:
+        >>> age_text(timedelta(hours=26, minutes=10))
+        ('26 小时', '26 h')
+        >>> age_text(timedelta(days=9, hours=3))
+        ('9 天', '9 d')
+    """
+    hours = delta.total_seconds() / 3600
+    if hours <= 72:
+        n = max(1, int(hours))
+        return f"{n} 小时", f"{n} h"
+    days = int(hours // 24)
+    return f"{days} 天", f"{days} d"
+
+
+class Evidence:
+    """Latest observations indexed by device, metric and interface, judged against a window."""
+
+    def __init__(
+        self, now: datetime, window: timedelta, observations: Iterable[Observation] = ()
+    ) -> None:
+        self.now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        self.window = window
+        self._data: dict[tuple[str, str], dict[str, Reading]] = {}
+        self._seen: dict[str, datetime] = {}
+        self.add(observations)
+
+    def add(self, observations: Iterable[Observation]) -> None:
+        """Index more observations (the newest per key wins)."""
+        data, seen = self._data, self._seen
+        for o in observations:
+            at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=UTC)
+            slot = data.setdefault((o.device, o.metric), {})
+            old = slot.get(o.interface)
+            if old is None or old.at <= at:
+                slot[o.interface] = Reading(o.value, at, o.source)
+            if o.device not in seen or seen[o.device] < at:
+                seen[o.device] = at
+
+    @classmethod
+    def from_store(
+        cls, store: StateStore, inv: Inventory, now: datetime, window: timedelta
+    ) -> Evidence:
+        """Read what the engine needs from the state store's latest values."""
+        ev = cls(now, window)
+        endpoints = sorted(_endpoint_devices(inv))
+        for metric in ENDPOINT_METRICS:
+            for chunk in _chunks(endpoints, 5000):
+                ev.add(store.latest(devices=chunk, metric=metric))
+        for metric in DEVICE_METRICS:
+            ev.add(store.latest(metric=metric))
+        return ev
+
+    def is_fresh(self, reading: Reading) -> bool:
+        """True when the reading is inside the window (future timestamps count as fresh)."""
+        return self.now - reading.at <= self.window
+
+    def get(self, device: str, metric: str, interface: str = "") -> Reading | None:
+        """The latest reading, whatever its age."""
+        slot = self._data.get((device, metric))
+        return slot.get(interface) if slot else None
+
+    def fresh(self, device: str, metric: str, interface: str = "") -> Reading | None:
+        """The latest reading if it is inside the window, else None."""
+        r = self.get(device, metric, interface)
+        return r if r is not None and self.is_fresh(r) else None
+
+    def interfaces(self, device: str, metric: str) -> dict[str, Reading]:
+        """Fresh readings of an interface metric of a device, by interface name."""
+        slot = self._data.get((device, metric))
+        if not slot:
+            return {}
+        return {i: r for i, r in slot.items() if self.is_fresh(r)}
+
+    def last_seen(self, device: str) -> datetime | None:
+        """When anything was last observed about the device (its ``poll_ok`` first)."""
+        poll = self.get(device, "poll_ok")
+        return poll.at if poll is not None else self._seen.get(device)
+
+    def stamp(self, at: datetime) -> str:
+        """A timestamp for evidence lines: ``2026-11-28T20:00Z``."""
+        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+    def why_missing(
+        self, device: str, metric: str, interface: str = "", what: tuple[str, str] | None = None
+    ) -> Reason:
+        """Why there is no fresh ``metric`` for ``device`` (and ``interface``) from a poll.
+
+        ``what`` names the missing thing for people, e.g. ``("上行链路状态", "uplink status")``.
+        """
+        zh_what, en_what = what or (metric, metric)
+        where = f"{device}:{interface}" if interface else device
+        reading = self.get(device, metric, interface)
+        poll = self.get(device, "poll_ok")
+        if reading is not None and not self.is_fresh(reading):
+            zh_age, en_age = age_text(
+                self.now - (poll.at if poll is not None and not self.is_fresh(poll) else reading.at)
+            )
+            if poll is not None and self.is_fresh(poll) and not poll.value:
+                return Reason(
+                    "poll_failed",
+                    f"{device} 最近一次轮询失败，{zh_what}数据已 {zh_age} 未更新",
+                    f"{device}: the last poll failed; {en_what} is {en_age} old",
+                )
+            return Reason(
+                "stale",
+                f"{where} 已 {zh_age} 无轮询数据（{zh_what}）",
+                f"{where}: no poll for {en_age} ({en_what})",
+            )
+        if poll is None:
+            seen = self.last_seen(device)
+            if seen is None:
+                return Reason(
+                    "never_polled",
+                    f"{device} 从未被轮询，无{zh_what}数据",
+                    f"{device}: never polled, no {en_what}",
+                )
+            zh_age, en_age = age_text(self.now - seen)
+            if seen + self.window < self.now:
+                return Reason(
+                    "stale", f"{device} 已 {zh_age} 无轮询数据", f"{device}: no poll for {en_age}"
+                )
+            return Reason(
+                "not_reported", f"{where} 未上报{zh_what}", f"{where}: {en_what} not reported"
+            )
+        if not self.is_fresh(poll):
+            zh_age, en_age = age_text(self.now - poll.at)
+            return Reason(
+                "stale", f"{device} 已 {zh_age} 无轮询数据", f"{device}: no poll for {en_age}"
+            )
+        if not poll.value:
+            return Reason(
+                "poll_failed",
+                f"{device} 最近一次轮询失败（{self.stamp(poll.at)}）",
+                f"{device}: the last poll failed ({self.stamp(poll.at)})",
+            )
+        return Reason(
+            "not_reported",
+            f"{where} 轮询成功但未返回{zh_what}（接口名与清单不一致？）",
+            f"{where}: polled, but no {en_what} returned (interface name differs "
+            "from the inventory?)",
+        )
+
+    def why_unprobed(self, target: str, metric: str, what: tuple[str, str]) -> Reason:
+        """Why there is no fresh probe result ``metric`` for ``target`` (probes have no poll_ok)."""
+        zh_what, en_what = what
+        reading = self.get(target, metric)
+        if reading is None:
+            return Reason(
+                "never_probed",
+                f"{target} 从未被探测，无{zh_what}",
+                f"{target}: never probed, no {en_what}",
+            )
+        zh_age, en_age = age_text(self.now - reading.at)
+        return Reason(
+            "stale", f"{target} 已 {zh_age} 无{zh_what}", f"{target}: no {en_what} for {en_age}"
+        )
+
+
+def _endpoint_devices(inv: Inventory) -> set[str]:
+    """Devices at either end of an uplink, and every gateway (their uplinks carry IPv6)."""
+    out: set[str] = set()
+    for entry in inv.links:
+        link = entry.link
+        if not link.kind.is_uplink:
+            continue
+        for end in (link.a, link.b):
+            if end.device is not None:
+                out.add(end.device)
+    return out
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

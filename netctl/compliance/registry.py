@@ -1,0 +1,100 @@
+"""What IPAM allocated, as ``address_registered`` needs it: each school's blocks, each device's
+recorded addresses, and who owns a prefix.
+
+Sources, whichever exist: the prefixes a school declares in its county file (``prefixes:``) and
+the records of ``netctl ipam`` (``Inventory.ipam``: each school's block and role prefixes, and
+per device its management and loopback addresses and the point-to-point link prefixes of its
+interfaces, which IPAM may take from the county's infrastructure block). IPAM records are read
+through their public attributes only, so this module works before and without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
+from typing import Any
+
+from netctl.inventory.index import Inventory
+
+Network = IPv4Network | IPv6Network
+Address = IPv4Address | IPv6Address
+
+
+def _nets(pair: Any) -> list[Network]:
+    """The networks of an IPAM ``Pair`` (family → Net), tolerant of shape."""
+    out: list[Network] = []
+    values: Iterable[Any] = pair.values() if isinstance(pair, dict) else ()
+    for net in values:
+        convert = getattr(net, "network", None)
+        if callable(convert):
+            value = convert()
+            if isinstance(value, IPv4Network | IPv6Network):
+                out.append(value)
+    return out
+
+
+class AddressRegistry:
+    """Blocks per school, recorded networks per device, and a longest-match owner lookup."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.blocks: dict[str, list[Network]] = {}
+        self.device_nets: dict[str, list[Network]] = {}
+        for s in inv.schools.values():
+            self.blocks[s.code] = [p.prefix for p in s.school.prefixes]
+        for d in inv.iter_devices():
+            for addr in (d.device.mgmt_ipv4, d.device.mgmt_ipv6):
+                if addr is not None:
+                    self.device_nets.setdefault(d.hostname, []).append(ip_network(addr))
+        self._read_ipam(inv)
+        self._by_len: dict[tuple[int, int], dict[int, str]] = {}
+        for code, nets in self.blocks.items():
+            for net in nets:
+                self._by_len.setdefault((net.version, net.prefixlen), {})[
+                    int(net.network_address)
+                ] = code
+        self._lengths = sorted(self._by_len, key=lambda k: -k[1])
+
+    def _read_ipam(self, inv: Inventory) -> None:
+        ipam = getattr(inv, "ipam", None)
+        if ipam is None or not getattr(ipam, "files", None):
+            return
+        allocations = ipam.allocations()
+        for _county, rec, infrastructure in allocations.iter_sites():
+            if not infrastructure and rec.site in self.blocks:
+                nets = self.blocks[rec.site]
+                nets += _nets(rec.block)
+                for prefix in rec.prefixes.values():
+                    nets += _nets(prefix.nets)
+            for table in (rec.addresses, rec.loopbacks):
+                for host, pair in table.items():
+                    self.device_nets.setdefault(host, []).extend(_nets(pair))
+            for link in rec.links:
+                for end in (link.a, link.b):
+                    host = str(end).split(":", 1)[0]
+                    self.device_nets.setdefault(host, []).extend(_nets(link.nets))
+
+    def registered(self, school: str, device: str, addr: Address) -> bool:
+        """Is ``addr`` (seen on ``device`` of ``school``) one IPAM allocated to them?"""
+        for net in self.blocks.get(school, ()):
+            if net.version == addr.version and addr in net:
+                return True
+        return any(
+            net.version == addr.version and addr in net for net in self.device_nets.get(device, ())
+        )
+
+    def has_block(self, school: str) -> bool:
+        """True when the school has any allocated prefix."""
+        return bool(self.blocks.get(school))
+
+    def owner(self, addr: Address) -> str | None:
+        """The school whose block holds ``addr`` (longest match), or None."""
+        bits = 32 if addr.version == 4 else 128
+        value = int(addr)
+        for version, length in self._lengths:
+            if version != addr.version:
+                continue
+            key = (value >> (bits - length)) << (bits - length) if length else 0
+            code = self._by_len[(version, length)].get(key)
+            if code is not None:
+                return code
+        return None

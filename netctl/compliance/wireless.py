@@ -1,0 +1,143 @@
+"""Wireless KPIs: ``wireless_coverage`` and ``wifi6_urban`` (every teaching room covered)."""
+
+from __future__ import annotations
+
+from netctl.compliance.context import MAX_LISTED, Context, ev_line
+from netctl.compliance.evidence import Evidence, Reading, age_text
+from netctl.compliance.model import Reason, SchoolResult
+from netctl.inventory.index import DeviceEntry, SchoolEntry
+from netctl.models.inventory import Role
+
+AP_ONLINE = frozenset({"online", "normal", "run", "registered", "up"})
+
+
+def _ap_online(ev: Evidence, ap: str) -> Reading | None:
+    r = ev.fresh(ap, "ap_state")
+    return r if r is not None and str(r.value).strip().lower() in AP_ONLINE else None
+
+
+def _ap_missing(ev: Evidence, ap: DeviceEntry) -> Reason:
+    """Why an AP has no current state: APs are reported by their controller, not polled."""
+    host = ap.hostname
+    old = ev.get(host, "ap_state")
+    if old is not None:
+        zh_age, en_age = age_text(ev.now - old.at)
+        return Reason(
+            "stale", f"AP {host} 状态已 {zh_age} 未更新", f"AP {host}: no state for {en_age}"
+        )
+    ctrl = ap.device.controller
+    if ctrl is not None:
+        poll = ev.fresh(ctrl, "poll_ok")
+        if poll is None or not poll.value:
+            why = ev.why_missing(ctrl, "poll_ok", "", ("轮询", "poll"))
+            return Reason(
+                why.code,
+                f"AP {host} 无状态：无线控制器 {why.zh}",
+                f"AP {host}: no state; its controller {why.en}",
+            )
+    return Reason(
+        "ap_not_reported",
+        f"AP {host} 未被无线控制器上报",
+        f"AP {host}: not reported by any wireless controller",
+    )
+
+
+def _is_wifi6(ev: Evidence, ap: DeviceEntry) -> bool:
+    radio = ev.fresh(ap.hostname, "ap_radio")
+    if radio is not None and isinstance(radio.value, str):
+        v = radio.value.lower()
+        return "ax" in v or "be" in v
+    return ap.wifi is not None and ap.wifi.is_wifi6_or_newer
+
+
+def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | None:
+    """Every teaching room covered by an online AP (Wi-Fi 6 or newer for ``wifi6_urban``).
+
+    Where every AP of the school names its room, each room needs an online AP; otherwise online
+    APs ≥ rooms × APs per room. An AP is counted once, whichever controller reports it.
+    """
+    school = s.school
+    kpi = "wifi6_urban" if wifi6 else "wireless_coverage"
+    if wifi6 and not school.category.urban_or_town:
+        return None
+    code, ev = s.code, ctx.ev
+    rooms = school.teaching_rooms
+    gen_zh, gen_en = ("Wi-Fi 6 ", "Wi-Fi 6 ") if wifi6 else ("", "")
+    if rooms == 0:
+        return SchoolResult(
+            code,
+            kpi,
+            0,
+            1,
+            False,
+            (
+                Reason(
+                    "no_rooms_declared",
+                    "学校未申报教学用房数量(teaching_rooms)",
+                    "the school declares no teaching rooms (teaching_rooms)",
+                ),
+            ),
+        )
+    per_room = school.aps_per_room or ctx.inv.defaults.aps_per_room
+    aps = [d for d in ctx.inv.devices_at(code) if d.role is Role.AP]
+    qualifying = [a for a in aps if not wifi6 or _is_wifi6(ev, a)]
+    online: list[DeviceEntry] = []
+    offline: list[str] = []
+    unreported: list[Reason] = []
+    evidence: list[str] = []
+    for ap in qualifying:
+        state = ev.fresh(ap.hostname, "ap_state")
+        if state is None:
+            unreported.append(_ap_missing(ev, ap))
+        elif str(state.value).strip().lower() in AP_ONLINE:
+            online.append(ap)
+            evidence.append(f"{ev_line(ev, ap.hostname, 'ap_state', state)} via {state.source}")
+        else:
+            offline.append(f"{ap.hostname}({state.value})")
+            evidence.append(ev_line(ev, ap.hostname, "ap_state", state))
+    mapped = bool(aps) and all(a.device.room for a in aps)
+    if mapped:
+        covered_rooms = {a.device.room for a in online}
+        covered = min(rooms, len(covered_rooms))
+        known = {a.device.room for a in aps if a.device.room}
+        dark = sorted(r for r in known - covered_rooms if r)
+    else:
+        covered = min(rooms, len(online) // per_room)
+        dark = []
+    if covered >= rooms:
+        return SchoolResult(code, kpi, 1, 1, True, (), tuple(evidence))
+    missing = rooms - covered
+    listed = f"：{', '.join(dark[:MAX_LISTED])}" if dark else ""
+    listed_en = f": {', '.join(dark[:MAX_LISTED])}" if dark else ""
+    reasons = [
+        Reason(
+            "rooms_uncovered",
+            f"{rooms} 间教学用房中 {missing} 间没有在线{gen_zh}AP{listed}",
+            f"{missing} of {rooms} rooms without an online {gen_en}AP{listed_en}",
+        )
+    ]
+    if not mapped:
+        need = rooms * per_room
+        reasons.append(
+            Reason(
+                "aps_short",
+                f"需 {need} 台在线{gen_zh}AP（每间 {per_room} 台），在线 "
+                f"{len(online)} 台，清单登记 {len(qualifying)} 台",
+                f"{need} online {gen_en}APs needed ({per_room} per room), "
+                f"{len(online)} online, {len(qualifying)} in inventory",
+            )
+        )
+    if offline:
+        reasons.append(
+            Reason(
+                "aps_offline",
+                f"{len(offline)} 台 AP 离线：{', '.join(offline[:MAX_LISTED])}",
+                f"{len(offline)} AP(s) offline: {', '.join(offline[:MAX_LISTED])}",
+            )
+        )
+    if unreported:
+        first = unreported[0]
+        more_zh = f"（共 {len(unreported)} 台 AP 无有效状态）" if len(unreported) > 1 else ""
+        more_en = f" ({len(unreported)} APs without a current state)" if len(unreported) > 1 else ""
+        reasons.append(Reason(first.code, first.zh + more_zh, first.en + more_en))
+    return SchoolResult(code, kpi, 0, 1, False, tuple(reasons), tuple(evidence))

@@ -1,0 +1,156 @@
+"""Compliance reports for county IT staff: HTML (Jinja2), PDF (headless Chromium), XLSX (openpyxl).
+
+Templates and wording live in ``reports/templates/`` (``report.html.j2``, ``report.css``,
+``labels.yaml``). Chinese is the default language.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from netctl.compliance.engine import KpiReport, compute_kpis, save_snapshot
+from netctl.compliance.kpis import KPI_IDS
+from netctl.compliance.runner import check_scope, load_sources
+from netctl.compliance.targets import Targets
+from netctl.inventory.index import Inventory
+from netctl.report.html import load_labels, render_html
+from netctl.report.pdf import html_to_pdf
+from netctl.report.view import Trend, build_view
+from netctl.state import StateStore
+
+__all__ = ["ReportFormat", "render_html", "write_report", "write_reports"]
+
+
+class ReportFormat(str, Enum):  # noqa: UP042 - typer needs str-mixin enums
+    """Report file formats."""
+
+    html = "html"
+    pdf = "pdf"
+    xlsx = "xlsx"
+
+
+def history(store: StateStore, level: str, code: str) -> dict[str, Trend]:
+    """Stored snapshot values of every KPI at one scope, oldest first (the trend)."""
+    out: dict[str, Trend] = {}
+    for kpi in KPI_IDS:
+        out[kpi] = [
+            (when, row.value)
+            for when, row in store.kpi_history(kpi, level, code)
+            if row.value is not None
+        ]
+    return out
+
+
+def _scope_key(report: KpiReport) -> tuple[str, str]:
+    if report.county:
+        return "county", report.county
+    if report.city:
+        return "city", report.city
+    return "region", "640000"
+
+
+def render(
+    report: KpiReport,
+    inv: Inventory,
+    targets: Targets,
+    reports_dir: Path,
+    fmt: ReportFormat,
+    out: Path,
+    lang: str = "zh",
+    trend: dict[str, Trend] | None = None,
+) -> Path:
+    """Write one report of ``report`` to ``out`` in ``fmt``."""
+    templates = reports_dir / "templates"
+    view = build_view(report, inv, targets, load_labels(templates, lang), lang, trend)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt is ReportFormat.xlsx:
+        from netctl.report.xlsx import write_xlsx  # openpyxl only when a workbook is asked for
+
+        write_xlsx(view, out)
+        return out
+    html = render_html(view, templates)
+    if fmt is ReportFormat.html:
+        out.write_text(html, encoding="utf-8")
+        return out
+    html_to_pdf(html, out)
+    return out
+
+
+def write_report(
+    inv: Inventory,
+    reports_dir: Path,
+    state_url: str | None,
+    backups_dir: Path | None,
+    fmt: ReportFormat,
+    *,
+    county: str | None = None,
+    city: str | None = None,
+    year: int | None = None,
+    lang: str = "zh",
+    out: Path | None = None,
+    freshness_hours: float | None = None,
+    snapshot: bool = False,
+) -> Path:
+    """Compute the KPIs of a county, city or the region and write its report; return the path."""
+    check_scope(county, city)
+    targets, rules = load_sources(reports_dir)
+    store = StateStore(state_url) if state_url else None
+    try:
+        report = compute_kpis(
+            inv,
+            targets,
+            store=store,
+            rules=rules,
+            backups_dir=backups_dir,
+            county=county,
+            city=city,
+            year=year,
+            freshness_hours=freshness_hours,
+        )
+        if store is not None and snapshot:
+            save_snapshot(store, report)
+        trend = history(store, *_scope_key(report)) if store is not None else None
+    finally:
+        if store is not None:
+            store.close()
+    scope = county or city or "640000"
+    path = out or reports_dir / "out" / f"{scope}-{report.year}-{lang}.{fmt.value}"
+    return render(report, inv, targets, reports_dir, fmt, path, lang, trend)
+
+
+def write_reports(
+    inv: Inventory,
+    reports_dir: Path,
+    state_url: str | None,
+    backups_dir: Path | None,
+    out_dir: Path,
+    fmt: ReportFormat = ReportFormat.html,
+    *,
+    year: int | None = None,
+    lang: str = "zh",
+    freshness_hours: float | None = None,
+) -> list[Path]:
+    """Every county's report, computing the region's KPIs once; return the paths."""
+    targets, rules = load_sources(reports_dir)
+    store = StateStore(state_url) if state_url else None
+    try:
+        region = compute_kpis(
+            inv,
+            targets,
+            store=store,
+            rules=rules,
+            backups_dir=backups_dir,
+            year=year,
+            freshness_hours=freshness_hours,
+        )
+        paths = []
+        for county in sorted({s.county for s in inv.schools.values()}):
+            report = region.for_county(inv, county)
+            trend = history(store, "county", county) if store is not None else None
+            path = out_dir / f"{county}-{report.year}-{lang}.{fmt.value}"
+            paths.append(render(report, inv, targets, reports_dir, fmt, path, lang, trend))
+    finally:
+        if store is not None:
+            store.close()
+    return paths

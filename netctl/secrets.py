@@ -38,9 +38,11 @@ class Credential:
     priv_protocol: str | None = None
     priv_key: str | None = field(default=None, repr=False)
     community: str | None = field(default=None, repr=False)
+    key_file: str | None = None  # SSH private key (a path outside the repository)
 
 
 _FIELDS = (
+    "key_file",
     "username",
     "password",
     "auth_protocol",

@@ -1,0 +1,70 @@
+"""The versioned store of running configurations, secrets masked.
+
+Layout (shared with the compliance engine, :mod:`netctl.compliance.backups`)::
+
+    <backups>/<hostname>/<YYYYMMDDTHHMMSSZ>.cfg
+
+A new file is written only when the configuration differs from the newest one, atomically.
+Secrets (passwords, keys, communities, pre-shared keys, in clear or vendor-encrypted form) are
+replaced by ``<masked>`` before anything touches the disk: a backup is safe to read, diff and
+share, and it is never sent back to a device as is (rollback uses the unmasked copy held in
+memory during the push).
+
+Examples:
+    >>> mask_secrets(" local-user netops password irreversible-cipher $1c$abc$")
+    ' local-user netops password irreversible-cipher <masked>'
+    >>> mask_secrets("snmp-server community s3cret RO")
+    'snmp-server community <masked> RO'
+    >>> mask_secrets("username admin secret 9 $9$xyz")
+    'username admin secret 9 <masked>'
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from netctl.compliance.backups import newest_backup
+from netctl.inventory.yamlio import write_atomic
+
+_SECRET = re.compile(
+    r"(?P<key>\b(?:password|secret|key|community|shared-key|pre-shared-key|preshared-key|"
+    r"pass-phrase|passphrase|auth-key|priv-key|authentication-mode\s+(?:md5|sha\S*)|"
+    r"privacy-mode\s+(?:aes\S*|des\S*|3des)|auth\s+(?:md5|sha\S*)|priv\s+(?:aes(?:\s+\d+)?|des\S*))"
+    r"(?:\s+(?:cipher|irreversible-cipher|simple|hash|encrypted|plain|[0-9]))?)\s+(?P<value>\S+)",
+    re.IGNORECASE,
+)
+_NOT_SECRET = frozenset({"<masked>", "level", "privilege", "ssh", "telnet", "terminal",
+                         "service-type", "policy", "encryption", "aaa", "local", "group"})
+
+
+def mask_secrets(text: str) -> str:
+    """Replace every secret value in a configuration by ``<masked>``."""
+    def sub(m: re.Match[str]) -> str:
+        if m["value"].lower() in _NOT_SECRET:
+            return m[0]
+        return f"{m['key']} <masked>"
+
+    return "\n".join(_SECRET.sub(sub, line) for line in text.split("\n"))
+
+
+def write_backup(backups_dir: Path, hostname: str, running: str,
+                 taken_at: datetime | None = None) -> Path | None:
+    """Store a masked running config; return its path, or None when it equals the newest one."""
+    masked = mask_secrets(running.replace("\r\n", "\n")).rstrip("\n") + "\n"
+    newest = newest_backup(backups_dir, hostname)
+    if newest is not None and newest.read() == masked:
+        return None
+    when = (taken_at or datetime.now(UTC)).astimezone(UTC)
+    path = backups_dir / hostname / f"{when:%Y%m%dT%H%M%SZ}.cfg"
+    if path.exists():  # two backups in the same second: keep both
+        path = path.with_name(f"{when:%Y%m%dT%H%M%S}{when.microsecond:06d}Z.cfg")
+    write_atomic(path, masked)
+    return path
+
+
+def list_backups(backups_dir: Path, hostname: str) -> list[Path]:
+    """Every backup of a device, oldest first."""
+    folder = backups_dir / hostname
+    return sorted(folder.glob("*.cfg")) if folder.is_dir() else []

@@ -1,0 +1,105 @@
+"""What a push would change: hier_config remediation within the feature's scope.
+
+The remediation is what :mod:`netctl.config.push` sends: lines to add, ``undo``/``no`` lines for
+what the feature owns but no longer wants, sections entered and left with the platform's exit
+(``quit`` on VRP and Comware, ``exit`` on IOS-style CLIs). Lines carrying secret placeholders are
+matched against their stored, encrypted twin in the running config, so an unchanged secret is
+not a change (a rotation is an explicit push with ``--rotate-secrets``).
+
+Examples:
+    >>> from netctl.platforms import Platform
+    >>> from netctl.config.scope import FeatureScope
+    >>> scope = FeatureScope(lines=["^ntp-service"], default_children=["^ipv6"])
+    >>> running = ("ntp-service unicast-server 10.0.0.1\\n"
+    ...            "interface Vlanif10\\n ip address 10.1.1.1 24\\n")
+    >>> intended = "ntp-service unicast-server 10.0.0.2\\ninterface Vlanif10\\n ipv6 enable\\n"
+    >>> d = compute_diff(Platform.HUAWEI_VRP, running, intended, scope)
+    >>> d.remediation  # doctest: +NORMALIZE_WHITESPACE
+    ['undo ntp-service unicast-server 10.0.0.1', 'ntp-service unicast-server 10.0.0.2',
+     'interface Vlanif10', ' ipv6 enable', ' quit']
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from hier_config import HConfig
+from hier_config.child import HConfigChild
+
+from netctl.config.hier import parse
+from netctl.config.placeholders import TOKEN_RE, match_pattern
+from netctl.config.scope import FeatureScope
+from netctl.platforms import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """The difference between a device's running config and the intended config of a feature."""
+
+    platform: Platform
+    remediation: list[str]
+    running_scoped: str
+    intended: str
+
+    @property
+    def changed(self) -> bool:
+        """True when the push would send something."""
+        return bool(self.remediation)
+
+    @property
+    def text(self) -> str:
+        """The remediation as it would be typed."""
+        return "".join(line + "\n" for line in self.remediation)
+
+    def unified(self, hostname: str = "device") -> str:
+        """A unified diff of the owned part of the running config against the intended one."""
+        return "".join(difflib.unified_diff(
+            self.running_scoped.splitlines(keepends=True), self.intended.splitlines(keepends=True),
+            f"{hostname} (running)", f"{hostname} (intended)",
+        ))
+
+
+def tree_lines(tree: HConfig, *, exits: bool) -> list[str]:
+    """Indented lines (one space per level), with sectional exits when asked."""
+    return [_reindent(line) for line in tree.dump_simple(sectional_exiting=exits)]
+
+
+def _reindent(line: str) -> str:
+    """hier_config indents by two spaces per level; vendors show one."""
+    stripped = line.lstrip(" ")
+    depth = (len(line) - len(stripped)) // 2
+    return " " * depth + stripped
+
+
+def _adopt_secret_lines(running: HConfig, intended: HConfig) -> None:
+    """Replace each intended line holding a placeholder by its stored twin, when there is one."""
+    for child in list(intended.all_children()):
+        if not TOKEN_RE.search(child.text):
+            continue
+        parent_path = tuple(child.path())[:-1]
+        twin_parent: HConfig | HConfigChild | None = running
+        for text in parent_path:
+            twin_parent = twin_parent.get_child(equals=text) if twin_parent else None
+        if twin_parent is None:
+            continue
+        pattern = match_pattern(child.text)
+        for candidate in twin_parent.children:
+            if pattern.fullmatch(candidate.text):
+                child.text = candidate.text
+                break
+
+
+def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope) -> Diff:
+    """The remediation that brings the feature's part of ``running`` to ``intended``."""
+    run_tree = parse(platform, running)
+    want = parse(platform, intended)
+    owned = scope.cut(run_tree, want)
+    _adopt_secret_lines(owned, want)
+    remediation = owned.config_to_get_to(want)
+    return Diff(
+        platform=platform,
+        remediation=tree_lines(remediation, exits=True),
+        running_scoped="".join(line + "\n" for line in tree_lines(owned, exits=False)),
+        intended="".join(line + "\n" for line in tree_lines(want, exits=False)),
+    )

@@ -1,0 +1,307 @@
+"""Backup, diff, push, verify and roll back, one device at a time, many devices at once.
+
+For each selected device, in a Nornir worker thread:
+
+1. render the intended config of the feature (before any connection: a template problem fails
+   the device without touching it);
+2. connect, read the running config, store it as a masked backup;
+3. compute the remediation within the feature's scope (:mod:`netctl.config.diff`); nothing to
+   do → ``unchanged``; a dry run stops here → ``would_change``;
+4. send the remediation (secrets filled at the last moment), read the running config back and
+   check that the remediation is now empty; then save, and back up the new config;
+5. if a line is rejected, the session breaks or verification fails: send the remediation back
+   to the owned part of the config as it was before (held unmasked in memory), verify that, and
+   report ``rolled_back``; the saved startup config was never touched. If even the rollback
+   fails, the device is ``failed`` with ``HALF-APPLIED`` in its error: a person must look.
+
+One device failing never stops the others. Every run (dry or not) is recorded in the state store
+with each device's remediation and result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from netctl.config.backup import write_backup
+from netctl.config.connect import (
+    LineRejectedError,
+    Target,
+    connect,
+    save,
+    send_lines,
+    show_running,
+)
+from netctl.config.diff import Diff, compute_diff, tree_lines
+from netctl.config.hier import parse
+from netctl.config.placeholders import SecretRef
+from netctl.config.render import render_many
+from netctl.config.scope import FeatureScope, load_scopes
+from netctl.exceptions import NetctlError, SecretsError
+from netctl.inventory.index import Inventory
+from netctl.platforms import Platform
+from netctl.secrets import Secrets
+from netctl.state import PushDevice, PushRecord, StateStore
+
+Progress = Callable[[str, str, int, int], None]
+"""``on_progress(hostname, status, done, total)``, called from worker threads."""
+
+FAILED_STATUSES = frozenset({"failed", "rolled_back"})
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceOutcome:
+    """What happened to one device."""
+
+    hostname: str
+    platform: Platform
+    status: str  # unchanged | would_change | changed | rolled_back | failed | skipped
+    remediation: str = ""
+    error: str = ""
+    seconds: float = 0.0
+    backup: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the device did not end where it should."""
+        return self.status in FAILED_STATUSES
+
+
+@dataclass
+class PushResult:
+    """Every device's outcome, in inventory order."""
+
+    feature: str
+    commit: bool
+    outcomes: list[DeviceOutcome] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    push_id: int | None = None
+
+    @property
+    def failed(self) -> list[DeviceOutcome]:
+        """Devices that failed or were rolled back."""
+        return [o for o in self.outcomes if o.failed]
+
+    @property
+    def ok(self) -> bool:
+        """True when no device failed."""
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        """How many devices ended with ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    """How to run a push."""
+
+    feature: str
+    templates_dir: Path
+    backups_dir: Path
+    commit: bool = False
+    workers: int = 50
+    timeout: float = 30.0
+    targets: Mapping[str, Target] = field(default_factory=dict)
+    user: str = ""
+
+
+def resolve_target(inv: Inventory, hostname: str, secrets: Secrets,
+                   targets: Mapping[str, Target]) -> Target:
+    """Where to log in: an explicit target (tests, labs, jump hosts), else the inventory."""
+    if hostname in targets:
+        return targets[hostname]
+    entry = inv.devices[hostname]
+    device = entry.device
+    address = device.mgmt_ipv6 or device.mgmt_ipv4
+    host = str(address) if address else f"{hostname}.{inv.defaults.zone}"
+    ref = device.credentials or inv.defaults.credentials
+    if ref is None:
+        msg = f"{hostname} names no credential set (credentials:, or defaults.credentials)"
+        raise SecretsError(msg)
+    cred = secrets.require(ref)
+    return Target(host=host, username=cred.username, password=cred.password,
+                  key_file=Path(cred.key_file) if cred.key_file else None)
+
+
+def rollback_lines(platform: Platform, current: str, before_owned: str, intended: str,
+                   scope: FeatureScope) -> list[str]:
+    """The lines that bring the owned part of ``current`` back to ``before_owned``.
+
+    Ownership is that of the push (the intended config's sections), so sections the push
+    created are removed too.
+    """
+    cur = parse(platform, current)
+    owned = scope.cut(cur, parse(platform, intended))
+    target = parse(platform, before_owned)
+    rem = owned.config_to_get_to(target)
+    return tree_lines(rem, exits=True)
+
+
+def push(
+    inv: Inventory,
+    hostnames: Iterable[str],
+    options: PushOptions,
+    secrets: Secrets,
+    *,
+    store: StateStore | None = None,
+    on_progress: Progress | None = None,
+) -> PushResult:
+    """Run the workflow on every device of ``hostnames``; never raises for one device."""
+    from nornir.core import Nornir
+    from nornir.core.inventory import Defaults, Groups, Host, Hosts
+    from nornir.core.inventory import Inventory as NornirInventory
+    from nornir.core.task import Result, Task
+    from nornir.plugins.runners import ThreadedRunner
+
+    result = PushResult(options.feature, options.commit)
+    names = list(hostnames)
+    scope = load_scopes(options.templates_dir).for_feature(options.feature)
+    rendered = {r.hostname: r for r in render_many(inv, names, options.feature,
+                                                   templates_dir=options.templates_dir)}
+    done = 0
+    lock = threading.Lock()
+
+    def report(outcome: DeviceOutcome) -> DeviceOutcome:
+        nonlocal done
+        with lock:
+            done += 1
+            n = done
+        if on_progress is not None:
+            on_progress(outcome.hostname, outcome.status, n, len(names))
+        return outcome
+
+    def resolve(ref: SecretRef) -> str:
+        cred = secrets.require(ref.credential)
+        value = getattr(cred, ref.field, None)
+        if not value:
+            msg = f"credential set '{ref.credential}' has no {ref.field}"
+            raise SecretsError(msg)
+        return str(value)
+
+    def task(t: Task) -> Result:
+        hostname = t.host.name
+        r = rendered[hostname]
+        if r.text is None:
+            status = "skipped" if r.skipped else "failed"
+            return Result(host=t.host, result=report(DeviceOutcome(
+                hostname, r.platform, status, error=r.skipped or r.error or "")))
+        outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets, resolve)
+        return Result(host=t.host, result=report(outcome))
+
+    hosts = Hosts({n: Host(name=n) for n in names})
+    nr = Nornir(inventory=NornirInventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
+                runner=ThreadedRunner(num_workers=max(1, options.workers)))
+    agg: Any = nr.run(task=task, on_failed=True)
+    for name in names:
+        multi = agg[name]
+        value = multi[0].result if multi and isinstance(multi[0].result, DeviceOutcome) else None
+        if value is None:  # an exception escaped the task: still one line for that device
+            exc = multi[0].exception if multi else None
+            value = DeviceOutcome(name, inv.devices[name].platform, "failed",
+                                  error=f"internal error: {exc!r}")
+        result.outcomes.append(value)
+    result.finished_at = datetime.now(UTC)
+    if store is not None:
+        result.push_id = store.record_push(_record(result, options))
+    return result
+
+
+def _record(result: PushResult, options: PushOptions) -> PushRecord:
+    n_failed = len(result.failed)
+    summary = ", ".join(f"{s} {result.count(s)}" for s in
+                        ("changed", "would_change", "unchanged", "rolled_back", "failed",
+                         "skipped") if result.count(s))
+    return PushRecord(
+        user=options.user or os.environ.get("NETCTL_USER") or getpass.getuser(),
+        feature=result.feature, dry_run=not result.commit,
+        result="ok" if n_failed == 0 else "failed" if n_failed == len(result.outcomes)
+        else "partial",
+        started_at=result.started_at, finished_at=result.finished_at, summary=summary,
+        devices=tuple(PushDevice(o.hostname, o.status, o.remediation, o.error)
+                      for o in result.outcomes),
+    )
+
+
+def _one_device(
+    inv: Inventory, hostname: str, platform: Platform, intended: str, scope: FeatureScope,
+    options: PushOptions, secrets: Secrets, resolve: Callable[[SecretRef], str],
+) -> DeviceOutcome:
+    start = time.monotonic()
+
+    def out(status: str, diff: Diff | None = None, error: str = "",
+            backup: Path | None = None) -> DeviceOutcome:
+        return DeviceOutcome(hostname, platform, status, diff.text if diff else "", error,
+                             round(time.monotonic() - start, 3), backup)
+
+    try:
+        target = resolve_target(inv, hostname, secrets, options.targets)
+        conn = connect(platform, target, timeout=options.timeout)
+    except (NetctlError, OSError) as exc:
+        return out("failed", error=f"connect: {exc}")
+    except Exception as exc:  # netmiko raises many types; one line per device
+        return out("failed", error=f"connect: {_short(exc)}")
+    diff: Diff | None = None
+    try:
+        before = show_running(conn, platform)
+        backup = write_backup(options.backups_dir, hostname, before)
+        diff = compute_diff(platform, before, intended, scope)
+        if not diff.changed:
+            return out("unchanged", backup=backup)
+        if not options.commit:
+            return out("would_change", diff, backup=backup)
+        try:
+            send_lines(conn, platform, diff.remediation, resolve)
+            after = show_running(conn, platform)
+            left = compute_diff(platform, after, intended, scope)
+            if left.changed:
+                missing = "; ".join(line.strip() for line in left.remediation[:5])
+                msg = (f"verify: {len(left.remediation)} line(s) not in the running config: "
+                       f"{missing}")
+                raise NetctlError(msg)
+            save(conn, platform)
+            write_backup(options.backups_dir, hostname, after)
+            return out("changed", diff, backup=backup)
+        except Exception as exc:  # any failure after the first line → roll back
+            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out)
+    except Exception as exc:  # reading or diffing failed: nothing was sent
+        return out("failed", diff, error=_short(exc))
+    finally:
+        with contextlib.suppress(Exception):  # the session may already be gone
+            conn.disconnect()
+
+
+def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: FeatureScope,
+               resolve: Callable[[SecretRef], str], cause: Exception,
+               out: Callable[..., DeviceOutcome]) -> DeviceOutcome:
+    reason = _short(cause)
+    try:
+        current = show_running(conn, platform)
+        back = rollback_lines(platform, current, diff.running_scoped, intended, scope)
+        if back:
+            send_lines(conn, platform, back, resolve)
+            again = show_running(conn, platform)
+            if rollback_lines(platform, again, diff.running_scoped, intended, scope):
+                msg = "the running config still differs from before the push"
+                raise NetctlError(msg)
+    except Exception as exc:
+        return out("failed", diff, error=f"{reason}; HALF-APPLIED: rollback failed: "
+                   f"{_short(exc)}; the startup config was not saved")
+    return out("rolled_back", diff, error=f"{reason}; rolled back, nothing saved")
+
+
+def _short(exc: BaseException) -> str:
+    if isinstance(exc, LineRejectedError):
+        return str(exc)
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    return f"{name}: {text[:300]}" if text else name

@@ -632,9 +632,17 @@ async def run_daemon(settings: Settings, *, config_path: Path | None = None,
 
     log.info("collector started: %d targets, %d profiles, shard %s, pid %d", len(p.targets),
              len(p.profiles), shard or Shard(), os.getpid())
+    from netctl.probes.schedule import run_probe_schedules  # probe-web, probe-reach (issue 6)
+
+    probes = asyncio.create_task(run_probe_schedules(settings, stop, influx=influx_sink, flt=flt,
+                                                     shard=shard))
     try:
         await collector.run(stop, reload, reloader)
     finally:
+        stop.set()
+        for failure in await asyncio.gather(probes, return_exceptions=True):
+            if isinstance(failure, BaseException):
+                log.error("probe schedules failed: %s", failure)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
 

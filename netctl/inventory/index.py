@@ -15,6 +15,7 @@ from pathlib import Path
 from netctl import geo
 from netctl.exceptions import Problem
 from netctl.inventory.load import Finding, RawInventory, raise_if_errors, read_files
+from netctl.ipam.merge import IpamData, attach_ipam
 from netctl.models.inventory import (
     CatalogFile,
     CountyFile,
@@ -102,6 +103,7 @@ class Inventory:
     nodes: dict[str, Node] = field(default_factory=dict)
     links: list[LinkEntry] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    ipam: IpamData | None = None  # the address plan and IPAM's records (netctl.ipam.merge)
     _by_site: dict[str, list[DeviceEntry]] = field(default_factory=dict, repr=False)
     _links_by_site: dict[str, list[Link]] = field(default_factory=dict, repr=False)
     # hostnames declared but rejected (no platform, in a duplicate school): their own error is
@@ -152,8 +154,11 @@ class Inventory:
         return iter(self.devices.values())
 
 
-def load_inventory(root: Path) -> Inventory:
+def load_inventory(root: Path, *, apply_ipam: bool = True) -> Inventory:
     """Load, validate and cross-check the inventory folder at ``root``.
+
+    IPAM's plan and records are attached as ``Inventory.ipam``, and devices get the management
+    addresses IPAM recorded; ``apply_ipam=False`` leaves them with what their files declare.
 
     Raises:
         InventoryError: with every error found (file, line, field, fix).
@@ -162,6 +167,7 @@ def load_inventory(root: Path) -> Inventory:
     raise_if_errors(findings)
     assert raw is not None  # noqa: S101 - read_files returns None only with errors
     inventory, more = join(raw)
+    more += attach_ipam(inventory, apply=apply_ipam)
     inventory.warnings = raise_if_errors(findings + more)
     return inventory
 

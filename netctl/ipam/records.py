@@ -1,0 +1,405 @@
+"""What IPAM has allocated: the records of ``inventory/ipam/*.yaml``, parsed and rendered.
+
+One file per county (``ipam/<county>.yaml``: the county's block, its infrastructure block for
+the metro nodes, one entry per school) and one for the region (``ipam/region.yaml``: city
+blocks, the backbone's infrastructure block, region-wide reservations). Files are written by
+:func:`render_county` / :func:`render_region` only: sorted, with a fixed layout, so that running
+``netctl ipam allocate`` twice gives byte-identical files and a diff shows exactly what changed.
+
+A value holds one entry per address family, IPv6 first: ``'2001:db8:1101::/48 10.4.4.0/22'``;
+a prefix of a role is ``'VLAN IPv6 IPv4'`` (``-`` when the role has no VLAN).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from netctl.exceptions import NetctlError
+from netctl.inventory.load import Finding
+from netctl.ipam.net import Family, Net, parse_net
+
+IPAM_DIR = "ipam"
+REGION = "region"
+"""Site id of the region's infrastructure block (backbone nodes)."""
+
+Pair = dict[Family, Net]
+
+
+class IpamError(NetctlError):
+    """An IPAM request cannot be served (no plan, nothing allocated, unknown name)."""
+
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class RolePrefix:
+    """The prefix of one role inside a site, per family."""
+
+    vlan: int | None
+    nets: Pair
+
+
+@dataclass(slots=True)
+class LinkRecord:
+    """A point-to-point link's prefixes; end ``a`` has the first address, ``b`` the second."""
+
+    a: str
+    b: str
+    nets: Pair
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The link's identity, independent of the order its ends are written in."""
+        return (self.a, self.b) if self.a <= self.b else (self.b, self.a)
+
+
+@dataclass(slots=True)
+class SiteRecord:
+    """The block of a school (or an infrastructure block) and everything allocated inside."""
+
+    site: str
+    block: Pair = field(default_factory=dict)
+    prefixes: dict[str, RolePrefix] = field(default_factory=dict)
+    addresses: dict[str, Pair] = field(default_factory=dict)
+    loopbacks: dict[str, Pair] = field(default_factory=dict)
+    services: dict[str, Pair] = field(default_factory=dict)
+    links: list[LinkRecord] = field(default_factory=list)
+    label: str = ""  # a comment for people (the school's name); not read back
+
+
+@dataclass(slots=True)
+class Reservation:
+    """A prefix nobody may be given."""
+
+    net: Net
+    description: str
+
+
+@dataclass(slots=True)
+class Held:
+    """A released prefix or address, held (not reused) until ``released`` + hold-down."""
+
+    net: Net
+    what: str
+    released: date
+
+
+@dataclass(slots=True)
+class CountyRecord:
+    """``ipam/<county>.yaml``."""
+
+    county: str
+    block: Pair = field(default_factory=dict)
+    infrastructure: SiteRecord | None = None
+    sites: dict[str, SiteRecord] = field(default_factory=dict)
+    reserved: list[Reservation] = field(default_factory=list)
+    released: list[Held] = field(default_factory=list)
+    label: str = ""
+
+
+@dataclass(slots=True)
+class RegionRecord:
+    """``ipam/region.yaml``."""
+
+    cities: dict[str, Pair] = field(default_factory=dict)
+    infrastructure: SiteRecord | None = None
+    reserved: list[Reservation] = field(default_factory=list)
+    released: list[Held] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Allocations:
+    """Every record of the region."""
+
+    region: RegionRecord = field(default_factory=RegionRecord)
+    counties: dict[str, CountyRecord] = field(default_factory=dict)
+
+    def site(self, site: str) -> SiteRecord | None:
+        """The record of a school code, a county code (its infrastructure) or ``region``."""
+        if site == REGION:
+            return self.region.infrastructure
+        county = self.counties.get(site)
+        if county is not None:
+            return county.infrastructure
+        for c in self.counties.values():
+            found = c.sites.get(site)
+            if found is not None:
+                return found
+        return None
+
+    def iter_sites(self) -> Iterator[tuple[str | None, SiteRecord, bool]]:
+        """Every site record: (county or None for the region, record, is_infrastructure)."""
+        if self.region.infrastructure is not None:
+            yield None, self.region.infrastructure, True
+        for code in sorted(self.counties):
+            county = self.counties[code]
+            if county.infrastructure is not None:
+                yield code, county.infrastructure, True
+            for site in county.sites.values():
+                yield code, site, False
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+class _Reader:
+    """Turns the raw YAML of one file into records, collecting findings with locations."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+
+    def bad(self, loc: Loc, message: str, fix: str = "") -> None:
+        self.findings.append(Finding(
+            self.path, loc, message,
+            fix or "this file is written by 'netctl ipam': restore it from git, or fix the "
+            "value and run 'netctl ipam check'",
+        ))
+
+    def mapping(self, value: Any, loc: Loc) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.bad(loc, f"expected a mapping, found {type(value).__name__}")
+            return {}
+        return {str(k): v for k, v in value.items()}
+
+    def listing(self, value: Any, loc: Loc) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.bad(loc, f"expected a list, found {type(value).__name__}")
+            return []
+        return value
+
+    def pair(self, value: Any, loc: Loc, *, hosts: bool = False) -> Pair:
+        out: Pair = {}
+        if not isinstance(value, str):
+            self.bad(loc, f"expected 'IPv6 IPv4' text, found {value!r}")
+            return out
+        for token in value.split():
+            if token == "-":  # noqa: S105 - a column left empty
+                continue
+            try:
+                net = parse_net(token)
+            except ValueError as exc:
+                self.bad(loc, f"'{token}' is not a prefix or address: {exc}")
+                continue
+            if net.family in out:
+                self.bad(loc, f"two {net.family} values in '{value}'")
+                continue
+            if hosts and not net.is_host:
+                self.bad(loc, f"'{token}' is a prefix where an address is expected")
+                continue
+            out[net.family] = net
+        return out
+
+    def site(self, site_id: str, value: Any, loc: Loc) -> SiteRecord:
+        raw = self.mapping(value, loc)
+        rec = SiteRecord(site_id)
+        for key in raw:
+            if key not in _SITE_KEYS:
+                self.bad((*loc, key), f"unknown field '{key}'",
+                         f"a site has {', '.join(_SITE_KEYS)}")
+        rec.block = self.pair(raw.get("block", ""), (*loc, "block"))
+        for role, text in self.mapping(raw.get("prefixes"), (*loc, "prefixes")).items():
+            where = (*loc, "prefixes", role)
+            if not isinstance(text, str) or not text.split():
+                self.bad(where, f"expected 'VLAN IPv6 IPv4', found {text!r}")
+                continue
+            first, _, rest = text.partition(" ")
+            vlan: int | None = None
+            if first.isdigit():
+                vlan = int(first)
+            elif first != "-":
+                self.bad(where, f"'{first}' is not a VLAN id ('-' when the role has none)")
+            rec.prefixes[role] = RolePrefix(vlan, self.pair(rest, where))
+        for name in ("addresses", "loopbacks", "services"):
+            target: dict[str, Pair] = getattr(rec, name)
+            for host, text in self.mapping(raw.get(name), (*loc, name)).items():
+                target[host] = self.pair(text, (*loc, name, host), hosts=True)
+        for i, item in enumerate(self.listing(raw.get("links"), (*loc, "links"))):
+            where = (*loc, "links", i)
+            m = self.mapping(item, where)
+            a, b = m.get("a"), m.get("b")
+            if not isinstance(a, str) or not isinstance(b, str):
+                self.bad(where, "a link needs its two ends 'a' and 'b'")
+                continue
+            rec.links.append(LinkRecord(a, b, self.pair(m.get("nets", ""), (*where, "nets"))))
+        return rec
+
+    def reserved(self, value: Any, loc: Loc) -> list[Reservation]:
+        out: list[Reservation] = []
+        for i, item in enumerate(self.listing(value, loc)):
+            m = self.mapping(item, (*loc, i))
+            try:
+                net = parse_net(str(m.get("prefix", "")))
+            except ValueError as exc:
+                self.bad((*loc, i, "prefix"), f"not a prefix: {exc}")
+                continue
+            out.append(Reservation(net, str(m.get("description") or "")))
+        return out
+
+    def released(self, value: Any, loc: Loc) -> list[Held]:
+        out: list[Held] = []
+        for i, item in enumerate(self.listing(value, loc)):
+            m = self.mapping(item, (*loc, i))
+            try:
+                net = parse_net(str(m.get("prefix", "")))
+                when = date.fromisoformat(str(m.get("released", "")))
+            except ValueError as exc:
+                self.bad((*loc, i), f"a released entry needs 'prefix' and 'released' "
+                         f"(YYYY-MM-DD): {exc}")
+                continue
+            out.append(Held(net, str(m.get("what") or ""), when))
+        return out
+
+
+_SITE_KEYS = ("block", "prefixes", "addresses", "loopbacks", "services", "links")
+
+
+def parse_county(raw: Any, path: Path) -> tuple[CountyRecord | None, list[Finding]]:
+    """A county file's records and the problems found in it."""
+    r = _Reader(path)
+    top = r.mapping(raw, ())
+    code = str(top.get("county", path.stem))
+    rec = CountyRecord(code)
+    for key in top:
+        if key not in ("county", "block", "infrastructure", "sites", "reserved", "released"):
+            r.bad((key,), f"unknown field '{key}'")
+    rec.block = r.pair(top.get("block", ""), ("block",))
+    if top.get("infrastructure") is not None:
+        rec.infrastructure = r.site(code, top["infrastructure"], ("infrastructure",))
+    for site_id, value in r.mapping(top.get("sites"), ("sites",)).items():
+        rec.sites[site_id] = r.site(site_id, value, ("sites", site_id))
+    rec.reserved = r.reserved(top.get("reserved"), ("reserved",))
+    rec.released = r.released(top.get("released"), ("released",))
+    return rec, r.findings
+
+
+def parse_region(raw: Any, path: Path) -> tuple[RegionRecord, list[Finding]]:
+    """The region file's records and the problems found in it."""
+    r = _Reader(path)
+    top = r.mapping(raw, ())
+    rec = RegionRecord()
+    for key in top:
+        if key not in ("cities", "infrastructure", "reserved", "released"):
+            r.bad((key,), f"unknown field '{key}'")
+    for city, text in r.mapping(top.get("cities"), ("cities",)).items():
+        rec.cities[city] = r.pair(text, ("cities", city))
+    if top.get("infrastructure") is not None:
+        rec.infrastructure = r.site(REGION, top["infrastructure"], ("infrastructure",))
+    rec.reserved = r.reserved(top.get("reserved"), ("reserved",))
+    rec.released = r.released(top.get("released"), ("released",))
+    return rec, r.findings
+
+
+# ---------------------------------------------------------------------------- rendering
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+
+
+def _key(text: str) -> str:
+    if _PLAIN_KEY.fullmatch(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _free(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def pair_text(pair: Pair) -> str:
+    """``'IPv6 IPv4'`` text of a pair (only the families present)."""
+    return " ".join(str(pair[f]) for f in ("ipv6", "ipv4") if f in pair)
+
+
+def _comment(text: str) -> str:
+    text = " ".join(text.split())
+    return f"  # {text}" if text else ""
+
+
+def _render_site(rec: SiteRecord, indent: str, out: list[str]) -> None:
+    out.append(f"{indent}block: {_q(pair_text(rec.block))}")
+    if rec.prefixes:
+        out.append(f"{indent}prefixes:")
+        for role, p in rec.prefixes.items():
+            vlan = "-" if p.vlan is None else str(p.vlan)
+            out.append(f"{indent}  {_key(role)}: {_q(vlan + ' ' + pair_text(p.nets))}")
+    for name in ("addresses", "loopbacks", "services"):
+        entries: dict[str, Pair] = getattr(rec, name)
+        if entries:
+            out.append(f"{indent}{name}:")
+            for host in sorted(entries):
+                out.append(f"{indent}  {_key(host)}: {_q(pair_text(entries[host]))}")
+    if rec.links:
+        out.append(f"{indent}links:")
+        for link in sorted(rec.links, key=lambda x: x.key):
+            out.append(f"{indent}- {{a: {_q(link.a)}, b: {_q(link.b)}, "
+                       f"nets: {_q(pair_text(link.nets))}}}")
+
+
+def _render_lists(reserved: list[Reservation], released: list[Held], out: list[str]) -> None:
+    if reserved:
+        out.append("reserved:")
+        for res in sorted(reserved, key=lambda x: (x.net.family != "ipv6", x.net.start)):
+            out.append(f"- {{prefix: {_q(str(res.net))}, description: {_free(res.description)}}}")
+    if released:
+        out.append("released:")
+        for h in sorted(released, key=lambda x: (x.released, x.net.family != "ipv6",
+                                                  x.net.start)):
+            out.append(f"- {{prefix: {_q(str(h.net))}, what: {_free(h.what)}, "
+                       f"released: '{h.released.isoformat()}'}}")
+
+
+_HEADER = (
+    "# written by 'netctl ipam allocate' from address-plan.yaml (see docs/ipam.md): review the\n"
+    "# diff; change it with 'netctl ipam' (allocate, reserve, release, import), not by hand.\n"
+    "# A value is 'IPv6 IPv4'; a role's prefix is 'VLAN IPv6 IPv4'.\n"
+)
+
+
+def render_county(rec: CountyRecord) -> str:
+    """The text of ``ipam/<county>.yaml`` (deterministic)."""
+    out = [f"# IPAM allocations of county {rec.county} {rec.label}".rstrip()]
+    out.append(_HEADER.rstrip("\n"))
+    out.append(f"county: {_q(rec.county)}")
+    out.append(f"block: {_q(pair_text(rec.block))}")
+    if rec.infrastructure is not None:
+        out.append("infrastructure:  # the county's metro nodes")
+        _render_site(rec.infrastructure, "  ", out)
+    if rec.sites:
+        out.append("sites:")
+        for code in sorted(rec.sites):
+            site = rec.sites[code]
+            out.append(f"  {_key(code)}:{_comment(site.label)}")
+            _render_site(site, "    ", out)
+    _render_lists(rec.reserved, rec.released, out)
+    return "\n".join(out) + "\n"
+
+
+def render_region(rec: RegionRecord) -> str:
+    """The text of ``ipam/region.yaml`` (deterministic)."""
+    out = ["# IPAM allocations of the region: city blocks and the backbone"]
+    out.append(_HEADER.rstrip("\n"))
+    if rec.cities:
+        out.append("cities:")
+        for code in sorted(rec.cities):
+            out.append(f"  {_key(code)}: {_q(pair_text(rec.cities[code]))}")
+    if rec.infrastructure is not None:
+        out.append("infrastructure:  # the backbone nodes")
+        _render_site(rec.infrastructure, "  ", out)
+    _render_lists(rec.reserved, rec.released, out)
+    return "\n".join(out) + "\n"

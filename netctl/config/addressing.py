@@ -12,7 +12,7 @@ Addresses are never typed into templates or the policy: they all come through he
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -21,9 +21,9 @@ from ipaddress import (
     IPv6Interface,
     IPv6Network,
 )
-from typing import Annotated, Protocol, cast
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from netctl.config.policy import Ipv6Mode
 from netctl.exceptions import RenderError
@@ -146,15 +146,42 @@ class InventoryPrefixSource:
         )
 
 
+class IpamSource:
+    """Adapter around IPAM's ``device_addressing(inv, hostname)``.
+
+    IPAM may return this module's :class:`DeviceAddressing` or any object (or mapping) with the
+    same field names; it is validated into a :class:`DeviceAddressing` here, so a mismatch is a
+    clear error at the boundary rather than an undefined value in a template.
+    """
+
+    def __init__(self, func: Callable[[Inventory, str], object]) -> None:
+        self._func = func
+
+    def __call__(self, inv: Inventory, hostname: str) -> DeviceAddressing:
+        """IPAM's addresses of ``hostname``, validated."""
+        got = self._func(inv, hostname)
+        if isinstance(got, DeviceAddressing):
+            return got
+        try:
+            if isinstance(got, Mapping):
+                return DeviceAddressing.model_validate(got)
+            return DeviceAddressing.model_validate(got, from_attributes=True)
+        except ValidationError as exc:
+            msg = f"{hostname}: IPAM returned addresses netctl.config cannot read: {exc}"
+            raise RenderError(msg) from exc
+
+
 def default_source() -> AddressSource:
-    """The IPAM API if ``netctl.ipam`` offers ``device_addressing``, else the inventory records."""
-    try:
-        module = importlib.import_module("netctl.ipam")
-    except ImportError:
-        return InventoryPrefixSource()
-    func = getattr(module, "device_addressing", None)
-    if callable(func):
-        return cast(AddressSource, func)
+    """IPAM's ``device_addressing`` (``netctl.ipam.addresses`` or ``netctl.ipam``) when it
+    exists, else the prefixes recorded in the inventory."""
+    for name in ("netctl.ipam.addresses", "netctl.ipam"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        func = getattr(module, "device_addressing", None)
+        if callable(func):
+            return IpamSource(func)
     return InventoryPrefixSource()
 
 

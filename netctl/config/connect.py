@@ -71,7 +71,9 @@ ERROR_PATTERN: dict[Platform, str] = {
 }
 """What a device prints when it rejects a line."""
 
-_PASSWORD_PROMPT = r"(?i)(password|key)[^\n:]*:\s*$"  # noqa: S105 - a prompt pattern
+_PASSWORD = re.compile(r"(?i)(password|key)[^\n:]*:\s*$")
+_QUESTION = re.compile(r"(?i)(\[Y/N\]|\(y/n\)|\[yes/no\])[^\n]*:?\s*$")
+_EXPECT = r"(?:[\]#>]\s*$|\[Y/N\][^\n]*$|\(y/n\)[^\n]*$|(?i:password|key)[^\n:]*:\s*$)"
 
 
 class LineRejectedError(NetctlError):
@@ -126,11 +128,13 @@ def show_running(conn: BaseConnection, platform: Platform) -> str:
 
 
 def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
-               resolve: Callable[[SecretRef], str]) -> str:
+               resolve: Callable[[SecretRef], str], *, read_timeout: float = 30.0) -> str:
     """Send config lines, filling secrets at the last moment; stop at the first rejected line.
 
-    Lines whose command prompts for a secret (``<prompt:…>``) answer the prompt and its
-    confirmation. Output is returned with every secret replaced by ``******``.
+    Each line waits for the next prompt, a ``[Y/N]`` question (answered ``y``: the template
+    asked for that command) or a password prompt (answered with the line's ``<prompt:…>``
+    secret, twice when the device asks to confirm). Output is returned with every secret
+    replaced by ``******``.
     """
     if platform in (Platform.RUIJIE_OS, Platform.CISCO_IOS) and not conn.check_enable_mode():
         conn.enable()
@@ -142,24 +146,27 @@ def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
         secrets.append(value)
         return value
 
+    def send(text: str, *, verify: bool) -> str:
+        return str(conn.send_command(text, expect_string=_EXPECT, strip_prompt=False,
+                                     strip_command=False, cmd_verify=verify,
+                                     read_timeout=read_timeout))
+
     output = str(conn.config_mode())
     try:
         for line in lines:
             command, prompts = split_prompts(fill(line, remember))
-            if prompts:
-                out = str(conn.send_command(command, expect_string=_PASSWORD_PROMPT,
-                                            strip_prompt=False, strip_command=False))
-                for ref in prompts:
-                    value = remember(ref)
-                    for _ in range(2):  # the secret, then its confirmation when asked
-                        out += str(conn.send_command(
-                            value, expect_string=rf"{_PASSWORD_PROMPT}|[\]#]\s*$",
-                            strip_prompt=False, strip_command=False, cmd_verify=False))
-                        if not re.search(_PASSWORD_PROMPT, out.splitlines()[-1] if out else ""):
-                            break
-            else:
-                out = str(conn.send_config_set([command], enter_config_mode=False,
-                                               exit_config_mode=False, cmd_verify=True))
+            out = send(command, verify=True)
+            answers = [remember(ref) for ref in prompts]
+            for _ in range(6):  # bounded: a question, then a secret and its confirmation
+                last = out.rstrip().splitlines()[-1] if out.strip() else ""
+                if _QUESTION.search(last):
+                    out += send("y", verify=False)
+                elif _PASSWORD.search(last) and answers:
+                    out += send(answers[0], verify=False)
+                    if not _PASSWORD.search(out.rstrip().splitlines()[-1]):
+                        answers.pop(0)
+                else:
+                    break
             output += out
             if error.search(out):
                 raise LineRejectedError(_mask(line, secrets), _mask(out, secrets))

@@ -90,8 +90,33 @@ def _adopt_secret_lines(running: HConfig, intended: HConfig) -> None:
                 break
 
 
+def unindent_globals(text: str) -> str:
+    """Comware 7 prints global commands indented by one space between ``#`` separators.
+
+    A section starts at column 0 and lasts until the next ``#``; outside a section, one leading
+    space is dropped so that hier_config sees global commands at the top level.
+
+    Examples:
+        >>> unindent_globals("#\\n sysname gw\\n ssh server enable\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n")
+        '#\\nsysname gw\\nssh server enable\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n'
+    """
+    out: list[str] = []
+    in_section = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#"):
+            in_section = False
+        elif line.strip() and not line[0].isspace():
+            in_section = True
+        elif not in_section and line.startswith(" ") and not line.startswith("  "):
+            line = line[1:]  # noqa: PLW2901 - the normalised line
+        out.append(line)
+    return "".join(out)
+
+
 def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope) -> Diff:
     """The remediation that brings the feature's part of ``running`` to ``intended``."""
+    if platform is Platform.HP_COMWARE:
+        running = unindent_globals(running)
     run_tree = parse(platform, running)
     want = parse(platform, intended)
     owned = scope.cut(run_tree, want)

@@ -3,8 +3,8 @@
 hier_config 3 has drivers for ``huawei_vrp`` (``undo``, ``quit``, ``#`` lines dropped) and
 ``hp_comware5``. The Comware driver knows ``undo`` but neither ``#`` separators nor ``quit``,
 which Comware 7 prints and types exactly like VRP; :class:`ComwareDriver` adds both. RGOS and
-FRR's vtysh are IOS-style: they use the ``cisco_ios`` driver (``!`` lines dropped; FRR's
-``exit`` closing a section is removed as that driver's sectional exit).
+FRR's vtysh are IOS-style: they use the ``cisco_ios`` driver (``!`` lines dropped); FRR's
+``exit`` closes a section at the section's own indentation, which :class:`FrrDriver` drops.
 
 Examples:
     >>> text = "#\\ninterface Vlan-interface10\\n ipv6 address 2001:DB8::1/64\\n quit\\n#\\n"
@@ -18,6 +18,7 @@ from hier_config import HConfig, get_hconfig, get_hconfig_driver
 from hier_config import Platform as HPlatform
 from hier_config.child import HConfigChild
 from hier_config.models import PerLineSubRule
+from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 from hier_config.platforms.hp_comware5.driver import HConfigDriverHPComware5
 
@@ -37,11 +38,23 @@ class ComwareDriver(HConfigDriverHPComware5):
         return HConfigDriverRules(per_line_sub=[PerLineSubRule(search=r"^\s*#.*", replace="")])
 
 
+class FrrDriver(HConfigDriverCiscoIOS):
+    """FRR's vtysh: IOS-style, but ``show running-config`` closes sections with ``exit`` at the
+    section's own indentation and starts with ``frr version`` / ``frr defaults`` lines."""
+
+    @staticmethod
+    def _instantiate_rules() -> HConfigDriverRules:
+        rules = HConfigDriverCiscoIOS._instantiate_rules()
+        extra = [PerLineSubRule(search=r"^exit$", replace=""),
+                 PerLineSubRule(search=r"^frr (version|defaults) .*", replace=""),
+                 PerLineSubRule(search=r"^hostname .*", replace="")]
+        return rules.model_copy(update={"per_line_sub": [*rules.per_line_sub, *extra]})
+
+
 _HIER: dict[Platform, HPlatform] = {
     Platform.HUAWEI_VRP: HPlatform.HUAWEI_VRP,
     Platform.CISCO_IOS: HPlatform.CISCO_IOS,
     Platform.RUIJIE_OS: HPlatform.CISCO_IOS,
-    Platform.FRR: HPlatform.CISCO_IOS,
 }
 
 
@@ -49,6 +62,8 @@ def driver(platform: Platform) -> HConfigDriverBase:
     """The hier_config driver netctl uses for a platform."""
     if platform is Platform.HP_COMWARE:
         return ComwareDriver()
+    if platform is Platform.FRR:
+        return FrrDriver()
     return get_hconfig_driver(_HIER[platform])
 
 

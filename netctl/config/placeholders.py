@@ -48,7 +48,7 @@ TOKEN_RE = re.compile(
 """Matches one placeholder."""
 
 ENCODING_WORDS = frozenset(
-    {"simple", "cipher", "irreversible-cipher", "0", "5", "6", "7", "8", "9"})
+    {"simple", "cipher", "hash", "irreversible-cipher", "0", "5", "6", "7", "8", "9"})
 """Words vendors put before a secret to say how it is encoded; the stored form may differ."""
 
 

@@ -121,7 +121,7 @@ class Ospfv3Policy(_Model):
 class PortRange(_Model):
     """Ports of a switch model for RA guard when the inventory lists none (``{n}``: first..last)."""
 
-    format: Annotated[str, StringConstraints(pattern=r"^\S*\{n\}\S*$")]
+    format: Annotated[str, StringConstraints(pattern=r"^\S[^{}]*\{n\}[^{}]*$")]
     first: Annotated[int, Field(ge=0, le=512)]
     last: Annotated[int, Field(ge=0, le=512)]
 

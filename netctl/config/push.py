@@ -40,7 +40,7 @@ from netctl.config.connect import (
     send_lines,
     show_running,
 )
-from netctl.config.diff import Diff, compute_diff, tree_lines
+from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.hier import parse
 from netctl.config.placeholders import SecretRef
 from netctl.config.render import render_many
@@ -140,6 +140,8 @@ def rollback_lines(platform: Platform, current: str, before_owned: str, intended
     Ownership is that of the push (the intended config's sections), so sections the push
     created are removed too.
     """
+    if platform is Platform.HP_COMWARE:
+        current = unindent_globals(current)
     cur = parse(platform, current)
     owned = scope.cut(cur, parse(platform, intended))
     target = parse(platform, before_owned)

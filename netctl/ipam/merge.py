@@ -47,6 +47,7 @@ class IpamData:
     files: dict[str, Path] = field(default_factory=dict)  # "region" or county code → file
     raw: dict[str, Any] = field(default_factory=dict)
     _allocations: Allocations | None = field(default=None, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived indexes
 
     @property
     def folder(self) -> Path:

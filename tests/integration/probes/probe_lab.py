@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -199,9 +200,13 @@ def namespace_pair() -> Iterator[NsPair]:
         for ns, dev, v4, v6 in ((pair.prober, "veth0", "198.18.60.1/24", "2001:db8:6a::1/64"),
                                 (pair.target, "veth1", "198.18.60.2/24", "2001:db8:6a::2/64")):
             ip("-n", ns, "link", "set", "lo", "up")
+            # No duplicate address detection, link-local included: neighbours resolve at once.
+            subprocess.run(["ip", "netns", "exec", ns, "sh", "-c",
+                            f"echo 0 > /proc/sys/net/ipv6/conf/{dev}/accept_dad"], check=True)
             ip("-n", ns, "addr", "add", v4, "dev", dev)
             ip("-n", ns, "-6", "addr", "add", v6, "dev", dev, "nodad")
             ip("-n", ns, "link", "set", dev, "up")
+        _wait_link(pair.prober, ("198.18.60.2", "2001:db8:6a::2"))
         yield pair
     finally:
         for ns in (pair.prober, pair.target):
@@ -231,3 +236,18 @@ def write_lab_inventory(root: Path) -> Path:
         "  devices:\n  - hostname: gw-none\n    role: gateway\n    model: S6730-H24X6C\n"
     )
     return root
+
+
+def _wait_link(ns: str, addrs: tuple[str, ...]) -> None:
+    """Wait (at most ~5 s) until a fresh veth carries traffic both ways: for about a second
+    after it comes up, IPv6 neighbour discovery answers late."""
+    ping = shutil.which("ping")
+    if ping is None:
+        time.sleep(1.5)
+        return
+    for addr in addrs:
+        for _ in range(5):
+            r = subprocess.run(["ip", "netns", "exec", ns, ping, "-c1", "-W1", addr],
+                               capture_output=True, check=False)
+            if r.returncode == 0:
+                break

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,7 +136,7 @@ async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path) ->
     _get(f"{victoria}/internal/force_flush")
     series: list[dict[str, Any]] = []
     for _ in range(50):
-        body = _get(f"{victoria}/api/v1/export?match[]=" + urllib.request.quote(
+        body = _get(f"{victoria}/api/v1/export?match[]=" + urllib.parse.quote(
             '{__name__=~"probe_.*|netctl_collector_.*"}'))
         series = [json.loads(line) for line in body.splitlines() if line.strip()]
         names = {str(s["metric"]["__name__"]) for s in series}

@@ -165,3 +165,38 @@ def generate(
     """Generate a Ningxia-shaped sample inventory (deterministic)."""
     n = write_inventory(out, schools, seed, force=force)
     console.print(f"wrote {n} files to {out}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="Roster: CSV (UTF-8, GB18030) or XLSX")],
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet [default: the first]")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Import the school roster (学校名册): update schools in place, add new ones; 1 on bad rows."""
+    from netctl.cli._output import err_console
+    from netctl.exceptions import ImportRowError
+    from netctl.inventory.roster import import_roster
+
+    try:
+        res = import_roster(settings(ctx).inventory_dir, file, sheet=sheet, skip_bad=skip_bad,
+                            dry_run=dry_run)
+    except ImportRowError as exc:
+        if fmt is Format.json:
+            print_json({"written": False, "problems": exc.problems})
+        print_problems(exc.problems, Path.cwd())
+        bad = len({p.line for p in exc.problems})
+        err_console.print(f"{bad} bad row(s): nothing was written", style="red bold")
+        raise typer.Exit(ExitStatus.FAILED) from None
+    if fmt is Format.json:
+        print_json(res)
+        return
+    print_problems(res.problems, Path.cwd())
+    if rows := [(c.line, c.code, c.name, c.county, c.action, ", ".join(c.fields))
+                for c in res.changes if c.action != "unchanged"]:
+        print_table(None, ["line", "code", "name", "county", "action", "fields"], rows)
+    console.print(res.summary, markup=False, soft_wrap=True)

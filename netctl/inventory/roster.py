@@ -469,6 +469,7 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
     if problems:
         return Roster(path, encoding, sheet, written, (), tuple(problems), frozenset(), fatal=True)
 
+    order = {written[k]: i for k, i in columns.items()}  # problems of a row in column order
     checked: list[tuple[int, str, dict[str, Any]]] = []
     bad: set[int] = set()
     codes: dict[str, list[int]] = defaultdict(list)
@@ -489,8 +490,9 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
         if "code" in values:
             codes[values["code"]].append(line)
         county = values.pop("county", None)
-        if not row_problems:
-            row_problems.extend(_validate(path, line, values, written))
+        reported = {p.field for p in row_problems}
+        row_problems.extend(p for p in _validate(path, line, values, written)
+                            if p.field not in reported)
         if row_problems:
             bad.add(line)
             problems.extend(row_problems)
@@ -519,7 +521,7 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
                 "check the roster: the KPI counts at most one digital classroom per class",
                 "warning",
             ))
-    problems.sort(key=lambda p: (p.line or 0, p.severity != "error"))
+    problems.sort(key=lambda p: (p.line or 0, p.severity != "error", order.get(p.field, 0)))
     return Roster(path, encoding, sheet, written, tuple(good), tuple(problems), frozenset(bad),
                   fatal=False)
 
@@ -654,8 +656,7 @@ def _plan(
         entry = inv.schools.get(school.code)
         if entry is None:
             ops_of(row.county).append.append(_New(school.code, values))
-            changes.append(Change(row.line, school.code, school.name, row.county, "added",
-                                  tuple(values)))
+            changes.append(Change(row.line, school.code, school.name, row.county, "added"))
             continue
         diff = {k: v for k, v in values.items() if _plain(getattr(entry.school, k)) != v}
         index = int(entry.loc[1])

@@ -72,6 +72,13 @@ def _reindent(line: str) -> str:
     return " " * depth + stripped
 
 
+def _flatten_banners(tree: HConfig) -> None:
+    """A banner is displayed over several lines but typed as one: compare it as one line."""
+    for child in list(tree.children):
+        if child.text.startswith(("banner ", "header ")) and "\n" in child.text:
+            child.text = " ".join(child.text.split())
+
+
 def _adopt_secret_lines(running: HConfig, intended: HConfig) -> None:
     """Replace each intended line holding a placeholder by its stored twin, when there is one."""
     for child in list(intended.all_children()):
@@ -119,12 +126,19 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
         running = unindent_globals(running)
     run_tree = parse(platform, running)
     want = parse(platform, intended)
+    hidden = [c.text for c in want.children if scope.is_hidden(c.text)]
+    for child in [c for c in want.children if scope.is_hidden(c.text)]:
+        child.delete()
     owned = scope.cut(run_tree, want)
+    for tree in (owned, want):
+        _flatten_banners(tree)
     _adopt_secret_lines(owned, want)
-    remediation = owned.config_to_get_to(want)
+    remediation = tree_lines(owned.config_to_get_to(want), exits=True)
+    if remediation:
+        remediation += hidden
     return Diff(
         platform=platform,
-        remediation=tree_lines(remediation, exits=True),
+        remediation=remediation,
         running_scoped="".join(line + "\n" for line in tree_lines(owned, exits=False)),
         intended="".join(line + "\n" for line in tree_lines(want, exits=False)),
     )

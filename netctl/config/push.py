@@ -262,7 +262,7 @@ def _one_device(
         if not options.commit:
             return out("would_change", diff, backup=backup)
         try:
-            send_lines(conn, platform, diff.remediation, resolve)
+            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
             after = show_running(conn, platform)
             left = compute_diff(platform, after, intended, scope)
             if left.changed:
@@ -292,13 +292,29 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: 
         if back:
             send_lines(conn, platform, back, resolve)
             again = show_running(conn, platform)
-            if rollback_lines(platform, again, diff.running_scoped, intended, scope):
-                msg = "the running config still differs from before the push"
+            left = rollback_lines(platform, again, diff.running_scoped, intended, scope)
+            # Undoing a pushed negation (``undo telnet server enable``) restores the default,
+            # which some devices then display explicitly (``telnet server enable``): that is
+            # the state before the push, only spelled out.
+            sent = {line.strip() for line in back}
+            left = [line for line in left
+                    if _positive(line.strip()) not in sent and line.strip() not in ("quit", "exit")]
+            if left:
+                msg = ("the running config still differs from before the push: "
+                       + "; ".join(line.strip() for line in left[:5]))
                 raise NetctlError(msg)
     except Exception as exc:
         return out("failed", diff, error=f"{reason}; HALF-APPLIED: rollback failed: "
                    f"{_short(exc)}; the startup config was not saved")
     return out("rolled_back", diff, error=f"{reason}; rolled back, nothing saved")
+
+
+def _positive(line: str) -> str:
+    """``undo X`` / ``no X`` → ``X``; other lines unchanged."""
+    for prefix in ("undo ", "no "):
+        if line.startswith(prefix):
+            return line[len(prefix):]
+    return line
 
 
 def _short(exc: BaseException) -> str:

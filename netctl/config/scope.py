@@ -38,6 +38,11 @@ class FeatureScope(_Model):
     lines: list[str] = Field(default_factory=list)
     sections: list[SectionScope] = Field(default_factory=list)
     default_children: list[str] = Field(default_factory=list)
+    hidden: list[str] = Field(default_factory=list)
+
+    def is_hidden(self, line: str) -> bool:
+        """True for a line the device accepts but never displays."""
+        return any(re.match(p, line.strip()) for p in self.hidden)
 
     def _rx(self, patterns: list[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
@@ -90,6 +95,7 @@ class Scopes(_Model):
                 lines=[p for s in parts for p in s.lines],
                 sections=[p for s in parts for p in s.sections],
                 default_children=[p for s in parts for p in s.default_children],
+                hidden=[p for s in parts for p in s.hidden],
             )
         scope: FeatureScope = getattr(self, feature)
         return scope
@@ -107,7 +113,7 @@ def _load(path: Path, mtime_ns: int) -> Scopes:
         raise ConfigError(msg) from exc
     for feature in ("ipv6", "baseline", "wlan"):
         scope = scopes.for_feature(feature)
-        for pattern in [*scope.lines, *scope.default_children,
+        for pattern in [*scope.lines, *scope.default_children, *scope.hidden,
                         *(p for s in scope.sections for p in (s.section, *s.children))]:
             try:
                 re.compile(pattern)

@@ -129,7 +129,7 @@ REPLACE_KEYS = _keys(
     r"^(primary authentication) ",
     r"^(primary accounting) ",
     r"^(password-control (?:length|aging|login-attempt|login idle-time|composition)) ",
-    r"^(password) ",
+    r"^(password) (?!policy )",
     r"^(local-user \S+ password) ",
     r"^(local-user \S+ privilege level) ",
     r"^(local-user \S+ service-type) ",

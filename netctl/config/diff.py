@@ -104,8 +104,8 @@ def unindent_globals(text: str) -> str:
     space is dropped so that hier_config sees global commands at the top level.
 
     Examples:
-        >>> unindent_globals("#\\n sysname gw\\n ssh server enable\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n")
-        '#\\nsysname gw\\nssh server enable\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n'
+        >>> unindent_globals("#\\n sysname gw\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n")
+        '#\\nsysname gw\\n#\\nline vty 0 63\\n idle-timeout 10 0\\n#\\n'
     """
     out: list[str] = []
     in_section = False

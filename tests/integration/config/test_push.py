@@ -18,7 +18,7 @@ from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.inventory import Role
 from netctl.secrets import Secrets
 from netctl.state import StateStore
-from netctl.testing.emulator import EmulatedNetwork, HostSpec, Knobs
+from netctl.testing.emulator import EmulatedNetwork, HostSpec
 
 pytestmark = pytest.mark.integration
 

@@ -91,6 +91,7 @@ class DeviceRuntime:
     counters: CounterStore = field(default_factory=CounterStore)
     sys_object_id: str | None = None
     profiles: list[CompiledProfile] = field(default_factory=list)
+    reachable: bool = True  # the last heartbeat poll answered
 
 
 @dataclass(slots=True)
@@ -350,17 +351,11 @@ class SnmpCollector:
 
     # -- --once -------------------------------------------------------------------------------
     async def run_once(self) -> RunSummary:
-        """Poll every profile of every target once: heartbeat profiles first (their
-        sysObjectID selects the vendor profiles), then the rest; one HA election at the end."""
+        """Poll every profile of every target once. Per device, the heartbeat profile goes
+        first (its sysObjectID selects the vendor profiles; a device that does not answer it is
+        not asked anything else); devices run concurrently; one HA election at the end."""
         started = time.monotonic()
         summary = RunSummary()
-        runtimes = list(self.runtimes.values())
-        first = [(rt, c) for rt in runtimes for c in rt.profiles if c.profile.heartbeat]
-        summary.outcomes += await asyncio.gather(*(self._guarded(rt, c) for rt, c in first))
-        rest: list[tuple[DeviceRuntime, CompiledProfile]] = []
-        for rt in runtimes:
-            rt.profiles = self._match(rt)
-            rest += [(rt, c) for c in rt.profiles if not c.profile.heartbeat]
         all_reports: list[ApReport] = []
 
         async def one(rt: DeviceRuntime, c: CompiledProfile) -> PollOutcome:
@@ -370,7 +365,16 @@ class SnmpCollector:
             all_reports.extend(reports)
             return outcome
 
-        summary.outcomes += await asyncio.gather(*(one(rt, c) for rt, c in rest))
+        async def device(rt: DeviceRuntime) -> list[PollOutcome]:
+            outcomes = [await one(rt, c) for c in rt.profiles if c.profile.heartbeat]
+            if outcomes and not all(o.ok for o in outcomes):
+                return outcomes
+            rt.profiles = self._match(rt)
+            rest = [c for c in rt.profiles if not c.profile.heartbeat]
+            return outcomes + list(await asyncio.gather(*(one(rt, c) for c in rest)))
+
+        for outcomes in await asyncio.gather(*(device(rt) for rt in self.runtimes.values())):
+            summary.outcomes += outcomes
         self.emit_reports(all_reports)
         await self.flush()
         summary.points = self.summary_points
@@ -467,6 +471,8 @@ class SnmpCollector:
                                       seq, host, pname))
                 if (host, pname) in self._running:
                     continue
+                if not rt.reachable and not p.heartbeat:
+                    continue  # the heartbeat says the device is away: do not burn a slot
                 task = asyncio.create_task(self._job(rt, compiled))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
@@ -498,8 +504,9 @@ class SnmpCollector:
         log.info("stopped")
 
     async def _job(self, rt: DeviceRuntime, compiled: CompiledProfile) -> None:
-        await self._guarded(rt, compiled)
+        outcome = await self._guarded(rt, compiled)
         if compiled.profile.heartbeat:
+            rt.reachable = outcome.ok
             matched = self._match(rt)
             if [c.name for c in matched] != [c.name for c in rt.profiles]:
                 rt.profiles = matched  # new vendor profiles start at their next turn

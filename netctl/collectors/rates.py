@@ -47,8 +47,8 @@ def interval_s(prev: Sample, cur: Sample) -> float | None:
     ticks = up_cur - up_prev
     if ticks < 0:
         wrapped = ticks + UPTIME_MODULO
-        # A genuine wrap leaves a plausible interval (within a minute of the wall clock).
-        if wall > 0 and abs(wrapped / 100 - wall) <= max(60.0, wall):
+        # A genuine wrap leaves an interval close to the wall clock (a minute, or half of it).
+        if wall > 0 and abs(wrapped / 100 - wall) <= max(60.0, 0.5 * wall):
             ticks = wrapped
         else:
             return None

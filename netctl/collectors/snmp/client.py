@@ -168,7 +168,7 @@ def enlarge_rcvbuf(sock: _Sock, size: int) -> int:
     force = getattr(socket, "SO_RCVBUFFORCE", None)
     try:
         if force is None:
-            raise PermissionError  # noqa: TRY301
+            raise PermissionError
         sock.setsockopt(socket.SOL_SOCKET, force, size)
     except (PermissionError, OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)

@@ -158,8 +158,14 @@ class Config:
 
     @classmethod
     def parse(cls, text: str) -> Config:
-        """Split a configuration; comments (``#``, ``!``) and banner bodies are not lines."""
+        """Split a configuration; comments (``#``, ``!``) and banner bodies are not lines.
+
+        A line's section is the nearest line above it with less indentation; a separator in
+        the first column (``#`` on Huawei and H3C, ``!`` on Cisco and Ruijie) closes every
+        section, so H3C's indented global commands after ``#`` belong to no section.
+        """
         lines: list[Line] = []
+        breaks: set[int] = set()
         delim: str | None = None
         for number, raw in enumerate(text.splitlines(), 1):
             stripped = raw.strip()
@@ -167,15 +173,20 @@ class Config:
                 if delim in stripped:
                     delim = None
                 continue
-            if not stripped or stripped in ("#", "!") or stripped.startswith(("#", "!")):
+            if not stripped or stripped.startswith(("#", "!")):
+                if raw.startswith(("#", "!")):
+                    breaks.add(len(lines))
                 continue
             indent = len(raw) - len(raw.lstrip(" "))
             lines.append(Line(number, indent, stripped))
-            delim = _banner_delimiter(stripped) if indent == 0 else None
+            delim = _banner_delimiter(stripped)
         cfg = cls(lines)
         stack: list[int] = []
         cfg.ends = [0] * len(lines)
         for i, line in enumerate(lines):
+            if i in breaks:
+                while stack:
+                    cfg.ends[stack.pop()] = i
             while stack and lines[stack[-1]].indent >= line.indent:
                 cfg.ends[stack.pop()] = i
             stack.append(i)

@@ -61,9 +61,9 @@ class Targets(BaseModel):
             for year, value in years.items():
                 if value < 0 or (spec.unit == "ratio" and value > 1):
                     problems.append(
-                        f"{kpi} {year}: {value} is not a fraction 0–1 (write 0.9 for 90 %)"
+                        f"{kpi} {year}: {value:g} is not a fraction 0–1 (write 0.9 for 90 %)"
                         if spec.unit == "ratio"
-                        else f"{kpi} {year}: {value} is negative"
+                        else f"{kpi} {year}: {value:g} is negative"
                     )
             if abs(years[2027] - spec.plan_2027) > 1e-9:
                 problems.append(

@@ -67,3 +67,182 @@ def render(
     err_console.print(f"{len(done)} rendered, {len(failed)} failed, {skipped} skipped"
                       + (f" -> {out}" if out is not None and done else ""), markup=False)
     raise typer.Exit(ExitStatus.FAILED if failed else ExitStatus.OK)
+
+
+# -- backup / diff / push / rollback / history (the push workflow) -----------------------------
+
+TargetsOpt = Annotated[Path | None, typer.Option(
+    "--targets", help="YAML mapping hostname → host:port to connect to instead of the "
+    "management address (labs, emulators, jump hosts)")]
+
+
+def _push_cli(
+    ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
+    timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
+    fmt: Format = Format.table, show_diff: bool = True,
+) -> None:
+    """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
+    import getpass
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from netctl.compliance.backups import default_backups_dir
+    from netctl.config.push import PushOptions, load_targets, push
+    from netctl.secrets import Secrets
+    from netctl.state import StateStore
+
+    s = settings(ctx)
+    inv = load(ctx)
+    options = PushOptions(
+        feature=feature, templates_dir=s.templates_dir,
+        backups_dir=default_backups_dir(s.state_url, s.home), commit=commit,
+        workers=workers, timeout=timeout, targets=load_targets(targets) if targets else {},
+        user=getpass.getuser(),
+    )
+    failures: list[str] = []
+    with StateStore(s.state_url) as store, Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"), console=err_console, transient=True,
+        disable=fmt is Format.json,
+    ) as bar:
+        task = bar.add_task("push" if commit else "diff", total=len(hosts), last="")
+
+        def progress(host: str, status: str, done: int, total: int) -> None:
+            del total
+            bar.update(task, completed=done, last=f"{host} {status}")
+
+        result = push(inv, hosts, options, Secrets(s.secrets_file), store=store,
+                      on_progress=progress, intended=intended)
+    if fmt is Format.json:
+        print_json({"push_id": result.push_id, "feature": feature, "commit": commit,
+                    "devices": [{"hostname": o.hostname, "status": o.status,
+                                 "remediation": o.remediation, "error": o.error,
+                                 "seconds": o.seconds} for o in result.outcomes]})
+    else:
+        for o in result.outcomes:
+            if show_diff and o.remediation and o.status in ("would_change", "changed"):
+                console.print(f"==> {o.hostname} ({o.platform.value}) {o.status} <==",
+                              markup=False)
+                console.print(o.remediation, end="", markup=False, highlight=False)
+            if o.failed or o.status == "failed":
+                failures.append(f"{o.hostname}: {o.status}: {o.error}")
+        counts = {st: result.count(st) for st in ("changed", "would_change", "unchanged",
+                                                  "rolled_back", "failed", "skipped")}
+        console.print("summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+                      + (f" (push #{result.push_id})" if result.push_id else ""))
+        for line in failures:
+            err_console.print(line, style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(ExitStatus.OK if result.ok else ExitStatus.FAILED)
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    county: CountyOpt = None, city: CityOpt = None, role: RoleOpt = None,
+    platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
+    feature: FeatureOpt = "all", workers: Annotated[int, typer.Option()] = 50,
+    timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
+    targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Back up running configs and show the remediation a push would send (undo/no included)."""
+    hosts = _hosts(ctx, county, city, role, platform, school, host)
+    _push_cli(ctx, hosts, feature, commit=False, workers=workers, timeout=timeout,
+              targets=targets, fmt=fmt)
+
+
+@app.command()
+def push(
+    ctx: typer.Context,
+    county: CountyOpt = None, city: CityOpt = None, role: RoleOpt = None,
+    platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
+    feature: FeatureOpt = "all",
+    commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
+    workers: Annotated[int, typer.Option(help="Devices at once")] = 50,
+    timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
+    targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+) -> None:
+    """Push the remediation, verify, save; roll back a device on failure. Dry run by default."""
+    hosts = _hosts(ctx, county, city, role, platform, school, host)
+    _push_cli(ctx, hosts, feature, commit=commit, workers=workers, timeout=timeout,
+              targets=targets, fmt=fmt)
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    county: CountyOpt = None, city: CityOpt = None, role: RoleOpt = None,
+    platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
+    workers: Annotated[int, typer.Option()] = 50,
+    timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+) -> None:
+    """Fetch running configs into the versioned backup store (secrets masked)."""
+    hosts = _hosts(ctx, county, city, role, platform, school, host)
+    _push_cli(ctx, hosts, "all", commit=False, workers=workers, timeout=timeout,
+              targets=targets, show_diff=False)
+
+
+@app.command()
+def rollback(
+    ctx: typer.Context,
+    hostname: Annotated[str, typer.Argument(help="Device to restore")],
+    to: Annotated[str, typer.Option(
+        help="Backup file name (see `netctl config history HOST`), or 'previous'")] = "previous",
+    commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
+    timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+) -> None:
+    """Bring a device back to a saved backup (within what netctl's features own)."""
+    from netctl.compliance.backups import default_backups_dir
+    from netctl.config.backup import list_backups
+    from netctl.config.push import restorable
+
+    s = settings(ctx)
+    saved = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+    if to == "previous":
+        if len(saved) < 2:
+            raise typer.BadParameter(f"{hostname} has {len(saved)} backup(s): no previous one")
+        chosen = saved[-2]
+    else:
+        matches = [p for p in saved if to in (p.name, p.stem)]
+        if not matches:
+            raise typer.BadParameter(f"no backup '{to}' for {hostname}")
+        chosen = matches[0]
+    console.print(f"restoring {hostname} to {chosen.name}", markup=False)
+    text = restorable(chosen.read_text(encoding="utf-8"))
+    _push_cli(ctx, [hostname], "all", commit=commit, workers=1, timeout=timeout,
+              targets=targets, intended={hostname: text})
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    hostname: Annotated[str | None, typer.Argument(help="A device: its backups")] = None,
+    limit: Annotated[int, typer.Option()] = 20, fmt: FormatOpt = Format.table,
+) -> None:
+    """Recent pushes (who, when, result), or one device's backups."""
+    from netctl.cli._output import print_table
+    from netctl.compliance.backups import default_backups_dir
+    from netctl.config.backup import list_backups
+    from netctl.state import StateStore
+
+    s = settings(ctx)
+    if hostname:
+        files = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+        rows = [{"backup": p.name, "bytes": p.stat().st_size} for p in files]
+    else:
+        with StateStore(s.state_url) as store:
+            rows = [{"id": r.id, "started": r.started_at.isoformat(timespec="seconds"),
+                     "user": r.user, "feature": r.feature, "dry_run": r.dry_run,
+                     "result": r.result, "summary": r.summary} for r in store.pushes(limit)]
+    if fmt is Format.json:
+        print_json(rows)
+        return
+    columns = list(rows[0]) if rows else ["(none)"]
+    print_table(None, columns, ([r[c] for c in columns] for r in rows))
+
+
+def _hosts(ctx: typer.Context, county: list[str] | None, city: list[str] | None,
+           role: list[str] | None, platform: list[str] | None, school: list[str] | None,
+           host: list[str] | None) -> list[str]:
+    inv = load(ctx)
+    return [d.hostname for d in select(inv, device_filter(county, city, role, platform, school,
+                                                           host)) if d.role is not Role.AP]

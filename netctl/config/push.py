@@ -43,7 +43,7 @@ from netctl.config.connect import (
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.hier import parse
 from netctl.config.placeholders import SecretRef
-from netctl.config.render import render_many
+from netctl.config.render import Rendered, render_many
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
 from netctl.inventory.index import Inventory
@@ -115,21 +115,42 @@ class PushOptions:
     user: str = ""
 
 
+def load_targets(path: Path) -> dict[str, Target]:
+    """Read ``hostname: host:port`` (IPv6 hosts in brackets) from a YAML file."""
+    from netctl.inventory.yamlio import read_yaml
+
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        msg = f"{path}: expected a mapping hostname → host:port"
+        raise NetctlError(msg)
+    out: dict[str, Target] = {}
+    for name, value in data.items():
+        host, _, port = str(value).rpartition(":")
+        if not host or not port.isdigit():
+            msg = f"{path}: {name}: '{value}' is not host:port (e.g. 127.0.0.1:2201, [::1]:22)"
+            raise NetctlError(msg)
+        out[str(name)] = Target(host.strip("[]"), int(port))
+    return out
+
+
 def resolve_target(inv: Inventory, hostname: str, secrets: Secrets,
                    targets: Mapping[str, Target]) -> Target:
     """Where to log in: an explicit target (tests, labs, jump hosts), else the inventory."""
-    if hostname in targets:
-        return targets[hostname]
     entry = inv.devices[hostname]
     device = entry.device
     address = device.mgmt_ipv6 or device.mgmt_ipv4
-    host = str(address) if address else f"{hostname}.{inv.defaults.zone}"
+    host, port = (str(address) if address else f"{hostname}.{inv.defaults.zone}"), 22
+    given = targets.get(hostname)
+    if given is not None and given.username is not None:
+        return given  # complete (tests, labs)
+    if given is not None:
+        host, port = given.host, given.port
     ref = device.credentials or inv.defaults.credentials
     if ref is None:
         msg = f"{hostname} names no credential set (credentials:, or defaults.credentials)"
         raise SecretsError(msg)
     cred = secrets.require(ref)
-    return Target(host=host, username=cred.username, password=cred.password,
+    return Target(host=host, port=port, username=cred.username, password=cred.password,
                   key_file=Path(cred.key_file) if cred.key_file else None)
 
 
@@ -157,8 +178,13 @@ def push(
     *,
     store: StateStore | None = None,
     on_progress: Progress | None = None,
+    intended: Mapping[str, str] | None = None,
 ) -> PushResult:
-    """Run the workflow on every device of ``hostnames``; never raises for one device."""
+    """Run the workflow on every device of ``hostnames``; never raises for one device.
+
+    ``intended`` replaces the rendered config of the devices it names (``rollback`` pushes a
+    saved backup this way).
+    """
     from nornir.core import Nornir
     from nornir.core.inventory import Defaults, Groups, Host, Hosts
     from nornir.core.inventory import Inventory as NornirInventory
@@ -168,8 +194,12 @@ def push(
     result = PushResult(options.feature, options.commit)
     names = list(hostnames)
     scope = load_scopes(options.templates_dir).for_feature(options.feature)
-    rendered = {r.hostname: r for r in render_many(inv, names, options.feature,
+    given = intended or {}
+    to_render = [n for n in names if n not in given]
+    rendered = {r.hostname: r for r in render_many(inv, to_render, options.feature,
                                                    templates_dir=options.templates_dir)}
+    for name, text in given.items():
+        rendered[name] = Rendered(name, inv.devices[name].platform, text)
     done = 0
     lock = threading.Lock()
 
@@ -183,6 +213,10 @@ def push(
         return outcome
 
     def resolve(ref: SecretRef) -> str:
+        if str(ref) == MASKED:
+            msg = ("the backup holds this secret masked, so it cannot be restored from it: "
+                   "push the feature that sets it")
+            raise SecretsError(msg)
         cred = secrets.require(ref.credential)
         value = getattr(cred, ref.field, None)
         if not value:
@@ -315,6 +349,21 @@ def _positive(line: str) -> str:
         if line.startswith(prefix):
             return line[len(prefix):]
     return line
+
+
+MASKED = "<secret:masked.password>"
+"""What a masked secret becomes when a backup is restored: it matches the stored secret on the
+device (so an unchanged secret line is kept as it is) and cannot be sent (no such credential)."""
+
+
+def restorable(backup_text: str) -> str:
+    """A masked backup as an intended config.
+
+    Examples:
+        >>> restorable(" local-user a password cipher <masked>")
+        ' local-user a password cipher <secret:masked.password>'
+    """
+    return backup_text.replace("<masked>", MASKED)
 
 
 def _short(exc: BaseException) -> str:

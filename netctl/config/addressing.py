@@ -147,11 +147,12 @@ class InventoryPrefixSource:
 
 
 class IpamSource:
-    """Adapter around IPAM's ``device_addressing(inv, hostname)``.
+    """Adapter around IPAM's ``device_addressing(inv, hostname)`` (``netctl.ipam.addresses``).
 
-    IPAM may return this module's :class:`DeviceAddressing` or any object (or mapping) with the
-    same field names; it is validated into a :class:`DeviceAddressing` here, so a mismatch is a
-    clear error at the boundary rather than an undefined value in a template.
+    IPAM's records may be partial (a VLAN without an IPv6 prefix yet, a link end without an
+    interface name): those entries cannot be configured and are left out here. What remains is
+    validated into :class:`DeviceAddressing`, so a shape mismatch is a clear error at this
+    boundary rather than an undefined value in a template.
     """
 
     def __init__(self, func: Callable[[Inventory, str], object]) -> None:
@@ -162,13 +163,41 @@ class IpamSource:
         got = self._func(inv, hostname)
         if isinstance(got, DeviceAddressing):
             return got
+        data = got if isinstance(got, Mapping) else _attributes(got)
         try:
-            if isinstance(got, Mapping):
-                return DeviceAddressing.model_validate(got)
-            return DeviceAddressing.model_validate(got, from_attributes=True)
+            return DeviceAddressing.model_validate(_configurable(data))
         except ValidationError as exc:
             msg = f"{hostname}: IPAM returned addresses netctl.config cannot read: {exc}"
             raise RenderError(msg) from exc
+
+
+_FIELDS = ("hostname", "loopback_ipv6", "loopback_ipv4", "mgmt_ipv6", "mgmt_ipv4", "site_prefix",
+           "vlans", "links")
+_VLAN_FIELDS = ("role", "vlan_id", "name", "ipv6", "ipv4", "mode")
+_LINK_FIELDS = ("interface", "peer", "ipv6", "peer_ipv6", "ipv4", "peer_ipv4", "routed_prefixes")
+
+
+def _attributes(obj: object, names: tuple[str, ...] = _FIELDS) -> dict[str, object]:
+    return {n: getattr(obj, n) for n in names if hasattr(obj, n)}
+
+
+def _configurable(data: Mapping[str, object]) -> dict[str, object]:
+    """Keep the fields this module models, and only the VLANs and links one can configure."""
+    out = {k: v for k, v in data.items() if k in _FIELDS}
+    vlans = []
+    for v in data.get("vlans") or []:  # type: ignore[attr-defined]
+        item = dict(v) if isinstance(v, Mapping) else _attributes(v, _VLAN_FIELDS)
+        if item.get("ipv6") is not None:
+            mode = item.get("mode")
+            item["mode"] = str(mode) if mode is not None else None
+            vlans.append(item)
+    links = []
+    for lk in data.get("links") or []:  # type: ignore[attr-defined]
+        item = dict(lk) if isinstance(lk, Mapping) else _attributes(lk, _LINK_FIELDS)
+        if all(item.get(k) is not None for k in ("interface", "ipv6", "peer_ipv6")):
+            links.append({k: v for k, v in item.items() if k in _LINK_FIELDS})
+    out["vlans"], out["links"] = vlans, links
+    return out
 
 
 def default_source() -> AddressSource:

@@ -127,6 +127,7 @@ class UserVlan(_Model):
     prefix: IPv6Network
     ipv4: IPv4Interface | None
     mode: Ipv6Mode
+    ra: bool = Field(description="router advertisements are sent (every mode but none)")
     managed_flag: bool = Field(description="M=1: addresses from DHCPv6")
     other_flag: bool = Field(description="O=1: other settings (DNS) from DHCPv6")
     autoconfig: bool = Field(description="A=1 in the prefix option: hosts may use SLAAC")
@@ -408,15 +409,15 @@ def _vlan(
 ) -> UserVlan:
     d6 = policy.ipv6.dhcpv6
     dhcp = None
-    if mode is not Ipv6Mode.SLAAC:
+    if mode in (Ipv6Mode.DHCPV6_STATELESS, Ipv6Mode.DHCPV6_STATEFUL):
         dhcp = Dhcpv6(kind=d6.kind, pool=f"V6-VLAN{vlan_id}", relay_to=d6.relay_to,
                       dns_servers=d6.dns_servers, domain_name=policy.domain_name)
     return UserVlan(
         vlan_id=vlan_id, role=role, name=name or role, interface=interface, ipv6=ipv6,
-        prefix=ipv6.network, ipv4=ipv4, mode=mode,
+        prefix=ipv6.network, ipv4=ipv4, mode=mode, ra=mode is not Ipv6Mode.NONE,
         managed_flag=mode is Ipv6Mode.DHCPV6_STATEFUL,
-        other_flag=mode is not Ipv6Mode.SLAAC,
-        autoconfig=mode is not Ipv6Mode.DHCPV6_STATEFUL,
+        other_flag=mode in (Ipv6Mode.DHCPV6_STATELESS, Ipv6Mode.DHCPV6_STATEFUL),
+        autoconfig=mode in (Ipv6Mode.SLAAC, Ipv6Mode.DHCPV6_STATELESS),
         dhcpv6=dhcp,
     )
 

@@ -62,6 +62,7 @@ class Ipv6Mode(StrEnum):
     SLAAC = "slaac"  # RA with the prefix (A=1), M=0, O=0
     DHCPV6_STATELESS = "dhcpv6-stateless"  # SLAAC for the address, DHCPv6 for DNS (O=1)
     DHCPV6_STATEFUL = "dhcpv6-stateful"  # DHCPv6 for the address (M=1, O=1, A=0)
+    NONE = "none"  # no router advertisements: addresses set by hand (management VLANs)
 
 
 class SecurityMode(StrEnum):

@@ -245,3 +245,58 @@ def test_cli_render(tmp_path: Path, templates_dir: Path) -> None:
     assert (out / "nx640104-0001-sw1.ipv6.cfg").read_text().startswith("#\nnd snooping enable")
     bad = runner.invoke(app, ["config", "render", "--feature", "ipv4"], env=env)
     assert bad.exit_code == 2
+
+
+def test_renders_from_real_ipam(tmp_path: Path, repo_root: Path, templates_dir: Path) -> None:
+    """With IPAM's records allocated, the default address source is IPAM's API: gateways and
+    county nodes get loopbacks, links, VLANs and OSPFv3; the only refusals are the documented
+    ones (RGOS cannot render DHCPv6 modes)."""
+    from datetime import date
+    from shutil import copytree
+
+    from netctl.config.addressing import IpamSource, default_source
+    from netctl.ipam.store import run_allocate
+
+    inv_dir = tmp_path / "inventory"
+    copytree(repo_root / "inventory", inv_dir, ignore=lambda *_: ["ipam"])
+    run_allocate(inv_dir, today=date(2026, 11, 28))
+    inv = load_inventory(inv_dir)
+    assert isinstance(default_source(), IpamSource)
+    hosts = [d.hostname for d in inv.iter_devices()
+             if d.role in (Role.GATEWAY, Role.METRO) and d.county in ("640104", "640302")]
+    results = render_many(inv, hosts, "ipv6", templates_dir=templates_dir)
+    for r in results:
+        if r.failed:
+            assert r.platform.value == "ruijie_os" and "is not rendered for Ruijie" in str(r.error)
+        else:
+            assert r.text
+            assert "router-id" in r.text or r.platform.value == "ruijie_os"
+
+
+def test_ipam_adapter_leaves_out_what_cannot_be_configured() -> None:
+    """IPAM records can be partial: a VLAN without IPv6, a link end without an interface."""
+    from types import SimpleNamespace
+
+    from netctl.config.addressing import IpamSource
+
+    ns = SimpleNamespace
+    got = ns(hostname="gw", site="s", loopback_ipv6="2001:db8::1", loopback_ipv4="10.0.0.1",
+             mgmt_ipv6=None, mgmt_ipv4=None, site_prefix=None, vlans=[
+                 ns(role="teaching", vlan_id=10, name="teaching", ipv6="2001:db8:1::1/64",
+                    ipv4=None, mode="slaac"),
+                 ns(role="iot", vlan_id=50, name="iot", ipv6=None, ipv4="10.0.50.1/24",
+                    mode="slaac")],
+             links=[ns(interface=None, peer="x", peer_interface=None, ipv6="2001:db8:f::/127",
+                       peer_ipv6="2001:db8:f::1", ipv4=None, peer_ipv4=None,
+                       routed_prefixes=[], routed_prefixes_ipv4=[]),
+                    ns(interface="Gi0/1", peer="metro", peer_interface="Gi0/9",
+                       ipv6="2001:db8:e::1/127", peer_ipv6="2001:db8:e::", ipv4=None,
+                       peer_ipv4=None, routed_prefixes=[], routed_prefixes_ipv4=[])])
+    addressing = IpamSource(lambda inv, host: got)(None, "gw")  # type: ignore[arg-type]
+    assert [v.vlan_id for v in addressing.vlans] == [10]
+    assert [lk.interface for lk in addressing.links] == ["Gi0/1"]
+    broken = ns(hostname="gw", vlans=[ns(role="x", vlan_id=5000, name=None,
+                                         ipv6="2001:db8:1::1/64", ipv4=None, mode="slaac")],
+                links=[])
+    with pytest.raises(RenderError, match=r"IPAM returned addresses netctl\.config cannot read"):
+        IpamSource(lambda inv, host: broken)(None, "gw")  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netctl.cli import collect, compliance, config, daemon, demo, inventory, report
+from netctl.cli import collect, compliance, config, daemon, demo, dns, inventory, ipam, report
 from netctl.cli._output import ExitStatus, err_console, print_problems
 from netctl.exceptions import (
     ConfigError,
@@ -33,6 +33,8 @@ app.add_typer(inventory.app, name="inventory")
 app.add_typer(config.app, name="config")
 app.add_typer(collect.app, name="collect")
 app.add_typer(compliance.app, name="compliance")
+app.add_typer(ipam.app, name="ipam")
+app.add_typer(dns.app, name="dns")
 app.command("report")(report.report)
 app.command("daemon")(daemon.daemon)
 app.command("demo")(demo.demo)

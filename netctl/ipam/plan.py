@@ -115,7 +115,7 @@ class DnsPlan:
     """The education zone's SOA and name servers (the zone itself is ``defaults.zone``)."""
 
     ttl: Annotated[int, Field(ge=60, le=604800)] = 3600
-    nameservers: list[Label] = Field(default_factory=lambda: ["ns1", "ns2"])
+    nameservers: list[Label] = Field(default_factory=lambda: ["ns1", "ns2"], min_length=1)
     hostmaster: Label = "hostmaster"
     refresh: Annotated[int, Field(ge=60)] = 3600
     retry: Annotated[int, Field(ge=60)] = 900

@@ -1,0 +1,353 @@
+"""The education zone and its reverse zones, generated from the inventory and IPAM.
+
+One forward zone (``defaults.zone`` of ``region.yaml``, ``nxedu.example.cn`` in the sample):
+
+- ``<school code>``: AAAA/A of the school's gateway loopback (what probes reach), and a TXT
+  with the school's name;
+- ``<hostname>``: AAAA/A of every device's management address; ``lo0.<hostname>`` its
+  loopback, ``<interface>.<hostname>`` each point-to-point address, ``vlan<id>.<gateway>`` the
+  gateway's VLAN interfaces;
+- each school website inside the zone: AAAA/A of the address IPAM gave it;
+- names a school declares under ``domains:``: CNAMEs to its school, website or device name;
+- the name servers (``dns.nameservers`` of the plan) with their addresses.
+
+Reverse zones (ip6.arpa on nibble boundaries, in-addr.arpa on octet boundaries) cover the
+plan's blocks and hold one PTR per address, pointing back at a name that resolves to it.
+
+SOA serials are ``YYYYMMDDnn`` and change only when a zone's content changes: a file is
+rewritten only then, so re-running ``netctl dns zone`` is a no-op.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from netctl.inventory.index import Inventory
+from netctl.inventory.yamlio import write_atomic
+from netctl.ipam.allocate import in_zone, site_of, site_specs
+from netctl.ipam.merge import IpamData
+from netctl.ipam.net import Family, Net, format_address
+from netctl.ipam.plan import AddressPlan
+from netctl.ipam.records import Allocations, IpamError
+from netctl.models.inventory import slug
+
+ZONES_CONF = "named.conf.zones"
+_TYPE_ORDER = {"NS": 0, "A": 1, "AAAA": 2, "CNAME": 3, "TXT": 4, "PTR": 5}
+_SERIAL_RE = re.compile(r"^\s*(\d{10})\s*; serial$", re.MULTILINE)
+_SERIAL_MARK = "@@SERIAL@@"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Record:
+    """One resource record; ``name`` is relative to the zone (``@`` for the apex)."""
+
+    name: str
+    rtype: str
+    value: str
+
+
+@dataclass(slots=True)
+class Zone:
+    """A zone's name and records (the SOA is added when it is rendered)."""
+
+    origin: str  # with the trailing dot
+    kind: str  # "forward" | "reverse"
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        """``<origin>zone``, e.g. ``nxedu.example.cn.zone``."""
+        return f"{self.origin}zone"
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneFile:
+    """What :func:`write_zones` did with one zone."""
+
+    origin: str
+    path: Path
+    serial: int
+    records: int
+    changed: bool
+
+
+def label(hostname: str) -> str:
+    """A hostname as one DNS label (lower case; anything but letters, digits, '-' → '-').
+
+    Examples:
+        >>> label("NX640104-0001_GW1")
+        'nx640104-0001-gw1'
+    """
+    return re.sub(r"[^a-z0-9-]+", "-", hostname.lower()).strip("-")
+
+
+def reverse_name(net: Net) -> str:
+    """The PTR owner of an address, absolute.
+
+    Examples:
+        >>> from netctl.ipam.net import parse_net
+        >>> reverse_name(parse_net("10.4.6.1"))
+        '1.6.4.10.in-addr.arpa.'
+        >>> reverse_name(parse_net("2001:db8::1"))[:20]
+        '1.0.0.0.0.0.0.0.0.0.'
+    """
+    if net.family == "ipv6":
+        return ".".join(format(net.start, "032x")[::-1]) + ".ip6.arpa."
+    return ".".join(reversed(format_address("ipv4", net.start).split("."))) + ".in-addr.arpa."
+
+
+def reverse_zones(block: Net) -> list[Net]:
+    """The reverse zones that cover a block: nibble (IPv6) or octet (IPv4) aligned."""
+    step = 4 if block.family == "ipv6" else 8
+    length = -(-block.length // step) * step
+    if length == block.length:
+        return [block]
+    first = Net(block.family, block.start, length)
+    return [Net(block.family, block.start + i * first.size, length)
+            for i in range(block.size // first.size)]
+
+
+def reverse_origin(net: Net) -> str:
+    """The origin of the reverse zone for a nibble/octet-aligned block."""
+    if net.family == "ipv6":
+        digits = format(net.start, "032x")[: net.length // 4]
+        return ".".join(digits[::-1]) + ".ip6.arpa." if digits else "ip6.arpa."
+    octets = format_address("ipv4", net.start).split(".")[: net.length // 8]
+    return ".".join(reversed(octets)) + ".in-addr.arpa."
+
+
+def _txt(text: str) -> str:
+    """A TXT string for a zone file: quoted, non-ASCII bytes as \\DDD escapes."""
+    out = []
+    for byte in text.encode("utf-8"):
+        ch = chr(byte)
+        if byte < 32 or byte > 126:
+            out.append(f"\\{byte:03d}")
+        elif ch in '"\\':
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+class _Builder:
+    def __init__(self, inv: Inventory, plan: AddressPlan, allocs: Allocations) -> None:
+        self.inv = inv
+        self.plan = plan
+        self.allocs = allocs
+        self.zone = inv.defaults.zone.lower().rstrip(".")
+        self.forward = Zone(self.zone + ".", "forward")
+        blocks = [Net.of(plan.levels(f).block) for f in plan.families]
+        self.reverse: list[tuple[Net, Zone]] = [
+            (z, Zone(reverse_origin(z), "reverse")) for b in blocks for z in reverse_zones(b)]
+        self.ptr_done: set[tuple[str, int]] = set()
+
+    def rel(self, fqdn: str) -> str:
+        fqdn = fqdn.lower().rstrip(".")
+        if fqdn == self.zone:
+            return "@"
+        return fqdn[: -len(self.zone) - 1]
+
+    def address(self, name: str, nets: dict[Family, Net] | None, *, ptr: bool = True) -> None:
+        """A/AAAA for ``name`` (relative), and a PTR back unless the address has one."""
+        if not nets:
+            return
+        for family in ("ipv6", "ipv4"):
+            net = nets.get(family)
+            if net is None:
+                continue
+            text = format_address(family, net.start)
+            self.forward.records.append(Record(name, "AAAA" if family == "ipv6" else "A", text))
+            if ptr:
+                self.ptr(net, f"{name}.{self.zone}." if name != "@" else f"{self.zone}.")
+
+    def ptr(self, net: Net, target: str) -> None:
+        key = (net.family, net.start)
+        if key in self.ptr_done:
+            return
+        for zone_net, zone in self.reverse:
+            if zone_net.contains(net):
+                owner = reverse_name(net)[: -len(zone.origin) - 1]
+                zone.records.append(Record(owner, "PTR", target))
+                self.ptr_done.add(key)
+                return
+
+    def build(self) -> list[Zone]:
+        inv, plan, allocs = self.inv, self.plan, self.allocs
+        names = plan.dns.nameservers
+        region = allocs.region.infrastructure
+        for ns in names:
+            self.forward.records.append(Record("@", "NS", f"{ns}.{self.zone}."))
+            self.address(ns, region.services.get(ns) if region else None)
+        for zone_net, zone in self.reverse:
+            del zone_net
+            zone.records.extend(Record("@", "NS", f"{ns}.{self.zone}.") for ns in names)
+        specs = site_specs(inv, plan)
+        # device names first: an address's PTR names the device
+        for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
+            dev = entry.device
+            nets: dict[Family, Net] = {}
+            if dev.mgmt_ipv6 is not None:
+                nets["ipv6"] = Net.of(dev.mgmt_ipv6)
+            if dev.mgmt_ipv4 is not None:
+                nets["ipv4"] = Net.of(dev.mgmt_ipv4)
+            self.address(label(entry.hostname), nets)
+        for _, rec, _ in allocs.iter_sites():
+            spec = specs.get(rec.site)
+            for host in sorted(rec.loopbacks):
+                if host in inv.devices:
+                    self.address(f"lo0.{label(host)}", rec.loopbacks[host])
+            for link in sorted(rec.links, key=lambda x: x.key):
+                for i, end in enumerate((link.a, link.b)):
+                    host, _, iface = end.partition(":")
+                    if host not in inv.devices:
+                        continue
+                    nets = {}
+                    for family, net in link.nets.items():
+                        offset = (0, 1)[i] if net.size == 2 else (1, 2)[i]
+                        nets[family] = net.host(offset)
+                    self.address(f"{slug(iface) or 'link'}.{label(host)}", nets)
+            if spec is not None and spec.gateway is not None:
+                gw = label(spec.gateway)
+                for role, prefix in rec.prefixes.items():
+                    plan_role = plan.role(role)
+                    if prefix.vlan is None or (plan_role is not None and not plan_role.is_vlan):
+                        continue
+                    nets = {f: n.host(1) for f, n in prefix.nets.items()}
+                    self.address(f"vlan{prefix.vlan}.{gw}", nets)
+            if spec is not None and spec.kind == "school":
+                self._school(rec.site, rec.loopbacks, rec.addresses, rec.services,
+                             spec.gateway)
+        self._aliases()
+        zones = [self.forward] + [z for _, z in self.reverse]
+        for z in zones:
+            z.records = sorted(set(z.records),
+                               key=lambda r: (r.name != "@", r.name, _TYPE_ORDER.get(r.rtype, 9),
+                                              r.value))
+        return zones
+
+    def _school(self, code: str, loopbacks: dict[str, dict[Family, Net]],
+                addresses: dict[str, dict[Family, Net]], services: dict[str, dict[Family, Net]],
+                gateway: str | None) -> None:
+        entry = self.inv.schools[code]
+        school = entry.school
+        self.forward.records.append(Record(code, "TXT", _txt(school.name)))
+        if gateway is not None:
+            self.address(code, loopbacks.get(gateway) or addresses.get(gateway), ptr=False)
+        if school.website and in_zone(school.website, self.zone) and "website" in services:
+            self.address(self.rel(school.website), services["website"])
+
+    def _aliases(self) -> None:
+        for code, s in sorted(self.inv.schools.items()):
+            for d in s.school.domains:
+                if not in_zone(d.name, self.zone):
+                    continue
+                if d.kind == "school":
+                    target = f"{code}.{self.zone}."
+                elif d.kind == "website" and s.school.website:
+                    target = s.school.website.rstrip(".") + "."
+                elif d.kind == "device" and d.device:
+                    target = f"{label(d.device)}.{self.zone}."
+                else:
+                    continue
+                self.forward.records.append(Record(self.rel(d.name), "CNAME", target))
+
+
+def build_zones(inv: Inventory) -> list[Zone]:
+    """The forward zone and the reverse zones, from the inventory and IPAM's records.
+
+    Raises:
+        IpamError: the inventory has no address plan.
+    """
+    data = inv.ipam if inv.ipam is not None else IpamData(inv.root)
+    if data.plan is None:
+        msg = "no address plan (inventory/address-plan.yaml): nothing to publish"
+        raise IpamError(msg)
+    return _Builder(inv, data.plan, data.allocations()).build()
+
+
+def render(zone: Zone, plan: AddressPlan, serial: int | str) -> str:
+    """The BIND zone file text of ``zone``."""
+    dns = plan.dns
+    apex = next(r.value for r in zone.records if r.name == "@" and r.rtype == "NS")
+    mail = f"{dns.hostmaster}.{apex.split('.', 1)[1]}"
+    lines = [
+        f"; {zone.origin} generated by 'netctl dns zone' from the inventory and IPAM",
+        "; (docs/ipam.md): do not edit, run 'netctl ipam allocate' and 'netctl dns zone'",
+        f"$ORIGIN {zone.origin}",
+        f"$TTL {dns.ttl}",
+        f"@\tIN\tSOA\t{apex} {mail} (",
+        f"\t\t{serial} ; serial",
+        f"\t\t{dns.refresh} ; refresh",
+        f"\t\t{dns.retry} ; retry",
+        f"\t\t{dns.expire} ; expire",
+        f"\t\t{dns.negative_ttl} ) ; negative caching",
+    ]
+    lines.extend(f"{r.name}\tIN\t{r.rtype}\t{r.value}" for r in zone.records)
+    return "\n".join(lines) + "\n"
+
+
+def next_serial(old: int | None, today: date) -> int:
+    """``YYYYMMDDnn``: today's first serial, or one more than ``old`` if that is not less.
+
+    Examples:
+        >>> next_serial(None, date(2026, 11, 28)), next_serial(2026112805, date(2026, 11, 28))
+        (2026112800, 2026112806)
+    """
+    first = int(today.strftime("%Y%m%d")) * 100
+    return first if old is None or old < first else old + 1
+
+
+def read_serial(text: str) -> int | None:
+    """The serial of a zone file netctl wrote."""
+    found = _SERIAL_RE.search(text)
+    return int(found.group(1)) if found else None
+
+
+def write_zones(inv: Inventory, out_dir: Path, *, today: date) -> list[ZoneFile]:
+    """Write every zone to ``out_dir`` (and ``named.conf.zones``); a zone file is rewritten,
+    with a new serial, only when its content changed."""
+    plan = inv.ipam.plan if inv.ipam is not None else None
+    zones = build_zones(inv)
+    assert plan is not None  # noqa: S101 - build_zones raised otherwise
+    results: list[ZoneFile] = []
+    for zone in zones:
+        path = out_dir / zone.file_name
+        body = render(zone, plan, _SERIAL_MARK)
+        try:
+            old_text: str | None = path.read_text(encoding="utf-8")
+        except OSError:
+            old_text = None
+        old_serial = read_serial(old_text) if old_text else None
+        if old_text is not None and old_serial is not None and \
+                _SERIAL_RE.sub(f"\t\t{_SERIAL_MARK} ; serial", old_text, count=1) == body:
+            results.append(ZoneFile(zone.origin, path, old_serial, len(zone.records), False))
+            continue
+        serial = next_serial(old_serial, today)
+        write_atomic(path, body.replace(_SERIAL_MARK, str(serial), 1))
+        results.append(ZoneFile(zone.origin, path, serial, len(zone.records), True))
+    conf = "".join(f'zone "{z.origin.rstrip(".")}" {{ type primary; file "{z.file_name}"; }};\n'
+                   for z in zones)
+    conf_path = out_dir / ZONES_CONF
+    if not conf_path.is_file() or conf_path.read_text(encoding="utf-8") != conf:
+        write_atomic(conf_path, conf)
+    return results
+
+
+def zone_names(inv: Inventory, site: str) -> list[str]:
+    """The names a site has in the zone (for ``ipam show`` and the KPI), absolute."""
+    zone = inv.defaults.zone.rstrip(".")
+    out: list[str] = []
+    if site in inv.schools:
+        school = inv.schools[site].school
+        out.append(f"{site}.{zone}")
+        if school.website and in_zone(school.website, zone):
+            out.append(school.website)
+        out.extend(d.name for d in school.domains if in_zone(d.name, zone))
+    for entry in inv.devices.values():
+        if site_of(entry) == site:
+            out.append(f"{label(entry.hostname)}.{zone}")
+    return out

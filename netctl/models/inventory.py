@@ -199,7 +199,11 @@ class PrefixStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
 class Prefix:
-    """A prefix recorded on a site (NetBox: ipam.Prefix). Filled by ``netctl ipam``."""
+    """A prefix a site already uses (NetBox: ipam.Prefix), declared by hand.
+
+    ``netctl ipam allocate`` records it as the site's allocation (``role: block`` for the whole
+    block, or a role of the address plan); IPAM's own records are in ``inventory/ipam/``.
+    """
 
     prefix: IPv4Network | IPv6Network
     role: str
@@ -210,10 +214,19 @@ class Prefix:
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
 class DomainName:
-    """A name in the central education zone. Filled by ``netctl ipam`` / ``netctl dns``."""
+    """An extra name a school registers in the central education zone (``netctl dns zone``
+    publishes it as a CNAME to the school's own name, its website or one of its devices)."""
 
     name: Domain
     kind: Literal["school", "website", "device"] = "website"
+    device: Hostname | None = Field(default=None, description="kind device: the device named")
+
+    @model_validator(mode="after")
+    def _device_named(self) -> DomainName:
+        if (self.kind == "device") != (self.device is not None):
+            msg = "a name of kind 'device' needs 'device: <hostname>' (and only that kind)"
+            raise ValueError(msg)
+        return self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)

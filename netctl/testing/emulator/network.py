@@ -289,10 +289,13 @@ class EmulatedNetwork:
     def nornir(
         self, names: Iterable[str] | None = None, *, workers: int = 50, **netmiko_extra: Any
     ) -> Nornir:
-        """A Nornir object over the hosts with a threaded runner of ``workers``."""
+        """A Nornir object over the hosts with a threaded runner of ``workers`` (connection
+        plugins such as nornir_netmiko's are registered, as ``InitNornir`` would)."""
         from nornir.core import Nornir
+        from nornir.core.plugins.connections import ConnectionPluginRegister
         from nornir.plugins.runners import ThreadedRunner
 
+        ConnectionPluginRegister.auto_register()
         return Nornir(
             inventory=self.nornir_inventory(names, **netmiko_extra),
             runner=ThreadedRunner(num_workers=workers),

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyasn1.type import univ  # type: ignore[import-untyped]
 from pysnmp.hlapi.v3arch.asyncio import (  # type: ignore[import-untyped]
     CommunityData,
     ContextData,
@@ -69,16 +70,15 @@ def _value(v: Any) -> ber.Value:
         return ber.NO_SUCH_OBJECT
     if isinstance(v, rfc1902.IpAddress):
         return ".".join(str(b) for b in v.asOctets())
-    if isinstance(v, rfc1902.ObjectIdentifier):
+    if isinstance(v, univ.ObjectIdentifier):  # lookupMib=False returns the pyasn1 base types
         return ".".join(str(a) for a in v.asTuple())
-    if isinstance(v, rfc1902.OctetString):
+    if isinstance(v, univ.OctetString):
         return bytes(v.asOctets())
-    if isinstance(v, rfc1902.Null):
+    if isinstance(v, univ.Null):
         return None
-    try:
+    if isinstance(v, univ.Integer):
         return int(v)
-    except (TypeError, ValueError):
-        return bytes(v)
+    return bytes(v.asOctets()) if hasattr(v, "asOctets") else None
 
 
 @dataclass(eq=False)

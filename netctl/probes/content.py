@@ -202,11 +202,11 @@ def normalise(text: str) -> str:
     return _WS.sub(" ", _DIGITS.sub("0", text)).strip()
 
 
-def _shingles(text: str) -> set[int]:
+def _shingles(text: str) -> set[str]:
     compact = text.replace(" ", "")[:MAX_COMPARE_CHARS]
     if len(compact) < SHINGLE:
-        return {hash(compact)} if compact else set()
-    return {hash(compact[i:i + SHINGLE]) for i in range(len(compact) - SHINGLE + 1)}
+        return {compact} if compact else set()
+    return {compact[i:i + SHINGLE] for i in range(len(compact) - SHINGLE + 1)}
 
 
 def similarity(a: str, b: str) -> float:
@@ -249,12 +249,22 @@ def compare_pages(
     Dice similarity of the normalised visible text is at least ``min_similarity``; and the
     smaller body is at least ``min_size_ratio`` of the larger (a truncated or empty page fails).
     """
-    p6, p4 = parse_page(decode_body(body_v6, type_v6)), parse_page(decode_body(body_v4, type_v4))
+    return compare_parsed(
+        parse_page(decode_body(body_v6, type_v6)), len(body_v6),
+        parse_page(decode_body(body_v4, type_v4)), len(body_v4),
+        min_similarity=min_similarity, min_size_ratio=min_size_ratio)
+
+
+def compare_parsed(
+    p6: Page, size_v6: int, p4: Page, size_v4: int, *, min_similarity: float = 0.8,
+    min_size_ratio: float = 0.5,
+) -> ContentComparison:
+    """:func:`compare_pages` on pages already parsed (``size_*``: body bytes)."""
     t6, t4 = normalise(p6.title), normalise(p4.title)
     title_match = t6 == t4
     sim = similarity(normalise(p6.text), normalise(p4.text))
-    big = max(len(body_v6), len(body_v4))
-    ratio = min(len(body_v6), len(body_v4)) / big if big else 1.0
+    big = max(size_v6, size_v4)
+    ratio = min(size_v6, size_v4) / big if big else 1.0
     problems = []
     if not title_match:
         problems.append(f"titles differ ({p6.title[:40]!r} over IPv6, {p4.title[:40]!r} over IPv4)")
@@ -262,7 +272,7 @@ def compare_pages(
         problems.append(f"text similarity {sim:.2f} < {min_similarity:.2f}")
     if ratio < min_size_ratio:
         problems.append(f"size ratio {ratio:.2f} < {min_size_ratio:.2f} "
-                        f"({len(body_v6)} B over IPv6, {len(body_v4)} B over IPv4)")
+                        f"({size_v6} B over IPv6, {size_v4} B over IPv4)")
     return ContentComparison(
         match=not problems, similarity=round(sim, 4), size_ratio=round(ratio, 4),
         title_match=title_match, title_v6=p6.title, title_v4=p4.title,

@@ -268,7 +268,9 @@ class _Pinger:
                 continue
             if not payload.startswith(self.token):
                 continue
-            fut = self.pending.get((_norm(src[0]), seq))
+            fut = self.pending.get((src[0], seq))  # the kernel's text form is canonical
+            if fut is None:
+                fut = self.pending.get((_norm(src[0]), seq))
             if fut is not None and not fut.done():
                 fut.set_result(now)
 

@@ -22,7 +22,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,13 +80,14 @@ class SiteServer:
     """
 
     def __init__(self, sites: Iterable[SimSite], cert_file: Path, key_file: Path, *,
-                 v4_host: str = "127.0.0.1", v6_host: str = "::1", log_size: int = 100_000) -> None:
+                 v4_host: str = "127.0.0.1", v6_host: str = "::1", log_size: int = 100_000,
+                 http_port: int = 0, https_port: int = 0) -> None:
         self.sites = {s.host.lower(): s for s in sites}
         self.cert_file, self.key_file = cert_file, key_file
         self.v4_host, self.v6_host = v4_host, v6_host
         self.hits: deque[Hit] = deque(maxlen=log_size)
-        self.http_port = 0
-        self.https_port = 0
+        self.http_port = http_port  # 0: any free port (the same number on both families)
+        self.https_port = https_port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.Server] = []
@@ -130,8 +131,9 @@ class SiteServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until SIGTERM/SIGINT (for a server process)."""
+    def serve_forever(self, on_ready: Callable[[SiteServer], None] | None = None) -> None:
+        """Serve in the calling thread until SIGTERM/SIGINT (for a server process); ``on_ready``
+        is called once every listener is up (it can report the ports to a parent)."""
         loop = asyncio.new_event_loop()
         self._loop = loop
         ready = threading.Event()
@@ -144,6 +146,8 @@ class SiteServer:
             if stop is not None:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.add_signal_handler(sig, stop.set)
+            if on_ready is not None and not task.done():
+                on_ready(self)
             await task
 
         try:

@@ -30,9 +30,10 @@ import dns.asyncresolver
 
 from netctl.probes.content import (
     ContentComparison,
+    Page,
     Robots,
     canonical_url,
-    compare_pages,
+    compare_parsed,
     decode_body,
     links_of,
     parse_page,
@@ -82,7 +83,7 @@ class WebProbeConfig:
     content_min_similarity: float = 0.8
     content_min_size_ratio: float = 0.5
     site_concurrency: int = 20
-    per_host_concurrency: int = 4
+    per_host_concurrency: int = 2
     max_requests_per_site: int = 200
     site_timeout: float = 120.0
     connect_timeout: float = 5.0
@@ -278,6 +279,7 @@ class _SiteProbe:
         self.addr_cache: dict[tuple[str, int], tuple[str, ...]] = {}
         self.robots: dict[tuple[str, str], Robots] = {}
         self.budget_exhausted = False
+        self._parsed: dict[int, tuple[Fetch, Page]] = {}
         self.fetcher = Fetcher(
             resolve=self.resolve, guard=run.guard, ssl_context=run.ssl,
             user_agent=self.cfg.user_agent, port_map=self.cfg.port_map,
@@ -299,6 +301,14 @@ class _SiteProbe:
             found = await lookup(self.run_.cached, host, "AAAA" if family == 6 else "A")
             self.addr_cache[key] = found.addresses
         return self.addr_cache[key]
+
+    def parsed(self, fetch: Fetch) -> Page:
+        """The page of a fetch, parsed once (several checks read the same homepage)."""
+        page = self._parsed.get(id(fetch))
+        if page is None or page[0] is not fetch:
+            page = (fetch, parse_page(decode_body(fetch.body, fetch.content_type)))
+            self._parsed[id(fetch)] = page
+        return page[1]
 
     async def run(self) -> SiteResult:
         try:
@@ -360,9 +370,9 @@ class _SiteProbe:
         both = [s for s in SCHEMES if s in ok[6] and s in ok[4]]
         if both:
             p6, p4 = (_page(pages, fam, both[0]) for fam in (6, 4))
-            content = compare_pages(p6.body, p6.content_type, p4.body, p4.content_type,
-                                    min_similarity=cfg.content_min_similarity,
-                                    min_size_ratio=cfg.content_min_size_ratio)
+            content = compare_parsed(self.parsed(p6), len(p6.body), self.parsed(p4),
+                                     len(p4.body), min_similarity=cfg.content_min_similarity,
+                                     min_size_ratio=cfg.content_min_size_ratio)
             if not content.match:
                 reasons.append(Reason.CONTENT_MISMATCH)
                 details.append(f"{both[0]}: {content.detail}")
@@ -407,7 +417,7 @@ class _SiteProbe:
         for _ in range(self.cfg.meta_refresh_hops):
             if not last.ok or not last.final_url:
                 break
-            refresh = parse_page(decode_body(last.body[:65536], last.content_type)).refresh
+            refresh = self.parsed(last).refresh
             target = canonical_url(urljoin(last.final_url, refresh)) if refresh else None
             if target is None or target == canonical_url(last.final_url):
                 break
@@ -426,7 +436,7 @@ class _SiteProbe:
         scheme = next(s for s in SCHEMES if s in ok[ref_fam])
         home = _page(pages, ref_fam, scheme)
         base = home.final_url or home.url
-        page = parse_page(decode_body(home.body, home.content_type))
+        page = self.parsed(home)
         known = {canonical_url(p.fetch.final_url or p.fetch.url) or "" for p in pages} | {
             f"{s}://{self.domain}/" for s in SCHEMES}
         candidates = links_of(page, base, self.domain, exclude=known)
@@ -439,7 +449,7 @@ class _SiteProbe:
         for f in fetched:
             if not f.ok or not f.final_url or "html" not in (f.content_type or "html"):
                 continue
-            sub = parse_page(decode_body(f.body, f.content_type))
+            sub = self.parsed(f)
             for url in links_of(sub, f.final_url, self.domain, exclude=known):
                 known.add(url)
                 more.append(url)

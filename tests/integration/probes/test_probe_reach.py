@@ -31,7 +31,7 @@ from netctl.state.store import StateStore
 pytestmark = pytest.mark.integration
 
 LOOPBACK = ("127.0.0.0/8", "::1/128")
-FAST = {"count": 3, "interval": 0.02, "timeout": 0.5, "target_timeout": 3.0}
+FAST = {"count": 3, "interval": 0.02, "timeout": 1.0, "target_timeout": 5.0}
 REACHABLE = ("198.18.60.2", "2001:db8:6a::2")  # the target namespace's own addresses
 ABSENT = ("198.18.60.99", "2001:db8:6a::99")  # on the link, but nobody owns them
 NO_ROUTE = ("203.0.113.7", "2001:db8:ffff::7")  # no route in the prober namespace

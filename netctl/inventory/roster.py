@@ -224,7 +224,7 @@ def _stage(value: object) -> str:
     if s not in _STAGES:
         close = difflib.get_close_matches(s, list(_STAGES), n=1)
         raise _BadCellError(f"'{_text(value)}' is not a school stage",
-                   f"did you mean {close[0]}? " + _BY_KEY["stage"].fix if close else "")
+                            f"did you mean {close[0]}? " + _BY_KEY["stage"].fix if close else "")
     return _STAGES[s].value
 
 
@@ -335,13 +335,13 @@ def _read_table(path: Path, sheet: str | None) -> tuple[Table, str | None, str |
     suffix = path.suffix.lower()
     if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _BadCellError("this is the old Excel format (.xls)",
-                   "open it in Excel or WPS and save it as .xlsx (or CSV UTF-8)")
+                            "open it in Excel or WPS and save it as .xlsx (or CSV UTF-8)")
     if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
         table, name = _read_xlsx(path, sheet)
         return table, None, name
     if sheet is not None:
         raise _BadCellError(f"--sheet {sheet} applies to XLSX files; this is a CSV file",
-                   "drop --sheet, or import the XLSX workbook")
+                            "drop --sheet, or import the XLSX workbook")
     table, encoding = _read_csv(data)
     return table, encoding, None
 
@@ -364,7 +364,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise _BadCellError("the file is neither UTF-8 nor GB18030 text",
-                   "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or as .xlsx") from exc
+                            "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or as .xlsx") from exc
 
 
 def _read_csv(data: bytes) -> tuple[Table, str]:
@@ -378,7 +378,7 @@ def _read_csv(data: bytes) -> tuple[Table, str]:
             table.append((line, list(record)))
     except csv.Error as exc:
         raise _BadCellError(f"line {len(table) + 1}: not valid CSV ({exc})",
-                   "check the quotes on that line") from exc
+                            "check the quotes on that line") from exc
     return table, encoding
 
 
@@ -390,11 +390,11 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[Table, str]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise _BadCellError(f"not a readable XLSX workbook ({exc})",
-                   "open it in Excel or WPS and save it again as .xlsx") from exc
+                            "open it in Excel or WPS and save it again as .xlsx") from exc
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise _BadCellError(f"the workbook has no sheet '{sheet}'",
-                       "use --sheet with one of: " + ", ".join(wb.sheetnames))
+                                "use --sheet with one of: " + ", ".join(wb.sheetnames))
         if not wb.worksheets:
             raise _BadCellError("the workbook has no worksheet")
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
@@ -470,7 +470,7 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
         return Roster(path, encoding, sheet, written, (), tuple(problems), frozenset(), fatal=True)
 
     order = {written[k]: i for k, i in columns.items()}  # problems of a row in column order
-    checked: list[tuple[int, str, dict[str, Any]]] = []
+    checked: list[RosterRow] = []
     bad: set[int] = set()
     codes: dict[str, list[int]] = defaultdict(list)
     for line, cells in data:
@@ -490,14 +490,14 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
         if "code" in values:
             codes[values["code"]].append(line)
         county = values.pop("county", None)
+        school, invalid = _validate(path, line, values, written)
         reported = {p.field for p in row_problems}
-        row_problems.extend(p for p in _validate(path, line, values, written)
-                            if p.field not in reported)
+        row_problems.extend(p for p in invalid if p.field not in reported)
         if row_problems:
             bad.add(line)
             problems.extend(row_problems)
-        else:
-            checked.append((line, str(county), values))
+        elif school is not None:
+            checked.append(RosterRow(line, str(county), school, frozenset(values)))
     for code, lines in codes.items():
         if len(lines) > 1:
             for line in lines:
@@ -506,17 +506,13 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
                                         f"school code {code} is also on line {others}",
                                         "keep one row per school"))
                 bad.add(line)
-    good: list[RosterRow] = []
-    for line, county, values in checked:
-        if line in bad:
-            continue
-        school = _school_adapter().validate_python(values)
-        given = frozenset(values)
-        good.append(RosterRow(line, county, school, given))
-        both = {"classes", "digital_classrooms"} <= given
+    good = [row for row in checked if row.line not in bad]
+    for row in good:
+        school = row.school
+        both = {"classes", "digital_classrooms"} <= row.given
         if both and school.digital_classrooms > school.classes:
             problems.append(Problem(
-                path, line, written["digital_classrooms"],
+                path, row.line, written["digital_classrooms"],
                 f"{school.digital_classrooms} digital classrooms for {school.classes} classes",
                 "check the roster: the KPI counts at most one digital classroom per class",
                 "warning",
@@ -528,10 +524,10 @@ def _check(path: Path, table: Table, encoding: str | None, sheet: str | None) ->
 
 def _validate(
     path: Path, line: int, values: dict[str, Any], written: dict[str, str]
-) -> list[Problem]:
+) -> tuple[School | None, list[Problem]]:
     """Check the mapped values with the School model; one problem per failing column."""
     try:
-        _school_adapter().validate_python(values)
+        return _school_adapter().validate_python(values), []
     except ValidationError as exc:
         out: list[Problem] = []
         for err in exc.errors(include_url=False):
@@ -553,8 +549,7 @@ def _validate(
                 message = f"'{value}': {err['msg']}"
             header = written.get(key, key)
             out.append(Problem(path, line, header, message, col.fix if col else ""))
-        return out
-    return []
+        return None, out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -811,7 +806,7 @@ def _at(mark: Any) -> tuple[int, int]:
 
 
 def _is_null(ev: yaml.Event) -> bool:
-    return (isinstance(ev, yaml.ScalarEvent) and ev.style is None
+    return (isinstance(ev, yaml.ScalarEvent) and not ev.style  # plain: None or '' (libyaml)
             and ev.value in ("", "~", "null", "Null", "NULL"))
 
 

@@ -507,3 +507,32 @@ def test_problem_type_is_the_shared_one(tmp_path: Path) -> None:
     roster = read_roster(write_csv(tmp_path / "r.csv", [["1", "x", "640104", "城区", "小学"]],
                                    header=ZH[:5]))
     assert all(isinstance(p, Problem) for p in roster.problems)
+
+
+def test_moving_the_only_school_out_and_back(inv_copy: Path, tmp_path: Path) -> None:
+    inv = load_inventory(inv_copy)
+    (entry,) = inv.schools_in("640202")
+    there = write_csv(tmp_path / "there.csv", [row_of(inv, entry.code, county="640205")])
+    assert import_roster(inv_copy, there).moved == 1
+    emptied = (inv_copy / "counties" / "640202.yaml").read_text(encoding="utf-8")
+    assert "\nschools: []\n" in emptied
+    assert load_inventory(inv_copy).schools_in("640202") == []
+    back = write_csv(tmp_path / "back.csv", [row_of(inv, entry.code)])
+    assert import_roster(inv_copy, back).moved == 1
+    inv2 = load_inventory(inv_copy)
+    assert [s.code for s in inv2.schools_in("640202")] == [entry.code]
+    assert len(inv2.devices_at(entry.code)) == len(inv.devices_at(entry.code))
+    assert len(inv2.links) == len(inv.links)
+
+
+def test_a_county_file_without_schools_gets_its_first(tmp_path: Path) -> None:
+    root = tmp_path / "inventory"
+    (root / "counties").mkdir(parents=True)
+    (root / "region.yaml").write_text("{}\n", encoding="utf-8")
+    county = root / "counties" / "640104.yaml"
+    county.write_text("county: '640104'\n# 链路\nlinks: []\n", encoding="utf-8")
+    rows = [["2401040001", "甲", "640104", "城区", "小学"]]
+    assert import_roster(root, write_csv(tmp_path / "r.csv", rows, header=ZH[:5])).added == 1
+    assert county.read_text(encoding="utf-8") == (
+        "county: '640104'\nschools:\n- code: '2401040001'\n  name: 甲\n  category: urban\n"
+        "  stage: primary\n# 链路\nlinks: []\n")

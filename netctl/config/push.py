@@ -198,8 +198,11 @@ def push(
     to_render = [n for n in names if n not in given]
     rendered = {r.hostname: r for r in render_many(inv, to_render, options.feature,
                                                    templates_dir=options.templates_dir)}
-    for name, text in given.items():
-        rendered[name] = Rendered(name, inv.devices[name].platform, text)
+    for name, text in given.items():  # only what the feature owns (no sysname, no `return`)
+        platform = inv.devices[name].platform
+        tree = parse(platform, unindent_globals(text) if platform is Platform.HP_COMWARE else text)
+        owned = tree_lines(scope.cut(tree, tree), exits=False)
+        rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()
 
@@ -298,10 +301,11 @@ def _one_device(
         try:
             send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
             after = show_running(conn, platform)
-            left = compute_diff(platform, after, intended, scope)
-            if left.changed:
-                missing = "; ".join(line.strip() for line in left.remediation[:5])
-                msg = (f"verify: {len(left.remediation)} line(s) not in the running config: "
+            left = _beyond_defaults(compute_diff(platform, after, intended, scope).remediation,
+                                    diff.remediation)
+            if left:
+                missing = "; ".join(line.strip() for line in left[:5])
+                msg = (f"verify: {len(left)} line(s) not in the running config: "
                        f"{missing}")
                 raise NetctlError(msg)
             save(conn, platform)
@@ -326,13 +330,8 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: 
         if back:
             send_lines(conn, platform, back, resolve)
             again = show_running(conn, platform)
-            left = rollback_lines(platform, again, diff.running_scoped, intended, scope)
-            # Undoing a pushed negation (``undo telnet server enable``) restores the default,
-            # which some devices then display explicitly (``telnet server enable``): that is
-            # the state before the push, only spelled out.
-            sent = {line.strip() for line in back}
-            left = [line for line in left
-                    if _positive(line.strip()) not in sent and line.strip() not in ("quit", "exit")]
+            left = _beyond_defaults(
+                rollback_lines(platform, again, diff.running_scoped, intended, scope), back)
             if left:
                 msg = ("the running config still differs from before the push: "
                        + "; ".join(line.strip() for line in left[:5]))
@@ -341,6 +340,18 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: 
         return out("failed", diff, error=f"{reason}; HALF-APPLIED: rollback failed: "
                    f"{_short(exc)}; the startup config was not saved")
     return out("rolled_back", diff, error=f"{reason}; rolled back, nothing saved")
+
+
+def _beyond_defaults(left: list[str], sent: list[str]) -> list[str]:
+    """What still differs after sending ``sent``, less restored defaults and section exits.
+
+    Undoing a negation (``undo telnet server enable`` → ``telnet server enable``) restores a
+    default, which some devices then display explicitly; the state is the intended one, only
+    spelled out, so it does not count as a difference.
+    """
+    done = {line.strip() for line in sent}
+    return [line for line in left if line.strip() not in ("quit", "exit")
+            and _positive(line.strip()) not in done]
 
 
 def _positive(line: str) -> str:

@@ -1,0 +1,91 @@
+"""``netctl config diff | push | history | rollback`` as an engineer runs them (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netctl.inventory.index import load_inventory
+from netctl.models.inventory import Role
+from netctl.testing.emulator import EmulatedNetwork, HostSpec
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def lab(sample_dir: Path, tmp_path: Path) -> Iterator[tuple[EmulatedNetwork, list[str], Path]]:
+    inv = load_inventory(sample_dir)
+    hosts = []
+    for platform in ("huawei_vrp", "cisco_ios"):
+        hosts.append(next(d.hostname for d in inv.devices.values()
+                          if d.role is Role.GATEWAY and d.platform.value == platform))
+    with EmulatedNetwork([HostSpec(h, inv.devices[h].platform.value) for h in hosts]) as net:
+        targets = tmp_path / "targets.yaml"
+        targets.write_text("".join(f"{h}: 127.0.0.1:{net.ports[h]}\n" for h in hosts),
+                           encoding="utf-8")
+        yield net, hosts, targets
+
+
+def netctl(sample_dir: Path, tmp_path: Path, repo_root: Path, *args: str
+           ) -> subprocess.CompletedProcess[str]:
+    env = dict(
+        os.environ, NETCTL_INVENTORY=str(sample_dir), NETCTL_TEMPLATES=str(repo_root / "templates"),
+        NETCTL_STATE=str(tmp_path / "state.db"), NETCTL_SECRETS=str(tmp_path / "none.yaml"),
+        NETCTL_CRED_DEFAULT_USERNAME="admin", NETCTL_CRED_DEFAULT_PASSWORD="admin",
+        NETCTL_CRED_CAMPUS_ADMIN_PASSWORD="Adm1n-Pa55w0rd",
+        NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY="AuthKey-12345",
+        NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY="PrivKey-67890",
+    )
+    return subprocess.run([sys.executable, "-m", "netctl", *args], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=180, check=False)
+
+
+def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path],
+                                    sample_dir: Path, tmp_path: Path, repo_root: Path) -> None:
+    net, hosts, targets = lab
+    sel = [a for h in hosts for a in ("--host", h)]
+    run = lambda *a: netctl(sample_dir, tmp_path, repo_root, *a)  # noqa: E731
+
+    dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
+    assert dry.returncode == 0, dry.stderr
+    assert "undo telnet server enable" in dry.stdout
+    assert "summary: would_change 2" in dry.stdout
+    assert "Adm1n-Pa55w0rd" not in dry.stdout + dry.stderr
+
+    done = run("config", "push", *sel, "--feature", "baseline", "--commit", "--targets",
+               str(targets), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [d["status"] for d in report["devices"]] == ["changed", "changed"]
+    huawei = hosts[0]
+    assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
+
+    hist = run("config", "history", "--format", "json")
+    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True]
+    backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
+    assert len(backups) == 2  # before and after the push
+
+    back = run("config", "rollback", huawei, "--commit", "--targets", str(targets))
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "changed 1" in back.stdout
+    assert not net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
+    # back to the device as it was before the push: no baseline user either
+    assert "local-user netops" not in net[huawei].running_config
+
+
+def test_a_failed_device_gives_exit_1_and_its_reason(
+        lab: tuple[EmulatedNetwork, list[str], Path], sample_dir: Path, tmp_path: Path,
+        repo_root: Path) -> None:
+    net, hosts, targets = lab
+    net[hosts[1]].knobs.refuse_login = True
+    r = netctl(sample_dir, tmp_path, repo_root, "config", "push", "--host", hosts[0], "--host",
+               hosts[1], "--feature", "baseline", "--commit", "--targets", str(targets))
+    assert r.returncode == 1
+    assert f"{hosts[1]}: failed: connect:" in r.stderr
+    assert "changed 1" in r.stdout and "failed 1" in r.stdout

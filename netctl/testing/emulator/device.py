@@ -16,6 +16,9 @@ from netctl.testing.emulator.display import render_config
 from netctl.testing.emulator.tree import ConfigNode, parse_config
 from netctl.testing.emulator.vendors import PROFILES, VendorProfile
 
+_JOINED = "\x00"
+"""Stands for a newline inside a delimited block while it is parsed as one line."""
+
 
 @dataclass
 class Knobs:
@@ -89,11 +92,34 @@ class Device:
     # ------------------------------------------------------------------ configuration access
     def parse(self, text: str) -> ConfigNode:
         """A tree from display-style text; adds ``sysname``/``hostname`` if missing."""
-        root = parse_config(text, self._classify, self._skip)
+        root = parse_config(self._join_delimited(text), self._classify, self._skip)
+        for _, node in root.walk():
+            node.text = node.text.replace(_JOINED, "\n")
         cmd = self.profile.hostname_cmd
         if not any(c.text.startswith(cmd + " ") for c in root.children):
             root.children.insert(0, ConfigNode(f"{cmd} {self.name}"))
         return root
+
+    def _join_delimited(self, text: str) -> str:
+        """Put a multi-line ``banner login ^C`` … ``^C`` block on one line for the parser."""
+        rx = self.profile.delimited
+        if rx is None:
+            return text
+        lines = text.splitlines()
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            m = rx.match(lines[i].strip())
+            rest = m.group(2) if m else ""
+            delim = "^C" if rest.startswith("^C") else rest[:1]
+            if not delim or delim in rest[len(delim) :]:
+                out.append(lines[i])
+                i += 1
+                continue
+            end = next((k for k in range(i + 1, len(lines)) if delim in lines[k]), len(lines) - 1)
+            out.append(_JOINED.join(lines[i : end + 1]))
+            i = end + 1
+        return "\n".join(out)
 
     def _skip(self, line: str) -> bool:
         return self.profile.skip_display.match(line) is not None

@@ -299,8 +299,8 @@ class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
                 return
             shell = self.shell(channel=channel, device=self.device, is_running=is_running)
             shell.start()
-        except (paramiko.SSHException, OSError, EOFError):
-            log.debug("session on port %s ended", self.port, exc_info=True)
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            log.debug("session on port %s ended: %r", self.port, exc)
         finally:
             try:
                 transport.close()

@@ -103,7 +103,8 @@ def parse_config(
         while len(stack) > 1 and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1]
-        body = " ".join(line.split())
+        # A NUL joins the lines of a delimited block (banner): keep its spacing as typed.
+        body = line.strip() if "\x00" in line else " ".join(line.split())
         node = parent.ensure(body, classify(body, parent.kind))
         if len(stack) < MAX_DEPTH:
             stack.append((indent, node))

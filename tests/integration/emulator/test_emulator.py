@@ -31,7 +31,7 @@ from netmiko.exceptions import (
 
 import netctl
 import netctl.testing.emulator as emulator_pkg
-from netctl.testing.emulator import EmulatedNetwork, HostSpec, Knobs
+from netctl.testing.emulator import Device, EmulatedNetwork, HostSpec, Knobs, Session
 from netctl.testing.emulator.measure import ERROR_PATTERN, PUSH, READ_BACK
 
 pytestmark = pytest.mark.integration
@@ -464,6 +464,94 @@ def test_fifty_hosts_in_parallel_through_nornir(net: EmulatedNetwork) -> None:
         dev = net[f"bulk{i:02d}"]
         assert dev.has_line(lines[dev.platform][0]), dev.name
     assert wall < 30.0
+
+
+# ------------------------------------------------------------- the state machine, no SSH
+def feed_all(session: Session, lines: list[str]) -> str:
+    return "".join(session.feed(line).text for line in lines)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_display_parses_back_to_the_same_tree(platform: str) -> None:
+    dev = Device("R1", platform)
+    s = Session(dev)
+    feed_all(s, ["enable", ENTER[platform][0], *PUSH[platform]])
+    if platform in ("cisco_ios", "ruijie_os"):
+        feed_all(s, ["banner login ^C", "Authorized use only.", "  Second line.", "^C"])
+    assert dev.parse(dev.running_config).lines() == dev.running_lines()
+    assert dev.parse(dev.startup_config).lines() == dev.startup_lines()
+
+
+def test_a_line_of_a_parent_view_moves_up_and_sections_merge() -> None:
+    dev = Device("R1", "huawei_vrp")
+    s = Session(dev)
+    feed_all(s, ["system-view", "interface Vlanif10", "ipv6 enable"])
+    assert s.prompt() == "[R1-Vlanif10]"
+    feed_all(s, ["ipv6 route-static :: 0 2001:db8::1"])  # a system-view command
+    assert s.prompt() == "[R1]"
+    assert dev.has_line("ipv6 route-static :: 0 2001:DB8::1")
+    feed_all(s, ["interface vlanif 10", "description users", "description teachers"])
+    assert dev.section("interface Vlanif10") == ["ipv6 enable", "description teachers"]
+    feed_all(s, ["sysname GW"])  # a system-view command again: the view changes with it
+    assert s.prompt() == "[GW]"
+
+
+def test_vendor_display_form_and_encrypted_secrets() -> None:
+    dev = Device("R1", "hp_comware")
+    s = Session(dev)
+    feed_all(
+        s,
+        [
+            "system-view",
+            "interface Vlan-interface10",
+            "ipv6 address 2001:db8:10::1 64",
+            "quit",
+            "radius scheme R",
+            "primary authentication 10.0.0.1 key simple s3cret",
+        ],
+    )
+    text = dev.running_config
+    assert " ipv6 address 2001:DB8:10::1/64" in text
+    assert "key simple" not in text and " key cipher $c$3$" in text
+    assert "\n sysname R1\n" in text  # Comware shows global lines with one leading space
+    raw = Device("R2", "hp_comware", knobs=Knobs(normalize=False))
+    feed_all(Session(raw), ["system-view", "interface Vlan-interface10", "ipv6 address A::1 64"])
+    assert raw.has_line("ipv6 address A::1 64", section="interface Vlan-interface10")
+
+
+def test_huawei_questions_and_interactive_passwords() -> None:
+    dev = Device("AC", "huawei_vrp")
+    s = Session(dev)
+    feed_all(s, ["system-view", "wlan", "regulatory-domain-profile name D"])
+    reply = s.feed("country-code cn").text
+    assert reply.endswith("Continue? [Y/N]:")
+    assert s.feed("n").text == "[AC-wlan-regulate-domain-D]"
+    assert dev.section("wlan") == ["regulatory-domain-profile name D"]
+    s.feed("country-code cn")
+    s.feed("y")
+    assert " country-code cn" in (dev.section("wlan") or [])
+    feed_all(s, ["return", "system-view"])
+    assert s.feed("snmp-agent usm-user v3 nms authentication-mode sha").text.endswith(
+        "Enter Password:"
+    )
+    assert s.secret
+    assert s.feed("Auth-Key-123").text == "Confirm Password:"
+    assert s.feed("Auth-Key-123").text == "[AC]"
+    line = next(x for x in dev.running_lines() if "authentication-mode sha" in x)
+    assert re.fullmatch(r"snmp-agent usm-user v3 nms authentication-mode sha %#%#\S+%#%#", line)
+
+
+def test_cisco_banner_delimiter_and_hidden_snmp_users() -> None:
+    dev = Device("R1", "cisco_ios")
+    s = Session(dev)
+    feed_all(s, ["enable", "configure terminal"])
+    assert "End with the character '#'." in s.feed("banner login #").text
+    feed_all(
+        s, ["Authorized use only.", "#", "snmp-server user nms NMS v3 auth sha a priv aes 128 b"]
+    )
+    assert "banner login ^C\nAuthorized use only.\n^C" in dev.running_config
+    assert "snmp-server user" not in dev.running_config
+    assert dev.hidden.lines() == ["snmp-server user nms NMS v3 auth sha a priv aes 128 b"]
 
 
 # ----------------------------------------------------------------------------- the package

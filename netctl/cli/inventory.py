@@ -177,7 +177,7 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write nothing")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Import the school roster (学校名册): update schools in place, add new ones; 1 on bad rows."""
+    """Import the school roster (学校名册): update in place, add new ones; exit 1 on bad rows."""
     from netctl.cli._output import err_console
     from netctl.exceptions import ImportRowError
     from netctl.inventory.roster import import_roster

@@ -297,14 +297,13 @@ class _Allocator:
             why = pool.claim(s.net, s.owner)
             if why is not None:
                 self._conflict(s.owner, s.net, why, scope)
+        pending: list[_Extra] = []
         for e in extras:
             home = next((s for s in slots if s.net is not None and s.net.contains(e.net)), None)
             if home is not None:
                 home.extras.append(e)
-                continue
-            why = pool.claim(e.net, e.owner)
-            if why is not None and e.reservation:
-                self._conflict(e.owner, e.net, why, scope)
+            else:
+                pending.append(e)
         for s in slots:
             if s.net is None and s.pin is not None:
                 self.used_pins.add(s.pin)
@@ -314,14 +313,13 @@ class _Allocator:
                     self.report.added["imported"] += 1
                 else:
                     self._conflict(f"{s.owner} ({s.pin.source})", s.pin.net, why, scope)
-        if not self.fill:
-            return
-        for group, length, what in groups:
+        # a reservation or held block keeps new blocks off it, unless a new block is larger
+        # and holds it whole: then it is passed down to that block
+        avoid = [e.net for e in pending]
+        for group, length, what in groups if self.fill else ():
             missing = [s for s in group if s.net is None and s.wanted]
-            if not missing:
-                continue
             for taken, s in enumerate(missing):
-                s.net = pool.take(length, s.owner)
+                s.net = pool.take(length, s.owner, avoid)
                 if s.net is None:
                     have = sum(1 for x in group if x.wanted and x.net is not None) - taken
                     self.refuse(
@@ -332,6 +330,17 @@ class _Allocator:
                     )
                     break
                 self.report.added[what] += 1
+        for e in pending:
+            home = next((s for s in slots if s.net is not None and s.net.contains(e.net)), None)
+            if home is not None:
+                home.extras.append(e)
+            else:
+                self._claim_extra(pool, e, scope)
+
+    def _claim_extra(self, pool: Pool, extra: _Extra, scope: str) -> None:
+        why = pool.claim(extra.net, extra.owner)
+        if why is not None and extra.reservation:
+            self._conflict(extra.owner, extra.net, why, scope)
 
     def _conflict(self, owner: str, net: Net, why: str, scope: str) -> None:
         if why.startswith("outside"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import Literal
@@ -251,8 +251,14 @@ class Pool:
             if i < k:  # inside space already searched: those gaps were too small anyway
                 self._hints[size] = (k + 1, cursor)
 
-    def take(self, length: int, owner: str) -> Net | None:
-        """Claim the lowest free block of ``length``; None when the parent is full."""
+    def take(self, length: int, owner: str, avoid: Sequence[Net] = ()) -> Net | None:
+        """Claim the lowest free block of ``length``; None when the parent is full.
+
+        A block may not overlap what ``avoid`` lists (reservations, held blocks) unless it is
+        larger and holds it whole: a reserved /48 keeps a /48 away, not the /36 around it.
+        """
+        if avoid:
+            return self._take_avoiding(length, owner, avoid)
         family = self.parent.family
         size = block_size(family, length)
         parent_end = self.parent.end
@@ -272,6 +278,19 @@ class Pool:
                 cursor = ends[k]
             k += 1
         self._hints[size] = (n, cursor)
+        return None
+
+    def _take_avoiding(self, length: int, owner: str, avoid: Sequence[Net]) -> Net | None:
+        size = block_size(self.parent.family, length)
+        for first, last in self._gaps():
+            candidate = -(-first // size) * size
+            while candidate + size <= last + 1:
+                net = Net(self.parent.family, candidate, length)
+                if not any(net.overlaps(a) and not (net.contains(a) and net.size > a.size)
+                           for a in avoid):
+                    self._insert(candidate, candidate + size, owner)
+                    return net
+                candidate += size
         return None
 
     def count_free(self, length: int, limit: int = 1 << 20) -> int:

@@ -14,11 +14,11 @@ from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
 from netctl.inventory.load import Finding, _validate
-from netctl.ipam.net import Family, block_size
+from netctl.ipam.net import Family, block_size, parse_net
 from netctl.models.inventory import STRICT, Role, VlanId
 
 PLAN_FILE = "address-plan.yaml"
@@ -77,6 +77,11 @@ class Ipv6Levels:
     school: Len6 = 48
     link: Annotated[int, Field(ge=126, le=127)] = 127
 
+    @field_validator("block", mode="before")
+    @classmethod
+    def _block(cls, value: object) -> object:
+        return _check_block(value, "ipv6")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
 class Ipv4Levels:
@@ -87,6 +92,11 @@ class Ipv4Levels:
     county: Len4 = 14
     school: Len4 = 22
     link: Annotated[int, Field(ge=30, le=31)] = 31
+
+    @field_validator("block", mode="before")
+    @classmethod
+    def _block(cls, value: object) -> object:
+        return _check_block(value, "ipv4")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
@@ -183,6 +193,13 @@ class AddressPlan:
         if infrastructure:
             return [r for r in self.roles if r.role in INFRASTRUCTURE_ROLES]
         return list(self.roles)
+
+
+def _check_block(value: object, family: Family) -> object:
+    """A clear message for a block that is not a prefix (pydantic's says only 'invalid')."""
+    if isinstance(value, str):
+        parse_net(value, family)  # raises ValueError with the reason
+    return value
 
 
 def _plan_problems(plan: AddressPlan) -> list[str]:

@@ -68,6 +68,7 @@ def list_(
     """List devices (filtered), schools or links."""
     inv = load(ctx)
     flt = device_filter(county, city, role, platform, school, host)
+    rows: list[dict[str, object]]
     if what == "devices":
         rows = [
             {"hostname": d.hostname, "role": d.role.value, "platform": d.platform.value,
@@ -142,9 +143,9 @@ def print_stats(st: object) -> None:
     """Print an InventoryStats as a two-column table."""
     rows = []
     for key, value in vars_of(st).items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
-        rows.append((key, value))
+        shown = (", ".join(f"{k} {v}" for k, v in sorted(value.items()))
+                 if isinstance(value, dict) else value)
+        rows.append((key, shown))
     print_table("inventory", ["item", "count"], rows)
 
 

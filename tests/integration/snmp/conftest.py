@@ -200,27 +200,30 @@ class Victoria:
         body = self._get("/api/v1/export?" + urllib.parse.urlencode({"match[]": match}))
         return [json.loads(line) for line in body.splitlines() if line.strip()]
 
-    def samples(self, match: str) -> list[tuple[str, tuple[tuple[str, str], ...], int, float]]:
-        """(metric, labels, timestamp ms, value) for every stored sample (duplicates kept)."""
+    def samples(self, match: str, since_ms: int = 0
+                ) -> list[tuple[str, tuple[tuple[str, str], ...], int, float]]:
+        """(metric, labels, timestamp ms, value) for every stored sample from ``since_ms`` on
+        (duplicates kept)."""
         out = []
         for series in self.export(match):
             metric = dict(series["metric"])
             name = metric.pop("__name__")
             labels = tuple(sorted(metric.items()))
             for ts, value in zip(series["timestamps"], series["values"], strict=True):
-                out.append((name, labels, int(ts), float(value)))
+                if ts >= since_ms:
+                    out.append((name, labels, int(ts), float(value)))
         return sorted(out)
 
-    def wait_samples(self, match: str, count: int, timeout: float = 20.0
+    def wait_samples(self, match: str, count: int, since_ms: int = 0, timeout: float = 20.0
                      ) -> list[tuple[str, tuple[tuple[str, str], ...], int, float]]:
         """Samples once at least ``count`` are searchable (data lands after a moment)."""
         deadline = time.monotonic() + timeout
-        got = self.samples(match)
+        got = self.samples(match, since_ms)
         while len(got) < count and time.monotonic() < deadline:
             time.sleep(0.2)
-            got = self.samples(match)
+            got = self.samples(match, since_ms)
         time.sleep(0.5)  # and let any extra (duplicate) sample show up too
-        return self.samples(match)
+        return self.samples(match, since_ms)
 
 
 @pytest.fixture(scope="session")

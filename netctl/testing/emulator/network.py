@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from ipaddress import ip_address
@@ -226,7 +226,7 @@ class EmulatedNetwork:
     def __getitem__(self, name: str) -> Device:
         return self.devices[name]
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Device]:
         return iter(self.devices.values())
 
     def __len__(self) -> int:

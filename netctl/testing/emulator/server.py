@@ -212,8 +212,23 @@ class EmulatorShell:
         if reply.close:
             self._send("".join(out))
             out.clear()
+            self._hang_up()
             return False
         return True
+
+    def _hang_up(self) -> None:
+        """End the shell as a device does on ``quit``: exit status, EOF, close the channel, then
+        give the client up to 1 s to close the connection itself (no reset on its side)."""
+        with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+            self.channel.send_exit_status(0)
+            self.channel.shutdown_write()
+            self.channel.close()
+        transport = self.channel.get_transport()
+        deadline = time.monotonic() + 1.0
+        while transport is not None and transport.is_active() and time.monotonic() < deadline:
+            if not self._alive():
+                return
+            time.sleep(0.02)
 
 
 class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
@@ -295,7 +310,7 @@ class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
                 channel = transport.accept(timeout=READ_TICK)
             if channel is None:
                 return
-            if not iface.shell_ready.wait(5.0):
+            if not iface.shell_ready.wait(max(0.1, deadline - time.monotonic())):
                 return
             shell = self.shell(channel=channel, device=self.device, is_running=is_running)
             shell.start()

@@ -244,7 +244,7 @@ def scenarios(net: EmulatedNetwork) -> dict[str, Scenario]:
 def test_start_is_fast_and_every_port_listens(started: Started) -> None:
     net = started.net
     assert len(net) == BULK + 2 + 5 * len(PLATFORMS)
-    assert started.start_seconds < 5.0
+    assert started.start_seconds < 10.0  # ~0.5 s on an idle 2-core machine
     listening = emulator_pkg.network.listening_ports()
     assert listening is None or set(net.ports.values()) <= listening
     assert all(net.ports[h].__class__ is int for h in net.devices)
@@ -256,7 +256,7 @@ def test_stop_of_many_hosts_with_live_sessions_is_parallel() -> None:
     conns = [ConnectHandler(**net.netmiko_params(f"s{i}")) for i in (1, 3, 5, 7)]
     t0 = time.perf_counter()
     net.stop()
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 5.0  # ~0.02 s on an idle machine
     for conn in conns:
         close_fast(conn)
     assert not net.running
@@ -410,7 +410,7 @@ def test_delay_knob_makes_a_command_time_out(net: EmulatedNetwork, platform: str
         t0 = time.perf_counter()
         with pytest.raises(ReadTimeout):
             conn.send_command(cmd, read_timeout=0.5)
-        assert 0.4 < time.perf_counter() - t0 < 2.0
+        assert 0.4 < time.perf_counter() - t0 < 2.9  # the device answers only after 3 s
     finally:
         close_fast(conn)
 
@@ -463,7 +463,7 @@ def test_fifty_hosts_in_parallel_through_nornir(net: EmulatedNetwork) -> None:
     for i in range(BULK):
         dev = net[f"bulk{i:02d}"]
         assert dev.has_line(lines[dev.platform][0]), dev.name
-    assert wall < 30.0
+    assert wall < 60.0  # ~13 s: the huawei/ruijie_os drivers' 2 s silence checks
 
 
 # ------------------------------------------------------------- the state machine, no SSH

@@ -240,7 +240,9 @@ def usage(inv: Inventory, level: str = "county") -> list[Usage]:
             used = sum(1 for p in children if family in p)
             out.append(Usage("region", REGION, "宁夏", family, str(region), f"/{length}",
                              used, region.size // Net(family, 0, length).size))
-        elif level == "city" and lv.city is not None:
+        elif level == "city":
+            if lv.city is None:
+                continue
             for code, pair in sorted(allocs.region.cities.items()):
                 if family not in pair:
                     continue

@@ -554,6 +554,36 @@ def test_cisco_banner_delimiter_and_hidden_snmp_users() -> None:
     assert dev.hidden.lines() == ["snmp-server user nms NMS v3 auth sha a priv aes 128 b"]
 
 
+def test_save_dialogs_and_output_filters() -> None:
+    h3c = Device("S", "hp_comware")
+    s = Session(h3c)
+    feed_all(s, ["system-view", "vlan 10", "return"])
+    assert s.feed("save").text.endswith("Are you sure? [Y/N]:")
+    assert "press the enter key):" in s.feed("y").text
+    assert s.feed("").text.endswith("flash:/startup.cfg exists, overwrite? [Y/N]:")
+    assert "successfully" in s.feed("y").text
+    assert h3c.has_line("vlan 10", saved=True)
+
+    hw = Device("H", "huawei_vrp")
+    s = Session(hw)
+    feed_all(s, ["system-view", "vlan 10", "return", "save"])
+    assert s.feed("n").text == "<H>"
+    assert hw.saves == 0
+    out = s.feed("display current-configuration | include ^vlan").text
+    assert out == "vlan 10\r\n<H>"
+    assert s.feed("dis cur | begin ^vlan").text.startswith("vlan 10\r\n#\r\nreturn")
+
+    cisco = Device("C", "cisco_ios")
+    s = Session(cisco)
+    assert "% Invalid input" in feed_all(s, ["show running-config"])  # user exec: not allowed
+    feed_all(s, ["enable", "conf t", "vlan 10", "end"])
+    assert s.feed("copy running-config startup-config").text.endswith(
+        "Destination filename [startup-config]? "
+    )
+    assert s.feed("").text == "Building configuration...\r\n[OK]\r\nC#"
+    assert cisco.startup_config == cisco.running_config
+
+
 # ----------------------------------------------------------------------------- the package
 def test_doctests_of_the_emulator_modules() -> None:
     failures = 0

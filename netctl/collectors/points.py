@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 FieldValue = int | float | str | bool
 
@@ -32,24 +33,44 @@ class Point:
     def line(self) -> str:
         """InfluxDB line protocol (precision ms). Empty tag values are left out (as InfluxDB
         requires); integers get the ``i`` suffix, so a field keeps one type for ever."""
-        head = self.measurement.translate(_MEAS_ESCAPE)
-        tags = ",".join(f"{k}={v.translate(_TAG_ESCAPE)}" for k, v in self.tags if v)
-        fields = ",".join(_field(k, v) for k, v in self.fields.items())
+        tags = ",".join([_tag(k, v) for k, v in self.tags if v])
+        fields = ",".join([_field(k, v) for k, v in self.fields.items()])
+        head = _measurement(self.measurement)
         if tags:
             return f"{head},{tags} {fields} {self.time_ms}"
         return f"{head} {fields} {self.time_ms}"
 
 
+@lru_cache(maxsize=1 << 16)
+def _tag(key: str, value: str) -> str:
+    """``key=value`` escaped (tag pairs repeat across polls: device names, interface names)."""
+    return f"{key.translate(_TAG_ESCAPE)}={value.translate(_TAG_ESCAPE)}"
+
+
+@lru_cache(maxsize=256)
+def _measurement(name: str) -> str:
+    return name.translate(_MEAS_ESCAPE)
+
+
+@lru_cache(maxsize=1024)
+def _key(name: str) -> str:
+    return name.translate(_TAG_ESCAPE)
+
+
 def _field(key: str, value: FieldValue) -> str:
-    k = key.translate(_TAG_ESCAPE)
-    if isinstance(value, bool):
-        return f"{k}={'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"{k}={min(value, INT64_MAX)}i"
+    cls = value.__class__
+    if cls is float:
+        return f"{_key(key)}={value!r}"
+    if cls is int:
+        return f"{_key(key)}={min(value, INT64_MAX)}i"
+    if cls is bool:
+        return f"{_key(key)}={'true' if value else 'false'}"
+    if isinstance(value, int):  # an int subclass
+        return f"{_key(key)}={min(int(value), INT64_MAX)}i"
     if isinstance(value, float):
-        return f"{k}={value!r}"
-    text = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{k}="{text}"'
+        return f"{_key(key)}={float(value)!r}"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'{_key(key)}="{text}"'
 
 
 def lines(points: Iterable[Point]) -> list[str]:

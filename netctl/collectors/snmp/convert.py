@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from netctl.collectors.points import INT64_MAX, FieldValue, Point
-from netctl.collectors.rates import counter_rate
 from netctl.collectors.snmp import ber
-from netctl.collectors.snmp.profile import Column, Expr, Profile, Where
+from netctl.collectors.snmp.expr import PollData, build, parse_index, passes
+from netctl.collectors.snmp.profile import Column, Expr, Profile
 from netctl.collectors.snmp.walk import FetchResult, Index
 from netctl.state.store import Observation
 
 UPTIME_SCALAR = "sysUpTime"
-INET_TYPES = {1: "ipv4", 2: "ipv6", 3: "ipv4", 4: "ipv6"}
+__all__ = ["ApReport", "CompiledProfile", "Converted", "CounterStore", "DeviceTags",
+           "compile_profile", "convert", "decode_value", "is_global_v6", "parse_index"]
 
 Scalar = Any  # a decoded value: int, str, bytes or None
 
@@ -37,6 +38,10 @@ class CompiledProfile:
     column_oids: tuple[bytes, ...]
     column_keys: tuple[tuple[str, str], ...]  # (table, column) per column_oids position
     types: Mapping[str, Column]
+    exprs: tuple[tuple[str, Expr], ...] = ()  # tags, then fields, then values
+    tag_names: tuple[str, ...] = ()
+    field_names: tuple[str, ...] = ()
+    counter_kinds: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -61,6 +66,10 @@ def compile_profile(profile: Profile) -> CompiledProfile:
         column_oids=tuple(column_oids),
         column_keys=tuple(column_keys),
         types=types,
+        exprs=(*profile.tags.items(), *profile.fields.items(), *profile.values.items()),
+        tag_names=tuple(profile.tags),
+        field_names=tuple(profile.fields),
+        counter_kinds={name: col.type for name, col in types.items()},
     )
 
 
@@ -140,208 +149,14 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
     return value
 
 
-def parse_index(index: Index, how: str | int) -> Scalar:
-    """A part of a row index.
-
-    Examples:
-        >>> parse_index((2, 16, 32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
-        ...             "inet_address")
-        '2001:db8::1'
-        >>> parse_index((1, 4, 192, 0, 2, 1), "inet_type")
-        'ipv4'
-        >>> parse_index((3, 65, 66, 67), "string"), parse_index((7, 1), 1)
-        ('ABC', 1)
-    """
-    if isinstance(how, int):
-        return index[how] if -len(index) <= how < len(index) else None
-    if how == "all":
-        return ".".join(map(str, index))
-    if how == "last":
-        return index[-1] if index else None
-    if how == "mac":
-        return ":".join(f"{b:02x}" for b in index[:6]) if len(index) >= 6 else None
-    if how == "string":
-        if not index or index[0] != len(index) - 1:
-            return bytes(b & 0xFF for b in index).decode("utf-8", errors="replace")
-        return bytes(b & 0xFF for b in index[1:]).decode("utf-8", errors="replace")
-    if how == "inet_type":
-        return INET_TYPES.get(index[0]) if index else None
-    if how == "inet_address":
-        if len(index) < 2 or len(index) < 2 + index[1]:
-            return None
-        raw = bytes(b & 0xFF for b in index[2:2 + index[1]])
-        if len(raw) in (4, 16):
-            return str(ipaddress.ip_address(raw))
-        if len(raw) in (8, 20):  # ipv4z / ipv6z: address + 4-byte zone index
-            return str(ipaddress.ip_address(raw[:-4]))
-        return None
-    return None
-
-
-# -- evaluation ---------------------------------------------------------------------------------
-@dataclass(slots=True)
-class _Ctx:
-    compiled: CompiledProfile
-    scalars: dict[str, Scalar]
-    tables: dict[str, dict[str, dict[Index, Scalar]]]
-    table: str | None
-    index: Index
-    values: dict[str, Scalar]
-    counters: CounterStore
-    uptime: int | None
-    now_s: float
-    inventory: Callable[[str, str], Scalar] | None = None
-    groups: dict[tuple[str, str, int], dict[Index, list[Scalar]]] | None = None
-
-
-def _column(ctx: _Ctx, name: str) -> Scalar:
-    if name in ctx.scalars:
-        return ctx.scalars[name]
-    if ctx.table is None:
-        return None
-    col = ctx.tables[ctx.table].get(name)
-    return col.get(ctx.index) if col is not None else None
-
-
-def _lookup_value(ctx: _Ctx, name: str) -> Scalar:
-    if name in ctx.values:
-        return ctx.values[name]
-    return _column(ctx, name)
-
-
-def _source(expr: Expr, ctx: _Ctx) -> Scalar:
-    if expr.column is not None:
-        return _column(ctx, expr.column)
-    if expr.index is not None:
-        return parse_index(ctx.index, expr.index)
-    if expr.field is not None:
-        return ctx.values.get(expr.field)
-    if expr.const is not None:
-        return expr.const
-    if expr.rate is not None:
-        raw = _column(ctx, expr.rate)
-        if not isinstance(raw, int):
-            return None
-        kind = ctx.compiled.types[expr.rate].type
-        bits = 32 if kind == "counter32" else 64
-        key = (ctx.compiled.name, expr.rate, ctx.index)
-        prev = ctx.counters.samples.get(key)
-        cur = (raw, ctx.uptime, ctx.now_s)
-        ctx.counters.samples[key] = cur
-        cap = None
-        if expr.cap_mbps is not None:
-            mbps = _lookup_value(ctx, expr.cap_mbps)
-            cap = float(mbps) * 1e6 if isinstance(mbps, int | float) and mbps > 0 else None
-        return counter_rate(prev, cur, bits=bits, scale=expr.scale or 1.0, max_rate=cap)
-    if expr.utilisation is not None:
-        speed = _lookup_value(ctx, expr.speed_mbps or "")
-        rates = [ctx.values.get(f) for f in expr.utilisation]
-        known = [r for r in rates if isinstance(r, int | float)]
-        if not known or not isinstance(speed, int | float) or speed <= 0:
-            return None
-        return min(1.0, max(known) / (speed * 1e6))
-    if expr.lookup is not None:
-        return _lookup(expr, ctx)
-    if expr.inventory is not None:
-        election = ctx.compiled.profile.election
-        ap = ctx.values.get(election.ap) if election is not None else None
-        if ctx.inventory is None or not ap:
-            return None
-        return ctx.inventory(str(ap), expr.inventory)
-    return None
-
-
-def _lookup(expr: Expr, ctx: _Ctx) -> Scalar:
-    lk = expr.lookup
-    assert lk is not None  # noqa: S101
-    col = ctx.tables.get(lk.table, {}).get(lk.column, {})
-    if lk.key == "@index":
-        if lk.match == "exact":
-            values = [col[ctx.index]] if ctx.index in col else []
-        else:
-            values = _group(ctx, lk.table, lk.column, len(ctx.index)).get(ctx.index, [])
-    else:
-        key = _lookup_value(ctx, lk.key)
-        idx = (key,) if isinstance(key, int) else key if isinstance(key, tuple) else None
-        values = [col[idx]] if idx is not None and idx in col else []
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    if lk.aggregate == "first":
-        return values[0]
-    ints = [v for v in values if isinstance(v, int)]
-    if not ints:
-        return None
-    if lk.aggregate == "sum":
-        return sum(ints)
-    if lk.aggregate == "max":
-        return max(ints)
-    acc = 0
-    for v in ints:
-        acc |= v
-    return acc
-
-
-def _group(ctx: _Ctx, table: str, column: str, plen: int) -> dict[Index, list[Scalar]]:
-    """Rows of ``table.column`` grouped by the first ``plen`` arcs of their index (cached)."""
-    if ctx.groups is None:
-        ctx.groups = {}
-    key = (table, column, plen)
-    groups = ctx.groups.get(key)
-    if groups is None:
-        groups = {}
-        for idx, v in ctx.tables.get(table, {}).get(column, {}).items():
-            groups.setdefault(idx[:plen], []).append(v)
-        ctx.groups[key] = groups
-    return groups
-
-
-def evaluate(expr: Expr, ctx: _Ctx) -> Scalar:
-    """One tag or field value (None when unknown)."""
-    value = _source(expr, ctx)
-    if value is None:
-        return expr.default
-    if expr.map is not None:
-        mapped = expr.map.get(value)
-        if mapped is None:
-            mapped = expr.map.get(str(value))
-        value = mapped if mapped is not None else (expr.default if expr.default is not None
-                                                   else value)
-    if expr.bits is not None:
-        if not isinstance(value, int):
-            return expr.default
-        value = next((label for bit, label in expr.bits if value & bit), expr.default)
-        if value is None:
-            return None
-    if expr.last_arc:
-        text = str(value).rsplit(".", 1)
-        value = int(text[-1]) if text[-1].isdigit() else None
-    if expr.scale is not None and expr.rate is None and isinstance(value, int | float):
-        value = value * expr.scale
-    if expr.type == "int" and isinstance(value, float):
-        value = round(value)
-    elif expr.type == "float" and isinstance(value, int):
-        value = float(value)
-    elif expr.type == "str" and value is not None:
-        value = str(value)
-    return value
-
-
-def _passes(where: Where | None, values: Mapping[str, Scalar], ctx: _Ctx) -> bool:
-    if where is None:
-        return True
-    for name, allowed in where.values.items():
-        value = values[name] if name in values else _column(ctx, name)
-        if value not in allowed and str(value) not in [str(a) for a in allowed]:
-            return False
-    return True
-
-
 def _field_value(value: Scalar) -> FieldValue | None:
-    if isinstance(value, bool | float | str):
-        return value
-    if isinstance(value, int):
+    cls = value.__class__
+    if cls is int:
         return value if value <= INT64_MAX else None
+    if cls is float or cls is str or cls is bool:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, int | float | str):
+        return value
     return None
 
 
@@ -393,47 +208,51 @@ def convert(
         for col in tables[profile.rows].values():
             seen.update(col)
         indexes = sorted(seen)
+    data = PollData(profile.name, scalars, tables, profile.rows, compiled.counter_kinds,
+                    counters.samples, uptime, now_s,
+                    ap_field=profile.election.ap if profile.election else None,
+                    inventory=inventory)
+    evaluators = [(name, build(expr, data)) for name, expr in compiled.exprs]
     base_tags = device.items()
+    tag_names = compiled.tag_names
+    field_names = compiled.field_names
+    state = list(profile.state.items())
+    measurement = profile.measurement
+    points_append = out.points.append
+    obs_append = out.observations.append
+    is_wlan = profile.converter == "wlan_ap"
     state_rows = 0
-    groups: dict[tuple[str, str, int], dict[Index, list[Scalar]]] = {}
     for index in indexes:
-        ctx = _Ctx(compiled, scalars, tables, profile.rows, index, {}, counters, uptime, now_s,
-                   inventory, groups)
-        values = ctx.values
-        for name, expr in profile.tags.items():
-            values[name] = evaluate(expr, ctx)
-        for name, expr in profile.fields.items():
-            values[name] = evaluate(expr, ctx)
-        for name, expr in profile.values.items():
-            values[name] = evaluate(expr, ctx)
-        if not _passes(profile.where, values, ctx):
+        values: dict[str, Scalar] = {}
+        for name, ev in evaluators:
+            values[name] = ev(index, values)
+        if profile.where is not None and not passes(profile.where, values, data, index):
             continue
         fields: dict[str, FieldValue] = {}
-        for name in profile.fields:
+        for name in field_names:
             fv = _field_value(values[name])
             if fv is not None:
                 fields[name] = fv
-        extra = tuple((name, "" if values[name] is None else str(values[name]))
-                      for name in profile.tags)
-        if profile.converter == "wlan_ap":
+        extra = tuple((name, "" if (v := values[name]) is None else str(v))
+                      for name in tag_names)
+        if is_wlan:
             report = _ap_report(profile, values, device, extra, fields, time_ms, observed,
                                 ap_tags)
             if report is not None:
                 out.ap_reports.append(report)
             continue
         if fields:
-            out.points.append(Point(profile.measurement, base_tags + extra, fields, time_ms))
-        if profile.state and _passes(profile.state_where, values, ctx) and not (
+            points_append(Point(measurement, base_tags + extra, fields, time_ms))
+        if state and (profile.state_where is None
+                      or passes(profile.state_where, values, data, index)) and not (
                 profile.state_first_row and state_rows):
             state_rows += 1
-            iface = values.get(profile.interface) if profile.interface else ""
-            for metric, source in profile.state.items():
+            iface = str(values.get(profile.interface) or "") if profile.interface else ""
+            for metric, source in state:
                 value = values.get(source)
-                if value is None:
-                    continue
-                out.observations.append(Observation(
-                    device=device.device, metric=metric, value=_obs_value(value),
-                    observed_at=observed, source="snmp", interface=str(iface or "")))
+                if value is not None:
+                    obs_append(Observation(device.device, metric, _obs_value(value), observed,
+                                           "snmp", iface))
     if profile.converter == "ip_addresses":
         out.observations.extend(_address_lists(out.points, device.device, observed))
     return out

@@ -137,6 +137,11 @@ class Fetch:
         by the redirect limit does not count)."""
         return self.status is not None and 200 <= self.status < 300
 
+    @property
+    def transient(self) -> bool:
+        """A failure worth one more try (timeouts, resets, 502/503/504)."""
+        return self.error in TRANSIENT or self.status in (502, 503, 504)
+
 
 class _Trace:
     """httpcore trace callback: times of the first TCP connect and of the first response."""
@@ -208,6 +213,10 @@ def classify(exc: BaseException) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {detail}"
 
 
+TRANSIENT = frozenset({"timeout", "connect_timeout", "connect_error", "read_error",
+                       "protocol_error"})
+"""Errors that may go away on a second try."""
+
 CONNECT_FAILURES = frozenset({"no_address", "address_refused", "connect_refused", "unreachable",
                               "connect_timeout", "connect_error"})
 """Errors that mean no TCP connection was made to the host."""
@@ -250,6 +259,7 @@ class Fetcher:
         user_agent: str, port_map: Mapping[int, int] | None = None,
         per_host: int = 4, max_requests: int = 200, connect_timeout: float = 5.0,
         read_timeout: float = 10.0, request_timeout: float = 20.0, max_redirects: int = 10,
+        retries: int = 1, retry_delay: float = 1.0,
     ) -> None:
         self.log = {6: ConnectLog(), 4: ConnectLog()}
         limits = httpx.Limits(max_connections=max(2, per_host * 2),
@@ -276,6 +286,8 @@ class Fetcher:
         self.max_requests = max_requests
         self.requests = 0
         self.request_timeout = request_timeout
+        self.retries = retries
+        self.retry_delay = retry_delay
 
     @property
     def budget_left(self) -> int:
@@ -287,9 +299,23 @@ class Fetcher:
         await asyncio.gather(*(c.aclose() for c in self.clients.values()),
                              return_exceptions=True)
 
-    async def get(self, url: str, family: int, *, max_body: int) -> Fetch:
+    async def get(self, url: str, family: int, *, max_body: int,
+                  retries: int | None = None) -> Fetch:
         """GET ``url`` over ``family`` (6 or 4), following redirects, reading at most
-        ``max_body`` bytes of the final body. Never raises for network errors."""
+        ``max_body`` bytes of the final body. Never raises for network errors.
+
+        A transient failure (timeout, reset, 502/503/504) is tried again ``retries`` times
+        (default: the fetcher's) after ``retry_delay``: one lost packet must not turn a website's
+        verdict. Each try counts against the request budget."""
+        result = await self._get_once(url, family, max_body)
+        for _ in range(max(0, self.retries if retries is None else retries)):
+            if not result.transient or self.requests >= self.max_requests:
+                break
+            await asyncio.sleep(self.retry_delay)
+            result = await self._get_once(url, family, max_body)
+        return result
+
+    async def _get_once(self, url: str, family: int, max_body: int) -> Fetch:
         if self.requests >= self.max_requests:
             return Fetch(url, family, error="budget", detail="request budget of the site spent")
         self.requests += 1

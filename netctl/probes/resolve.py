@@ -184,16 +184,21 @@ class NsChecker:
             errors.append("no AAAA record")
         return NameServer(name, v6.addresses, v4.addresses, False, "; ".join(errors))
 
-    async def _ask(self, zone: str, addr: str) -> str | None:
+    async def _ask(self, zone: str, addr: str, tries: int = 2) -> str | None:
         query = dns.message.make_query(zone, dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD
-        try:
-            resp = await dns.asyncquery.udp(query, str(IPv6Address(addr)), timeout=self.timeout,
-                                            port=self.ns_port)
-        except dns.exception.Timeout:
-            return "timeout"
-        except (OSError, dns.exception.DNSException) as exc:
-            return _short(exc)
+        for attempt in range(tries):  # UDP: one lost packet is not "does not answer"
+            try:
+                resp = await dns.asyncquery.udp(query, str(IPv6Address(addr)),
+                                                timeout=self.timeout, port=self.ns_port)
+                break
+            except dns.exception.Timeout:
+                if attempt == tries - 1:
+                    return "timeout"
+            except (OSError, dns.exception.DNSException) as exc:
+                return _short(exc)
+        else:  # pragma: no cover - the loop returns or breaks
+            return "no answer"
         if resp.rcode() != dns.rcode.NOERROR:
             return f"rcode {dns.rcode.to_text(resp.rcode())}"
         if not resp.flags & dns.flags.AA:

@@ -406,7 +406,7 @@ class NamedServer:
             self._write_config()
             log = (self.folder / "named.log").open("wb")
             self.proc = subprocess.Popen(
-                [named, "-g", "-n", "1", "-c", str(self.folder / "named.conf")],
+                [named, "-g", "-c", str(self.folder / "named.conf")],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             log.close()
             if self._wait_ready(timeout):

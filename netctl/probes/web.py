@@ -38,7 +38,7 @@ from netctl.probes.content import (
     links_of,
     parse_page,
 )
-from netctl.probes.fetch import CONNECT_FAILURES, Fetch, Fetcher
+from netctl.probes.fetch import CONNECT_FAILURES, Fetch, Fetcher, NoAddressError
 from netctl.probes.guard import AddressGuard
 from netctl.probes.reasons import Reason
 from netctl.probes.resolve import Lookup, NsCheck, NsChecker, lookup, make_resolver
@@ -89,6 +89,9 @@ class WebProbeConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     request_timeout: float = 20.0
+    retries: int = 1
+    """Transient failures (timeouts, resets, 502/503/504) are tried again this many times."""
+    retry_delay: float = 1.0
     dns_timeout: float = 2.0
     dns_lifetime: float = 5.0
     max_body: int = 2 * 1024 * 1024
@@ -277,6 +280,7 @@ class _SiteProbe:
         self.start = start
         self.deadline = time.monotonic() + self.cfg.site_timeout
         self.addr_cache: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.lookup_errors: dict[tuple[str, int], str] = {}
         self.robots: dict[tuple[str, str], Robots] = {}
         self.budget_exhausted = False
         self._parsed: dict[int, tuple[Fetch, Page]] = {}
@@ -285,7 +289,8 @@ class _SiteProbe:
             user_agent=self.cfg.user_agent, port_map=self.cfg.port_map,
             per_host=self.cfg.per_host_concurrency, max_requests=self.cfg.max_requests_per_site,
             connect_timeout=self.cfg.connect_timeout, read_timeout=self.cfg.read_timeout,
-            request_timeout=self.cfg.request_timeout,
+            request_timeout=self.cfg.request_timeout, retries=self.cfg.retries,
+            retry_delay=self.cfg.retry_delay,
         )
 
     async def resolve(self, host: str, family: int) -> tuple[str, ...]:
@@ -298,8 +303,13 @@ class _SiteProbe:
             return (str(literal),) if literal.version == family else ()
         key = (host, family)
         if key not in self.addr_cache:
-            found = await lookup(self.run_.cached, host, "AAAA" if family == 6 else "A")
+            rr = "AAAA" if family == 6 else "A"
+            found = await lookup(self.run_.cached, host, rr)
             self.addr_cache[key] = found.addresses
+            if found.error not in (None, "nodata", "nxdomain"):
+                self.lookup_errors[key] = f"{host}: {rr} lookup failed ({found.error})"
+        if not self.addr_cache[key] and key in self.lookup_errors:
+            raise NoAddressError(self.lookup_errors[key])
         return self.addr_cache[key]
 
     def parsed(self, fetch: Fetch) -> Page:
@@ -345,9 +355,13 @@ class _SiteProbe:
             reasons.append(Reason.AAAA_INVALID)
             details.append("; ".join(f"{x}: {self.run_.guard.invalid(x)}" for x in aaaa.addresses))
         if ns is not None and ns.answering_v6 == 0:
-            reasons.append(Reason.NS_NO_IPV6)
-            names = ", ".join(f"{s.name} ({s.error})" for s in ns.servers) or ns.error or ""
-            details.append(f"zone {ns.zone}: no server answers over IPv6: {names}")
+            if ns.servers:
+                reasons.append(Reason.NS_NO_IPV6)
+                names = ", ".join(f"{s.name} ({s.error})" for s in ns.servers)
+                details.append(f"zone {ns.zone}: no server answers over IPv6: {names}")
+            else:  # the zone or its NS records could not be looked up: not judged
+                reasons.append(Reason.DNS_ERROR)
+                details.append(f"name servers not checked: {ns.error}")
 
         ok = {fam: {p.scheme for p in pages if p.fetch.family == fam and p.fetch.ok}
               for fam in (6, 4)}

@@ -60,7 +60,7 @@ def web_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebLab]:
             port_map={80: sites.http_port, 443: sites.https_port},
             allowed_networks=ALLOWED, ca_file=str(tls.ca_file),
             connect_timeout=2.0, read_timeout=5.0, request_timeout=10.0, site_timeout=30.0,
-            dns_timeout=1.0, dns_lifetime=2.0,
+            dns_timeout=1.0, dns_lifetime=2.0, retry_delay=0.2,
         )
         yield WebLab(named, sites, tls, config)
 

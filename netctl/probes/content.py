@@ -260,6 +260,8 @@ def compare_parsed(
     min_size_ratio: float = 0.5,
 ) -> ContentComparison:
     """:func:`compare_pages` on pages already parsed (``size_*``: body bytes)."""
+    if p6.title == p4.title and p6.text == p4.text and size_v6 == size_v4:
+        return ContentComparison(True, 1.0, 1.0, True, p6.title, p4.title, "same title and text")
     t6, t4 = normalise(p6.title), normalise(p4.title)
     title_match = t6 == t4
     sim = similarity(normalise(p6.text), normalise(p4.text))

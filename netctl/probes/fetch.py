@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -319,7 +320,7 @@ class Fetcher:
         if self.requests >= self.max_requests:
             return Fetch(url, family, error="budget", detail="request budget of the site spent")
         self.requests += 1
-        host = httpx.URL(url).host
+        host = (urlsplit(url).hostname or "").lower()
         trace = _Trace()
         async with self.limiter.semaphore(host):
             await self.limiter.pace(host)

@@ -384,8 +384,11 @@ class _SiteProbe:
         both = [s for s in SCHEMES if s in ok[6] and s in ok[4]]
         if both:
             p6, p4 = (_page(pages, fam, both[0]) for fam in (6, 4))
-            content = compare_parsed(self.parsed(p6), len(p6.body), self.parsed(p4),
-                                     len(p4.body), min_similarity=cfg.content_min_similarity,
+            ref = self.parsed(p4)
+            # Byte-identical pages (the usual case) need no second parse.
+            content = compare_parsed(ref if p6.body == p4.body else self.parsed(p6),
+                                     len(p6.body), ref, len(p4.body),
+                                     min_similarity=cfg.content_min_similarity,
                                      min_size_ratio=cfg.content_min_size_ratio)
             if not content.match:
                 reasons.append(Reason.CONTENT_MISMATCH)

@@ -23,7 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
@@ -35,13 +37,11 @@ from netctl.ipam.records import Allocations, IpamError
 from netctl.models.inventory import slug
 
 ZONES_CONF = "named.conf.zones"
-_TYPE_ORDER = {"NS": 0, "A": 1, "AAAA": 2, "CNAME": 3, "TXT": 4, "PTR": 5}
 _SERIAL_RE = re.compile(r"^\s*(\d{10})\s*; serial$", re.MULTILINE)
 _SERIAL_MARK = "@@SERIAL@@"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Record:
+class Record(NamedTuple):
     """One resource record; ``name`` is relative to the zone (``@`` for the apex)."""
 
     name: str
@@ -74,6 +74,7 @@ class ZoneFile:
     changed: bool
 
 
+@lru_cache(maxsize=65536)
 def label(hostname: str) -> str:
     """A hostname as one DNS label (lower case; anything but letters, digits, '-' → '-').
 
@@ -139,11 +140,13 @@ class _Builder:
         self.plan = plan
         self.allocs = allocs
         self.zone = inv.defaults.zone.lower().rstrip(".")
+        self.suffix = f".{self.zone}."
         self.forward = Zone(self.zone + ".", "forward")
         blocks = [Net.of(plan.levels(f).block) for f in plan.families]
         self.reverse: list[tuple[Net, Zone]] = [
             (z, Zone(reverse_origin(z), "reverse")) for b in blocks for z in reverse_zones(b)]
         self.ptr_done: set[tuple[str, int]] = set()
+        self.fwd: list[Record] = self.forward.records
 
     def rel(self, fqdn: str) -> str:
         fqdn = fqdn.lower().rstrip(".")
@@ -155,22 +158,30 @@ class _Builder:
         """A/AAAA for ``name`` (relative), and a PTR back unless the address has one."""
         if not nets:
             return
-        for family in ("ipv6", "ipv4"):
-            net = nets.get(family)
-            if net is None:
-                continue
-            text = format_address(family, net.start)
-            self.forward.records.append(Record(name, "AAAA" if family == "ipv6" else "A", text))
+        net = nets.get("ipv6")
+        if net is not None:
+            self.fwd.append(Record(name, "AAAA", format_address("ipv6", net.start)))
             if ptr:
-                self.ptr(net, f"{name}.{self.zone}." if name != "@" else f"{self.zone}.")
+                self.ptr(net, name + self.suffix)
+        net = nets.get("ipv4")
+        if net is not None:
+            text = format_address("ipv4", net.start)
+            self.fwd.append(Record(name, "A", text))
+            if ptr:
+                self.ptr(net, name + self.suffix, text)
 
-    def ptr(self, net: Net, target: str) -> None:
+    def ptr(self, net: Net, target: str, text: str | None = None) -> None:
         key = (net.family, net.start)
         if key in self.ptr_done:
             return
         for zone_net, zone in self.reverse:
-            if zone_net.contains(net):
-                owner = reverse_name(net)[: -len(zone.origin) - 1]
+            if zone_net.family == net.family and zone_net.start <= net.start < zone_net.end:
+                if net.family == "ipv6":
+                    rev = format(net.start, "032x")[::-1]
+                    owner = ".".join(rev[: 32 - zone_net.length // 4])
+                else:
+                    octets = (text or format_address("ipv4", net.start)).split(".")
+                    owner = ".".join(reversed(octets[zone_net.length // 8:]))
                 zone.records.append(Record(owner, "PTR", target))
                 self.ptr_done.add(key)
                 return
@@ -180,10 +191,9 @@ class _Builder:
         names = plan.dns.nameservers
         region = allocs.region.infrastructure
         for ns in names:
-            self.forward.records.append(Record("@", "NS", f"{ns}.{self.zone}."))
+            self.fwd.append(Record("@", "NS", f"{ns}.{self.zone}."))
             self.address(ns, region.services.get(ns) if region else None)
-        for zone_net, zone in self.reverse:
-            del zone_net
+        for _, zone in self.reverse:
             zone.records.extend(Record("@", "NS", f"{ns}.{self.zone}.") for ns in names)
         specs = site_specs(inv, plan)
         # device names first: an address's PTR names the device
@@ -191,23 +201,24 @@ class _Builder:
             dev = entry.device
             nets: dict[Family, Net] = {}
             if dev.mgmt_ipv6 is not None:
-                nets["ipv6"] = Net.of(dev.mgmt_ipv6)
+                nets["ipv6"] = Net("ipv6", int(dev.mgmt_ipv6), 128)
             if dev.mgmt_ipv4 is not None:
-                nets["ipv4"] = Net.of(dev.mgmt_ipv4)
+                nets["ipv4"] = Net("ipv4", int(dev.mgmt_ipv4), 32)
             self.address(label(entry.hostname), nets)
+        devices = inv.devices
         for _, rec, _ in allocs.iter_sites():
             spec = specs.get(rec.site)
-            for host in sorted(rec.loopbacks):
-                if host in inv.devices:
-                    self.address(f"lo0.{label(host)}", rec.loopbacks[host])
-            for link in sorted(rec.links, key=lambda x: x.key):
+            for host, pair in rec.loopbacks.items():
+                if host in devices:
+                    self.address(f"lo0.{label(host)}", pair)
+            for link in rec.links:
                 for i, end in enumerate((link.a, link.b)):
                     host, _, iface = end.partition(":")
-                    if host not in inv.devices:
+                    if host not in devices:
                         continue
                     nets = {}
                     for family, net in link.nets.items():
-                        offset = (0, 1)[i] if net.size == 2 else (1, 2)[i]
+                        offset = i if net.size == 2 else i + 1
                         nets[family] = net.host(offset)
                     self.address(f"{slug(iface) or 'link'}.{label(host)}", nets)
             if spec is not None and spec.gateway is not None:
@@ -224,9 +235,9 @@ class _Builder:
         self._aliases()
         zones = [self.forward] + [z for _, z in self.reverse]
         for z in zones:
-            z.records = sorted(set(z.records),
-                               key=lambda r: (r.name != "@", r.name, _TYPE_ORDER.get(r.rtype, 9),
-                                              r.value))
+            unique = set(z.records)
+            apex = sorted(r for r in unique if r.name == "@")
+            z.records = apex + sorted(r for r in unique if r.name != "@")
         return zones
 
     def _school(self, code: str, loopbacks: dict[str, dict[Family, Net]],
@@ -234,7 +245,7 @@ class _Builder:
                 gateway: str | None) -> None:
         entry = self.inv.schools[code]
         school = entry.school
-        self.forward.records.append(Record(code, "TXT", _txt(school.name)))
+        self.fwd.append(Record(code, "TXT", _txt(school.name)))
         if gateway is not None:
             self.address(code, loopbacks.get(gateway) or addresses.get(gateway), ptr=False)
         if school.website and in_zone(school.website, self.zone) and "website" in services:
@@ -253,7 +264,7 @@ class _Builder:
                     target = f"{label(d.device)}.{self.zone}."
                 else:
                     continue
-                self.forward.records.append(Record(self.rel(d.name), "CNAME", target))
+                self.fwd.append(Record(self.rel(d.name), "CNAME", target))
 
 
 def build_zones(inv: Inventory) -> list[Zone]:

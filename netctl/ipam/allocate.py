@@ -711,6 +711,11 @@ class _Allocator:
             record = by_key.get(k)
             if record is None:
                 a, b = wanted[k]
+                if " | " in a + b or "\n" in a + b:
+                    self.refuse(f"link {a} – {b}", "an interface name holds ' | ' or a line "
+                                "break, which the record files use as separators",
+                                "rename the interface in the county file")
+                    continue
                 record = by_key[k] = LinkRecord(a, b, {})
                 rec.links.append(record)
             net = pool.take(length, f"link {record.a} – {record.b}")

@@ -145,23 +145,27 @@ def _apply(inv: Inventory, key: str, path: Path, data: dict[str, Any]) -> list[F
     devices = inv.devices
     for site, loc, value in sites:
         table = value.get("addresses") if isinstance(value, dict) else None
-        if not isinstance(table, dict):
+        if not isinstance(table, str):
             continue
-        for host, text in table.items():
+        for line in table.splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            host = parts[0]
             entry = devices.get(host)
             if entry is None or (entry.school or entry.county or REGION) != site:
                 continue  # a device that is gone or moved: 'netctl ipam check' reports it
             v6: IPv6Address | None = None
             v4: IPv4Address | None = None
             try:
-                for token in str(text).split():
+                for token in parts[1:]:
                     if ":" in token:
                         v6 = IPv6Address(_PTON(_AF6, token))
-                    else:
+                    elif token != "-":  # noqa: S105 - an empty column
                         v4 = IPv4Address(_PTON(_AF4, token))
             except (OSError, ValueError):
-                findings.append(Finding(path, (*loc, "addresses", host),
-                                        f"'{text}' is not 'IPv6 IPv4' addresses",
+                findings.append(Finding(path, (*loc, "addresses"),
+                                        f"'{line.strip()}' is not 'HOST IPv6 IPv4'",
                                         "restore the file from git"))
                 continue
             device = entry.device

@@ -148,7 +148,7 @@ class Net:
 def parse_net(text: str, family: Family | None = None) -> Net:
     """Parse ``addr/len`` or a single address; :mod:`ipaddress` rules (host bits must be zero).
 
-    Canonical text (what netctl writes) takes a fast path; anything else is parsed by
+    Text ``socket.inet_pton`` accepts takes a fast path; anything else is parsed by
     :mod:`ipaddress`, whose message is raised as :class:`ValueError`.
 
     Examples:
@@ -162,15 +162,16 @@ def parse_net(text: str, family: Family | None = None) -> Net:
     text = text.strip()
     addr, slash, plen = text.partition("/")
     fam: Family = family or ("ipv6" if ":" in addr else "ipv4")
+    # inet_pton is stricter than ipaddress (no scope ids, no leading zeros in IPv4)
     if slash and plen.isdigit() and plen == str(int(plen)) and int(plen) <= _MAX_LEN[fam]:
         start = _fast_int(fam, addr)
-        if start is not None and format_address(fam, start) == addr:
+        if start is not None:
             length = int(plen)
-            if start % block_size(fam, length) == 0:
+            if start % _SIZES[fam][length] == 0:
                 return Net(fam, start, length)
     elif not slash:
         start = _fast_int(fam, addr)
-        if start is not None and format_address(fam, start) == addr:
+        if start is not None:
             return Net(fam, start, _MAX_LEN[fam])
     if slash:
         network = ipaddress.ip_network(text, strict=False)

@@ -6,8 +6,11 @@ blocks, the backbone's infrastructure block, region-wide reservations). Files ar
 :func:`render_county` / :func:`render_region` only: sorted, with a fixed layout, so that running
 ``netctl ipam allocate`` twice gives byte-identical files and a diff shows exactly what changed.
 
-A value holds one entry per address family, IPv6 first: ``'2001:db8:1101::/48 10.4.4.0/22'``;
-a prefix of a role is ``'VLAN IPv6 IPv4'`` (``-`` when the role has no VLAN).
+A block is ``'IPv6 IPv4'`` (one entry per family, IPv6 first). Inside a site, each kind of
+record is a small table, one line per entry (a literal block, cheap to parse and to review):
+``prefixes`` lines are ``ROLE VLAN IPv6 IPv4`` (``-`` when the role has no VLAN), ``addresses``
+(management), ``loopbacks`` and ``services`` lines are ``NAME IPv6 IPv4``, and ``links`` lines
+are ``END-A | END-B | IPv6 IPv4`` (end ``a`` has the first address of the link).
 """
 
 from __future__ import annotations
@@ -201,6 +204,46 @@ class _Reader:
             out[net.family] = net
         return out
 
+    def table(self, value: Any, loc: Loc) -> list[str]:
+        """The lines of a table (a literal block of text)."""
+        if value is None:
+            return []
+        if not isinstance(value, str):
+            self.bad(loc, f"expected a table (one entry per line), found {type(value).__name__}")
+            return []
+        return [line for line in value.splitlines() if line.strip()]
+
+    def line(self, loc: Loc, line: str, message: str) -> None:
+        """A problem on one line of a table: find that line in the file for the report."""
+        number = 0
+        try:
+            for i, text in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+                if text.strip() == line.strip():
+                    number = i
+                    break
+        except OSError:
+            pass
+        where: Loc = ("__line__", number) if number else loc
+        self.bad(where, f"{'.'.join(str(x) for x in loc)}: '{line.strip()}': {message}")
+
+    def nets(self, tokens: list[str], loc: Loc, line: str, *, hosts: bool = False) -> Pair:
+        out: Pair = {}
+        for token in tokens:
+            if token == "-":  # noqa: S105 - a column left empty
+                continue
+            try:
+                net = parse_net(token)
+            except ValueError as exc:
+                self.line(loc, line, f"'{token}' is not a prefix or address: {exc}")
+                continue
+            if net.family in out:
+                self.line(loc, line, f"two {net.family} values")
+            elif hosts and not net.is_host:
+                self.line(loc, line, f"'{token}' is a prefix where an address is expected")
+            else:
+                out[net.family] = net
+        return out
+
     def site(self, site_id: str, value: Any, loc: Loc) -> SiteRecord:
         raw = self.mapping(value, loc)
         rec = SiteRecord(site_id)
@@ -209,30 +252,35 @@ class _Reader:
                 self.bad((*loc, key), f"unknown field '{key}'",
                          f"a site has {', '.join(_SITE_KEYS)}")
         rec.block = self.pair(raw.get("block", ""), (*loc, "block"))
-        for role, text in self.mapping(raw.get("prefixes"), (*loc, "prefixes")).items():
-            where = (*loc, "prefixes", role)
-            if not isinstance(text, str) or not text.split():
-                self.bad(where, f"expected 'VLAN IPv6 IPv4', found {text!r}")
+        where = (*loc, "prefixes")
+        for line in self.table(raw.get("prefixes"), where):
+            parts = line.split()
+            if len(parts) < 3:
+                self.line(where, line, "expected 'ROLE VLAN IPv6 IPv4'")
                 continue
-            first, _, rest = text.partition(" ")
             vlan: int | None = None
-            if first.isdigit():
-                vlan = int(first)
-            elif first != "-":
-                self.bad(where, f"'{first}' is not a VLAN id ('-' when the role has none)")
-            rec.prefixes[role] = RolePrefix(vlan, self.pair(rest, where))
+            if parts[1].isdigit():
+                vlan = int(parts[1])
+            elif parts[1] != "-":
+                self.line(where, line, f"'{parts[1]}' is not a VLAN id ('-' when none)")
+            rec.prefixes[parts[0]] = RolePrefix(vlan, self.nets(parts[2:], where, line))
         for name in ("addresses", "loopbacks", "services"):
             target: dict[str, Pair] = getattr(rec, name)
-            for host, text in self.mapping(raw.get(name), (*loc, name)).items():
-                target[host] = self.pair(text, (*loc, name, host), hosts=True)
-        for i, item in enumerate(self.listing(raw.get("links"), (*loc, "links"))):
-            where = (*loc, "links", i)
-            m = self.mapping(item, where)
-            a, b = m.get("a"), m.get("b")
-            if not isinstance(a, str) or not isinstance(b, str):
-                self.bad(where, "a link needs its two ends 'a' and 'b'")
+            where = (*loc, name)
+            for line in self.table(raw.get(name), where):
+                parts = line.split()
+                if len(parts) < 2:
+                    self.line(where, line, "expected 'NAME IPv6 IPv4'")
+                    continue
+                target[parts[0]] = self.nets(parts[1:], where, line, hosts=True)
+        where = (*loc, "links")
+        for line in self.table(raw.get("links"), where):
+            parts = [x.strip() for x in line.split(" | ")]
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                self.line(where, line, "expected 'END-A | END-B | IPv6 IPv4'")
                 continue
-            rec.links.append(LinkRecord(a, b, self.pair(m.get("nets", ""), (*where, "nets"))))
+            rec.links.append(LinkRecord(parts[0], parts[1],
+                                        self.nets(parts[2].split(), where, line)))
         return rec
 
     def reserved(self, value: Any, loc: Loc) -> list[Reservation]:
@@ -333,22 +381,21 @@ def _comment(text: str) -> str:
 
 def _render_site(rec: SiteRecord, indent: str, out: list[str]) -> None:
     out.append(f"{indent}block: {_q(pair_text(rec.block))}")
+    inner = indent + "  "
     if rec.prefixes:
-        out.append(f"{indent}prefixes:")
+        out.append(f"{indent}prefixes: |")
         for role, p in rec.prefixes.items():
             vlan = "-" if p.vlan is None else str(p.vlan)
-            out.append(f"{indent}  {_key(role)}: {_q(vlan + ' ' + pair_text(p.nets))}")
+            out.append(f"{inner}{role} {vlan} {pair_text(p.nets)}")
     for name in ("addresses", "loopbacks", "services"):
         entries: dict[str, Pair] = getattr(rec, name)
         if entries:
-            out.append(f"{indent}{name}:")
-            for host in sorted(entries):
-                out.append(f"{indent}  {_key(host)}: {_q(pair_text(entries[host]))}")
+            out.append(f"{indent}{name}: |")
+            out.extend(f"{inner}{host} {pair_text(entries[host])}" for host in sorted(entries))
     if rec.links:
-        out.append(f"{indent}links:")
-        for link in sorted(rec.links, key=lambda x: x.key):
-            out.append(f"{indent}- {{a: {_q(link.a)}, b: {_q(link.b)}, "
-                       f"nets: {_q(pair_text(link.nets))}}}")
+        out.append(f"{indent}links: |")
+        out.extend(f"{inner}{link.a} | {link.b} | {pair_text(link.nets)}"
+                   for link in sorted(rec.links, key=lambda x: x.key))
 
 
 def _render_lists(reserved: list[Reservation], released: list[Held], out: list[str]) -> None:
@@ -367,7 +414,8 @@ def _render_lists(reserved: list[Reservation], released: list[Held], out: list[s
 _HEADER = (
     "# written by 'netctl ipam allocate' from address-plan.yaml (see docs/ipam.md): review the\n"
     "# diff; change it with 'netctl ipam' (allocate, reserve, release, import), not by hand.\n"
-    "# A value is 'IPv6 IPv4'; a role's prefix is 'VLAN IPv6 IPv4'.\n"
+    "# block: 'IPv6 IPv4'; tables, one line each: prefixes 'ROLE VLAN IPv6 IPv4', addresses\n"
+    "# (management), loopbacks and services 'NAME IPv6 IPv4', links 'A | B | IPv6 IPv4'.\n"
 )
 
 

@@ -38,11 +38,11 @@ def test_check_finds_overlaps_outside_orphans_duplicates(allocated_copy: Path) -
         # a school that is not in the inventory
         ("sites:\n", "sites:\n  '2401049999':\n    block: '2001:db8:10ff::/48'\n"),
         # two devices with one address
-        ("nx640104-0001-ap002: '2001:db8:1001::3 10.4.6.3'",
-         "nx640104-0001-ap002: '2001:db8:1001::2 10.4.6.3'"),
+        ("nx640104-0001-ap002 2001:db8:1001::3 10.4.6.3",
+         "nx640104-0001-ap002 2001:db8:1001::2 10.4.6.3"),
         # a management address outside the management prefix
-        ("nx640104-0001-sw1: '2001:db8:1001::5 10.4.6.5'",
-         "nx640104-0001-sw1: '2001:db8:1001::5 10.4.4.5'"),
+        ("nx640104-0001-sw1 2001:db8:1001::5 10.4.6.5",
+         "nx640104-0001-sw1 2001:db8:1001::5 10.4.4.5"),
     ])
     report = check(load_inventory(allocated_copy))
     kinds = {(f.kind, f.scope) for f in report.findings if f.severity == "error"}
@@ -62,8 +62,8 @@ def test_check_cli_exits_1_with_json(allocated_copy: Path) -> None:
     r = netctl("--inventory", str(allocated_copy), "ipam", "check", "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["ok"] is True
-    seed(allocated_copy, [("nx640104-0001-ap002: '2001:db8:1001::3 10.4.6.3'",
-                           "nx640104-0001-ap002: '2001:db8:1001::2 10.4.6.3'")])
+    seed(allocated_copy, [("nx640104-0001-ap002 2001:db8:1001::3 10.4.6.3",
+                           "nx640104-0001-ap002 2001:db8:1001::2 10.4.6.3")])
     r = netctl("--inventory", str(allocated_copy), "ipam", "check", "--format", "json")
     assert r.returncode == 1
     out = json.loads(r.stdout)
@@ -72,7 +72,7 @@ def test_check_cli_exits_1_with_json(allocated_copy: Path) -> None:
 
 
 def test_device_declared_outside_its_school_block(allocated_copy: Path) -> None:
-    seed(allocated_copy, [("      nx640104-0001-sw1: '2001:db8:1001::5 10.4.6.5'\n", "")])
+    seed(allocated_copy, [("      nx640104-0001-sw1 2001:db8:1001::5 10.4.6.5\n", "")])
     path = allocated_copy / "counties" / "640104.yaml"
     text = path.read_text(encoding="utf-8")
     text = text.replace("  - hostname: nx640104-0001-sw1\n",
@@ -85,8 +85,8 @@ def test_device_declared_outside_its_school_block(allocated_copy: Path) -> None:
 
 
 def test_broken_record_file_is_reported_with_its_line(allocated_copy: Path) -> None:
-    seed(allocated_copy, [("teaching: '100 2001:db8:1001:1::/64",
-                           "teaching: '100 2001:db8:1001:1::1/64")])
+    seed(allocated_copy, [("teaching 100 2001:db8:1001:1::/64",
+                           "teaching 100 2001:db8:1001:1::1/64")])
     inv = load_inventory(allocated_copy)
     assert inv.ipam is not None
     with pytest.raises(InventoryError) as exc:

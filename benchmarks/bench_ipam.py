@@ -1,0 +1,126 @@
+"""Whole-region IPAM: allocate ~3,000 schools × 8 prefixes (IPv6 and IPv4), every device's
+addresses and every link, write the records, generate the zones.
+
+Generates a Ningxia-shaped region (``write_inventory``, default 3,000 schools) with the
+repository's address plan, then, in fresh processes pinned to one core (``taskset -c 0`` when
+available), times each phase from nothing allocated:
+
+- ``allocate``: the pure allocation (:func:`netctl.ipam.allocate.allocate`);
+- ``write``: rendering and writing the 23 record files;
+- ``zones``: building the forward and reverse zones and writing the BIND files;
+- ``target``: allocate + write + zones, the figure the issue asks to keep under 3 s;
+- ``reallocate``: a second ``allocate`` over the records (nothing changes);
+- ``load`` / ``load_ipam``: ``load_inventory`` without and with the IPAM merge (devices get
+  their addresses), to show what IPAM adds to every netctl command.
+
+Prints the median of ``--runs`` runs. The machine is shared and noisy: compare within one run.
+
+    python benchmarks/bench_ipam.py [--schools 3000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import json, resource, shutil, sys, time
+from datetime import date
+from pathlib import Path
+from netctl.inventory.index import load_inventory
+from netctl.ipam.allocate import allocate
+from netctl.ipam.records import Allocations
+from netctl.ipam.store import plan_of, write_allocations
+from netctl.dns.zone import write_zones
+
+root, out = Path(sys.argv[1]), Path(sys.argv[2])
+shutil.rmtree(root / "ipam", ignore_errors=True)
+shutil.rmtree(out, ignore_errors=True)
+today = date(2026, 11, 28)
+t = {}
+c0 = time.process_time()
+s = time.perf_counter(); inv = load_inventory(root, apply_ipam=False)
+t["load"] = time.perf_counter() - s
+plan = plan_of(inv)
+s = time.perf_counter(); report = allocate(inv, plan, Allocations(), today=today)
+t["allocate"] = time.perf_counter() - s
+s = time.perf_counter(); changed, _ = write_allocations(inv, report.allocations)
+t["write"] = time.perf_counter() - s
+s = time.perf_counter(); full = load_inventory(root)
+t["load_ipam"] = time.perf_counter() - s
+s = time.perf_counter(); zones = write_zones(full, out, today=today)
+t["zones"] = time.perf_counter() - s
+t["target"] = t["allocate"] + t["write"] + t["zones"]
+s = time.perf_counter(); again = allocate(inv, plan, full.ipam.allocations(), today=today)
+t["reallocate"] = time.perf_counter() - s
+assert sum(again.added.values()) == 0
+t["cpu"] = time.process_time() - c0
+t["schools"] = len(inv.schools)
+t["devices"] = len(inv.devices)
+t["prefixes"] = report.added["role prefixes"]
+t["addresses"] = report.added["addresses"]
+t["links"] = report.added["links"]
+t["records"] = sum(z.records for z in zones)
+t["files"] = len(changed)
+t["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(t))
+"""
+
+
+def run_child(root: Path, out: Path) -> dict[str, float]:
+    """One measured run in a fresh process, on one core when taskset exists."""
+    cmd = [sys.executable, "-c", CHILD, str(root), str(out)]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    """Generate, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--schools", type=int, default=3000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from netctl.inventory.generate import write_inventory
+
+    with tempfile.TemporaryDirectory(prefix="bench-ipam-") as tmp:
+        root = Path(tmp) / "inventory"
+        started = time.perf_counter()
+        write_inventory(root, args.schools, 2027)
+        shutil.copy(REPO / "inventory" / "address-plan.yaml", root / "address-plan.yaml")
+        print(f"generated {args.schools} schools in {time.perf_counter() - started:.1f} s")
+        runs = [run_child(root, Path(tmp) / "dns") for _ in range(max(1, args.runs))]
+    first = runs[0]
+    print(f"region: {first['schools']:.0f} schools, {first['devices']:.0f} devices; allocated "
+          f"{first['prefixes']:.0f} role prefixes, {first['addresses']:.0f} addresses, "
+          f"{first['links']:.0f} link prefixes; {first['files']:.0f} record files; "
+          f"{first['records']:.0f} DNS records")
+    print(f"median of {len(runs)} run(s), one core:")
+    for key, label in (("allocate", "allocate (pure)"), ("write", "write record files"),
+                       ("zones", "build + write zones"), ("target", "TARGET allocate+write+zones"),
+                       ("reallocate", "re-allocate (no change)"),
+                       ("load", "load_inventory without IPAM"),
+                       ("load_ipam", "load_inventory with IPAM merge")):
+        value = statistics.median(r[key] for r in runs)
+        print(f"  {label:32s} {value:6.2f} s")
+    load = statistics.median(r["load"] for r in runs)
+    merged = statistics.median(r["load_ipam"] for r in runs)
+    target = statistics.median(r["target"] for r in runs)
+    print(f"  IPAM merge adds {100 * (merged - load) / load:+.1f} % to a whole-region load")
+    print(f"  peak RSS {max(r['rss_mb'] for r in runs):.0f} MB")
+    print(f"target < 3 s: {'met' if target < 3 else 'NOT met'} ({target:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

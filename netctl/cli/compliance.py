@@ -61,11 +61,20 @@ def kpis(
         bool, typer.Option(help="Store the values as a KPI snapshot (trend)")
     ] = False,
     evidence: Annotated[bool, typer.Option(help="JSON: add each school result's evidence")] = False,
+    line_protocol: Annotated[
+        Path | None,
+        typer.Option(
+            "--line-protocol",
+            help="Also write the values as InfluxDB line protocol ('kpi' "
+            "measurement) to this file, for influx write",
+        ),
+    ] = None,
 ) -> None:
     """Every KPI of TARGETS.md per school, county, city and region, against this year's target."""
     s = settings(ctx)
+    inv = load(ctx)
     report, rows = run_kpis(
-        load(ctx),
+        inv,
         s.reports_dir,
         s.state_url,
         backups_dir(s, backups),
@@ -75,6 +84,12 @@ def kpis(
         freshness_hours=freshness_hours,
         snapshot=snapshot,
     )
+    if line_protocol is not None:
+        from netctl.collectors.points import lines
+        from netctl.compliance.points import kpi_points
+
+        text = "\n".join(lines(kpi_points(report, inv)))
+        line_protocol.write_text(text + "\n", encoding="utf-8")
     if fmt is Format.json:
         print_json(kpis_json(report, evidence=evidence))
         return

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import ip_interface
-
-from netctl.compliance.context import MAX_LISTED, Context
+from netctl.compliance.context import MAX_LISTED, Context, parse_interface
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import Role
@@ -28,9 +26,8 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
         for metric in ("ipv4_addresses", "ipv6_addresses"):
             for ifname, r in ev.interfaces(dev.hostname, metric).items():
                 for token in str(r.value or "").split():
-                    try:
-                        iface = ip_interface(token)
-                    except ValueError:
+                    iface = parse_interface(token)
+                    if iface is None:
                         continue
                     ip = iface.ip
                     if ip.is_link_local or ip.is_loopback or ip.is_unspecified or ip.is_multicast:
@@ -40,7 +37,7 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
                         good += 1
                         continue
                     other = reg.owner(ip)
-                    where = f"{dev.hostname}:{ifname} {iface}"
+                    where = f"{dev.hostname}:{ifname} {token}"
                     if other:
                         foreign += 1
                         name = inv.schools[other].school.name if other in inv.schools else other

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -97,12 +97,27 @@ class Check(BaseModel):
     @cached_property
     def lead(self) -> str | None:
         """The literal first word the pattern requires, to look at only lines starting with it."""
-        found = re.match(r"\^([a-z][a-z0-9-]*)(?:\\s|\s|\$|\\b)", self.pattern)
-        return found.group(1).lower() if found else None
+        return _lead(self.pattern)
+
+    @cached_property
+    def section_lead(self) -> str | None:
+        """The literal first word of the section pattern."""
+        return _lead(self.section) if self.section else None
 
     def in_range(self, v: float) -> bool:
         """True when ``v`` lies within ``min``/``max``."""
         return (self.min is None or v >= self.min) and (self.max is None or v <= self.max)
+
+
+def _lead(pattern: str) -> str | None:
+    """The first word a regex anchored at ``^`` requires, lower-cased, or None.
+
+    Examples:
+        >>> _lead(r"^snmp-agent community\\b"), _lead(r"^(telnet|undo) x"), _lead(r"^aaa$")
+        ('snmp-agent', None, 'aaa')
+    """
+    found = re.match(r"\^([a-z][a-z0-9-]*)(?:\\s|\s|\$|\\b)", pattern)
+    return found.group(1).lower() if found else None
 
 
 class Rule(BaseModel):
@@ -139,8 +154,7 @@ class RuleSet(BaseModel):
 # -- configuration text ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One configuration line: 1-based number, indentation, text without surrounding spaces."""
 
     number: int
@@ -179,7 +193,8 @@ class Config:
                 continue
             indent = len(raw) - len(raw.lstrip(" "))
             lines.append(Line(number, indent, stripped))
-            delim = _banner_delimiter(stripped)
+            if stripped[:6].lower() == "banner":
+                delim = _banner_delimiter(stripped)
         cfg = cls(lines)
         stack: list[int] = []
         cfg.ends = [0] * len(lines)
@@ -202,9 +217,11 @@ class Config:
             return range(start, stop)
         return (i for i in self.by_lead.get(lead, ()) if start <= i < stop)
 
-    def sections(self, regex: re.Pattern[str]) -> list[int]:
-        """Indexes of lines that match ``regex``: the headers of the sections to look in."""
-        return [i for i, line in enumerate(self.lines) if regex.search(line.text)]
+    def sections(self, regex: re.Pattern[str], lead: str | None = None) -> list[int]:
+        """Indexes of lines that match ``regex`` (whose first word is ``lead``): the headers of
+        the sections to look in."""
+        lines = self.lines
+        return [i for i in self.candidates(lead) if regex.search(lines[i].text)]
 
 
 def _banner_delimiter(text: str) -> str | None:
@@ -261,7 +278,7 @@ def _scopes(cfg: Config, check: Check) -> list[tuple[int, int, Line | None]] | N
     matches the check's ``section``."""
     if check.section_regex is None:
         return [(0, len(cfg.lines), None)]
-    headers = cfg.sections(check.section_regex)
+    headers = cfg.sections(check.section_regex, check.section_lead)
     if not headers:
         return None
     return [(h + 1, cfg.ends[h], cfg.lines[h]) for h in headers]

@@ -9,7 +9,9 @@ school (``wifi6_urban`` for a rural school, ``website_ipv6`` without a website).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from ipaddress import IPv4Interface, IPv6Interface, ip_interface
 from typing import TYPE_CHECKING
 
 from netctl.compliance.evidence import Evidence, Reading
@@ -43,6 +45,28 @@ class Context:
     targets: Targets
     baselines: dict[str, DeviceBaseline]
     registry: AddressRegistry
+    _uplinks: dict[str, list[Link]] = field(default_factory=dict)
+
+    def uplinks(self, site: str) -> list[Link]:
+        """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""
+        found = self._uplinks.get(site)
+        if found is None:
+            found = self._uplinks[site] = self.inv.uplinks_of(site)
+        return found
+
+
+@lru_cache(maxsize=65536)
+def parse_interface(token: str) -> IPv4Interface | IPv6Interface | None:
+    """``addr/len`` as an :mod:`ipaddress` interface, or None (parsed once per run and text).
+
+    Examples:
+        >>> str(parse_interface("2001:DB8::1/64")), parse_interface("nonsense")
+        ('2001:db8::1/64', None)
+    """
+    try:
+        return ip_interface(token)
+    except ValueError:
+        return None
 
 
 def ev_line(ev: Evidence, device: str, metric: str, r: Reading, interface: str = "") -> str:

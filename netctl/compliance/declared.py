@@ -15,7 +15,7 @@ from netctl.models.inventory import Role
 def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Every internet/5G egress leaves the school through a device with role firewall."""
     code, inv = s.code, ctx.inv
-    egress = [u for u in inv.uplinks_of(code) if u.kind.is_internet_egress]
+    egress = [u for u in ctx.uplinks(code) if u.kind.is_internet_egress]
     if not egress:
         return SchoolResult(
             code,

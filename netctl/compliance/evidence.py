@@ -8,13 +8,15 @@ failed").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, select, type_coerce
 
 from netctl.compliance.model import Reason
 from netctl.inventory.index import Inventory
-from netctl.state import Observation, StateStore
+from netctl.state import Observation, StateStore, schema
 
 # Metrics read only for devices at the school end of an uplink (interface tables are large).
 ENDPOINT_METRICS: tuple[str, ...] = ("if_oper_status", "if_admin_status", "if_speed_mbps")
@@ -35,9 +37,8 @@ DEVICE_METRICS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One latest value."""
+class Reading(NamedTuple):
+    """One latest value (a named tuple: a whole region holds ~100,000 of them)."""
 
     value: float | str | None
     at: datetime
@@ -71,6 +72,7 @@ class Evidence:
         self.window = window
         self._data: dict[tuple[str, str], dict[str, Reading]] = {}
         self._seen: dict[str, datetime] = {}
+        self._stamps: dict[datetime, str] = {}
         self.add(observations)
 
     def add(self, observations: Iterable[Observation]) -> None:
@@ -89,15 +91,36 @@ class Evidence:
     def from_store(
         cls, store: StateStore, inv: Inventory, now: datetime, window: timedelta
     ) -> Evidence:
-        """Read what the engine needs from the state store's latest values."""
+        """Read what the engine needs from the state store's latest values.
+
+        This reads the ``latest`` table of :mod:`netctl.state.schema` directly, as plain rows:
+        on a whole region (~120,000 values) it is three times faster than building
+        :class:`~netctl.state.Observation` objects through :meth:`StateStore.latest`.
+        """
         ev = cls(now, window)
         endpoints = sorted(_endpoint_devices(inv))
-        for metric in ENDPOINT_METRICS:
-            for chunk in _chunks(endpoints, 5000):
-                ev.add(store.latest(devices=chunk, metric=metric))
-        for metric in DEVICE_METRICS:
-            ev.add(store.latest(metric=metric))
+        for chunk in _chunks(endpoints, 5000):
+            ev._add_rows(_latest_rows(store, ENDPOINT_METRICS, chunk))
+        ev._add_rows(_latest_rows(store, DEVICE_METRICS))
         return ev
+
+    def _add_rows(self, rows: Iterable[Any]) -> None:
+        data, seen = self._data, self._seen
+        stamps: dict[Any, datetime] = {}  # a poll writes many values with one timestamp
+        for device, interface, metric, num, text, at_raw, source in rows:
+            at = stamps.get(at_raw)
+            if at is None:
+                at = at_raw if isinstance(at_raw, datetime) else datetime.fromisoformat(at_raw)
+                if at.tzinfo is None:
+                    at = at.replace(tzinfo=UTC)
+                stamps[at_raw] = at
+            slot = data.get((device, metric))
+            if slot is None:
+                slot = data[(device, metric)] = {}
+            slot[interface] = Reading(num if text is None else text, at, source)
+            last = seen.get(device)
+            if last is None or last < at:
+                seen[device] = at
 
     def is_fresh(self, reading: Reading) -> bool:
         """True when the reading is inside the window (future timestamps count as fresh)."""
@@ -126,8 +149,11 @@ class Evidence:
         return poll.at if poll is not None else self._seen.get(device)
 
     def stamp(self, at: datetime) -> str:
-        """A timestamp for evidence lines: ``2026-11-28T20:00Z``."""
-        return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+        """A timestamp for evidence lines: ``2026-11-28T20:00Z`` (cached: polls share times)."""
+        text = self._stamps.get(at)
+        if text is None:
+            text = self._stamps[at] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+        return text
 
     def why_missing(
         self, device: str, metric: str, interface: str = "", what: tuple[str, str] | None = None
@@ -203,6 +229,26 @@ class Evidence:
         return Reason(
             "stale", f"{target} 已 {zh_age} 无{zh_what}", f"{target}: no {en_what} for {en_age}"
         )
+
+
+def _latest_rows(
+    store: StateStore, metrics: Sequence[str], devices: Sequence[str] | None = None
+) -> list[Any]:
+    """Rows ``(device, interface, metric, value_num, value_text, observed_at, source)``."""
+    t = schema.latest
+    q = select(
+        t.c.device,
+        t.c.interface,
+        t.c.metric,
+        t.c.value_num,
+        t.c.value_text,
+        type_coerce(t.c.observed_at, String),
+        t.c.source,
+    ).where(t.c.metric.in_(metrics))
+    if devices is not None:
+        q = q.where(t.c.device.in_(devices))
+    with store.engine.connect() as conn:
+        return list(conn.execute(q))
 
 
 def _endpoint_devices(inv: Inventory) -> set[str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 import re
-from ipaddress import IPv6Address, IPv6Network, ip_interface
+from ipaddress import IPv6Address, IPv6Network
 
-from netctl.compliance.context import Context, ev_line
+from netctl.compliance.context import Context, ev_line, parse_interface
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import DeviceEntry, SchoolEntry
 from netctl.models.inventory import InterfaceRole, Role
@@ -47,9 +47,8 @@ def web_reason_text(key: str) -> tuple[str, str]:
 def _global_v6(text: object) -> list[tuple[IPv6Address, int]]:
     out = []
     for token in str(text or "").split():
-        try:
-            iface = ip_interface(token)
-        except ValueError:
+        iface = parse_interface(token)
+        if iface is None:
             continue
         if iface.version == 6 and iface.ip in GLOBAL_UNICAST:
             out.append((IPv6Address(iface.ip), iface.network.prefixlen))
@@ -62,7 +61,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
     reasons: list[Reason] = []
     declared = {i.name: i.role for i in gw.device.interfaces}
     uplinks = {n for n, role in declared.items() if role is InterfaceRole.UPLINK}
-    for link in ctx.inv.uplinks_of(gw.site):
+    for link in ctx.uplinks(gw.site):
         for end in (link.a, link.b):
             if end.device == host and end.interface:
                 uplinks.add(end.interface)

@@ -23,9 +23,7 @@ KIND_NAME = {
 def edu_net_access(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """≥ 1 uplink to the metro / backbone that is operational in the latest poll."""
     code = s.code
-    links = [
-        u for u in ctx.inv.uplinks_of(code) if u.kind in (LinkKind.EDU_PRIVATE, LinkKind.BACKBONE)
-    ]
+    links = [u for u in ctx.uplinks(code) if u.kind in (LinkKind.EDU_PRIVATE, LinkKind.BACKBONE)]
     if not links:
         return SchoolResult(
             code,
@@ -63,7 +61,7 @@ def internet_bandwidth(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """
     code, ev = s.code, ctx.ev
     threshold = ctx.targets.end_target("internet_bandwidth_avg")
-    egress = [u for u in ctx.inv.uplinks_of(code) if u.kind.is_internet_egress]
+    egress = [u for u in ctx.uplinks(code) if u.kind.is_internet_egress]
     if not egress:
         return SchoolResult(
             code,
@@ -143,7 +141,7 @@ def multi_network(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Urban/town: ≥ 2 operational uplinks of different kinds; rural: ≥ 1 operational uplink."""
     code, school = s.code, s.school
     need = 2 if school.category.urban_or_town else 1
-    uplinks = ctx.inv.uplinks_of(code)
+    uplinks = ctx.uplinks(code)
     if not uplinks:
         return SchoolResult(
             code,

@@ -230,3 +230,37 @@ def test_errors_are_config_errors_with_a_clear_message(live: Scenario, tmp_path:
         result = CliRunner().invoke(app, args, env=env)
         assert isinstance(result.exception, error), args
         assert message in str(result.exception)
+
+
+def test_kpis_as_influx_line_protocol(live: Scenario, tmp_path: Path) -> None:
+    out = tmp_path / "kpi.lp"
+    code, _ = run(
+        live,
+        "compliance",
+        "kpis",
+        "--county",
+        "640105",
+        "--format",
+        "json",
+        "--line-protocol",
+        str(out),
+    )
+    assert code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 12 + 12  # the county's KPIs and its one school's
+    county = next(x for x in lines if x.startswith("kpi,kpi=edu_net_access,scope_level=county"))
+    head, fields, stamp = county.split(" ")
+    assert (
+        head == "kpi,kpi=edu_net_access,scope_level=county,scope_code=640105,city=640100,"
+        "county=640105"
+    )
+    assert dict(f.split("=") for f in fields.split(",")) == {
+        "target": "0.98",
+        "numerator": "1.0",
+        "denominator": "1.0",
+        "value": "1.0",
+        "met": "1i",
+    }
+    assert stamp.isdigit()
+    school = next(x for x in lines if "scope_level=school" in x and "kpi=website_ipv6" in x)
+    assert ",school=2401050001 " in school and "met=0i" in school

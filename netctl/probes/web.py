@@ -407,6 +407,10 @@ class _SiteProbe:
                 details.append(f"third-level links over IPv6: {links3.share:.0%} < "
                                f"{cfg.links3_threshold:.0%}")
 
+        if ok[6] and links.share is None:  # not a failure: nothing to measure (see docs)
+            details.append(f"no second-level link checked ({links.found} found, "
+                           f"{links.robots_disallowed} disallowed by robots.txt, "
+                           f"{links.dead} dead over IPv4)")
         reason = reasons[0] if reasons else Reason.OK
         return SiteResult(
             domain=self.domain, tags=dict(self.site.tags), supported=not reasons, reason=reason,

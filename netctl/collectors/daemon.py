@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import logging
 import os
@@ -259,6 +260,8 @@ class SnmpCollector:
         reports: list[ApReport] = []
         requests_before = rt.session.requests
         error = ""
+        wanted = (functools.partial(self.state.wants, now=time.monotonic())
+                  if self.state is not None else None)
         try:
             async with asyncio.timeout(snmp.deadline_s):
                 result = await fetch(
@@ -267,7 +270,7 @@ class SnmpCollector:
                     max_varbinds=snmp.max_varbinds)
             conv = convert(compiled, result, t.tags, time_ms=time_ms, counters=rt.counters,
                            now_s=time.monotonic(), ap_tags=self._ap_tags,
-                           inventory=self._ap_attr)
+                           inventory=self._ap_attr, state_wanted=wanted)
             points, observations, reports = conv.points, conv.observations, conv.ap_reports
             for o in observations:
                 if o.metric == "sys_object_id" and isinstance(o.value, str):
@@ -285,7 +288,7 @@ class SnmpCollector:
             log.warning("%s (%s:%d) %s: %s", t.hostname, t.host, t.port, profile.name, error)
         if profile.heartbeat:
             points, observations = self._heartbeat(t, profile, points, observations, ok,
-                                                   duration, time_ms)
+                                                   duration, time_ms, wanted)
         outcome = PollOutcome(t.hostname, profile.name, ok, duration,
                               rt.session.requests - requests_before,
                               len(points) + sum(len(r.points) for r in reports),
@@ -297,7 +300,8 @@ class SnmpCollector:
     @staticmethod
     def _heartbeat(t: Target, profile: Profile, points: list[Point],
                    observations: list[Observation], ok: bool, duration: float,
-                   time_ms: int) -> tuple[list[Point], list[Observation]]:
+                   time_ms: int, wanted: Callable[[str, str, str, float | str | None], bool]
+                   | None) -> tuple[list[Point], list[Observation]]:
         extra = {"poll_ok": int(ok), "poll_ms": round(duration * 1000, 3)}
         if points:
             p = points[0]
@@ -305,28 +309,32 @@ class SnmpCollector:
                       *points[1:]]
         else:
             points = [Point(profile.measurement, t.tags.items(), extra, time_ms)]
-        observed = observations[0].observed_at if observations else None
-        from datetime import UTC, datetime
+        if wanted is None or wanted(t.hostname, "", "poll_ok", float(ok)):
+            from datetime import UTC, datetime
 
-        observations = [*observations, Observation(
-            device=t.hostname, metric="poll_ok", value=float(ok),
-            observed_at=observed or datetime.fromtimestamp(time_ms / 1000, UTC),
-            source="snmp")]
+            observations = [*observations, Observation(
+                device=t.hostname, metric="poll_ok", value=float(ok),
+                observed_at=datetime.fromtimestamp(time_ms / 1000, UTC), source="snmp")]
         return points, observations
 
-    def emit(self, points: list[Point], observations: list[Observation]) -> None:
-        """Hand results to the sinks."""
+    def emit(self, points: list[Point], observations: list[Observation], *,
+             accepted: bool = True) -> None:
+        """Hand results to the sinks. ``accepted``: the observations already passed the state
+        sink's filter (:meth:`poll` asks it before building them)."""
         self.summary_points += len(points)
         self.summary_observations += len(observations)
         if self.influx is not None and points:
             self.influx.add(lines(points))
         if self.state is not None and observations:
-            self.state.add(observations, time.monotonic())
+            if accepted:
+                self.state.queue(observations)
+            else:
+                self.state.add(observations, time.monotonic())
 
     def emit_reports(self, reports: list[ApReport]) -> None:
         """Run the HA election over AP reports and emit the winners."""
         for r in self.election.decide(reports, time.monotonic()):
-            self.emit(list(r.points), list(r.observations))
+            self.emit(list(r.points), list(r.observations), accepted=False)
 
     async def _guarded(self, rt: DeviceRuntime, compiled: CompiledProfile) -> PollOutcome:
         key = (rt.target.hostname, compiled.name)

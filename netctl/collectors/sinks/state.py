@@ -40,18 +40,28 @@ class StateSink:
     written: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    def wants(self, device: str, interface: str, metric: str, value: float | str | None,
+              now: float) -> bool:
+        """Whether an observation is new, changed or due for a refresh (and remember it as
+        written): ask before building it, then :meth:`queue` it."""
+        key = (device, interface, metric)
+        prev = self._last.get(key)
+        if prev is not None:
+            changed = prev[0] != value and metric not in VOLATILE
+            if not changed and now - prev[1] < self.refresh_s:
+                return False
+        self._last[key] = (value, now)
+        return True
+
     def add(self, observations: Iterable[Observation], now: float) -> None:
         """Queue the observations that are new, changed or due for a refresh."""
-        last = self._last
         for o in observations:
-            key = (o.device, o.interface, o.metric)
-            prev = last.get(key)
-            if prev is not None:
-                changed = prev[0] != o.value and o.metric not in VOLATILE
-                if not changed and now - prev[1] < self.refresh_s:
-                    continue
-            last[key] = (o.value, now)
-            self._queue.append(o)
+            if self.wants(o.device, o.interface, o.metric, o.value, now):
+                self._queue.append(o)
+
+    def queue(self, observations: Iterable[Observation]) -> None:
+        """Queue observations already accepted by :meth:`wants`."""
+        self._queue.extend(observations)
 
     def forget(self, device: str) -> None:
         """Drop the memory of a device (removed from the inventory)."""

@@ -26,6 +26,7 @@ __all__ = ["ApReport", "CompiledProfile", "Converted", "CounterStore", "DeviceTa
            "compile_profile", "convert", "decode_value", "is_global_v6", "parse_index"]
 
 Scalar = Any  # a decoded value: int, str, bytes or None
+StateFilter = Callable[[str, str, str, float | str | None], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +190,13 @@ def convert(
     now_s: float,
     ap_tags: Callable[[str], DeviceTags | None] | None = None,
     inventory: Callable[[str, str], Scalar] | None = None,
+    state_wanted: StateFilter | None = None,
 ) -> Converted:
     """Turn one fetch into points, observations and AP reports.
 
     ``ap_tags`` gives the inventory tags of an AP by name, ``inventory`` an attribute of it
-    (WLAN profiles only).
+    (WLAN profiles only). ``state_wanted(device, interface, metric, value)`` (the state sink's
+    filter) is asked before an observation is built, so the values it would drop cost nothing.
     """
     profile = compiled.profile
     scalars, tables = decode_fetch(compiled, result)
@@ -250,11 +253,15 @@ def convert(
             iface = str(values.get(profile.interface) or "") if profile.interface else ""
             for metric, source in state:
                 value = values.get(source)
-                if value is not None:
-                    obs_append(Observation(device.device, metric, _obs_value(value), observed,
-                                           "snmp", iface))
+                if value is None:
+                    continue
+                ov = _obs_value(value)
+                if state_wanted is None or state_wanted(device.device, iface, metric, ov):
+                    obs_append(Observation(device.device, metric, ov, observed, "snmp", iface))
     if profile.converter == "ip_addresses":
-        out.observations.extend(_address_lists(out.points, device.device, observed))
+        out.observations.extend(
+            o for o in _address_lists(out.points, device.device, observed)
+            if state_wanted is None or state_wanted(o.device, o.interface, o.metric, o.value))
     return out
 
 

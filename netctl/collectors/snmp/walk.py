@@ -96,29 +96,35 @@ async def fetch(
             break
         done: set[int] = set()
         progressed = False
-        for n, (oid, value) in enumerate(body):
-            j = active[n % k]
-            if j in done:
-                continue
+        special = ber.Special
+        suffix_arcs = ber.suffix_arcs
+        for pos, j in enumerate(active):  # the response is row-major: column j is body[pos::k]
             prefix = prefixes[j]
-            if not oid.startswith(prefix) or isinstance(value, ber.Special):
-                done.add(j)
-                continue
-            index = ber.suffix_arcs(oid[len(prefix):])
-            prev = last[j]
-            if prev is not None and index <= prev:
-                log.warning("agent returned a non-increasing OID in column %s; column stopped",
-                            ber.oid_to_str(prefix))
-                done.add(j)
-                continue
+            plen = len(prefix)
             rows = result.columns[j]
-            rows[index] = value
-            last[j] = index
-            cursor[j] = oid
-            progressed = True
-            if len(rows) >= max_rows:
-                result.truncated = True
-                done.add(j)
+            prev = last[j]
+            last_oid = None
+            for oid, value in body[pos::k]:
+                if not oid.startswith(prefix) or value.__class__ is special:
+                    done.add(j)
+                    break
+                suffix = oid[plen:]
+                index = tuple(suffix) if suffix.isascii() else suffix_arcs(suffix)
+                if prev is not None and index <= prev:
+                    log.warning("agent returned a non-increasing OID in column %s; column "
+                                "stopped", ber.oid_to_str(prefix))
+                    done.add(j)
+                    break
+                rows[index] = value
+                prev = index
+                last_oid = oid
+            if last_oid is not None:
+                last[j] = prev
+                cursor[j] = last_oid
+                progressed = True
+                if len(rows) >= max_rows:
+                    result.truncated = True
+                    done.add(j)
         active = [j for j in active if j not in done]
         if not progressed and active:
             msg = "GETBULK made no progress (agent returned nothing usable)"

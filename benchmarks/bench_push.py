@@ -1,6 +1,6 @@
 """Render + diff + push of one feature to 200 emulated devices, concurrent and sequential.
 
-Generates a Ningxia-shaped inventory (``--schools``, default 70), copies the repository's address
+Generates a Ningxia-shaped inventory (``--schools``, default 100), copies the repository's address
 plan into it and allocates every address with netctl's IPAM, then takes ``--devices`` (default
 200) non-AP devices whose ``--feature`` (default ``ipv6``) renders to something (WLCs and
 firewalls render no IPv6 lines; gateways of a platform whose template refuses a VLAN mode of the
@@ -17,7 +17,7 @@ diff, send, read back, verify, save):
 - the sequential push (workers=1) to the first ``--sequential`` devices (default 40), whose
   rate is extrapolated to all of them.
 
-    python benchmarks/bench_push.py [--schools 70] [--devices 200] [--workers 50]
+    python benchmarks/bench_push.py [--schools 100] [--devices 200] [--workers 50]
                                     [--sequential 40] [--feature ipv6]
 """
 
@@ -134,7 +134,7 @@ def line(label: str, n: int, seconds: float, result: PushResult) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--schools", type=int, default=70)
+    ap.add_argument("--schools", type=int, default=100)
     ap.add_argument("--devices", type=int, default=200)
     ap.add_argument("--workers", type=int, default=50)
     ap.add_argument("--sequential", type=int, default=40)
@@ -167,6 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line(f"second push, no change (w={args.workers})", len(hosts), again_wall,
                        again))
             failed += len(res.failed) + len(again.failed)
+            for o in [o for o in again.outcomes if o.status != "unchanged"][:5]:
+                print(f"  NOT IDEMPOTENT {o.hostname} ({o.platform.value}): "
+                      + " | ".join(o.remediation.strip().splitlines()[:6]))
             for o in [*res.failed, *again.failed][:10]:
                 print(f"  FAILED {o.hostname}: {o.error[:200]}")
         finally:

@@ -69,4 +69,4 @@ class StateStoreError(NetctlError):
 
 
 class RenderError(NetctlError):
-    """A configuration cannot be rendered: a template, the policy file or the device's data is wrong."""
+    """A configuration cannot be rendered: a template, the policy or the device data is wrong."""

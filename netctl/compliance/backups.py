@@ -48,27 +48,35 @@ def backup_time(path: Path) -> datetime:
         >>> backup_time(Path("2026-11-28T02-00-00Z.cfg")).isoformat()
         '2026-11-28T02:00:00+00:00'
     """
-    found = _STAMP.search(path.stem)
-    if found:
-        y, mo, d, h, mi, sec = (int(g) for g in found.groups())
-        try:
-            return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
-        except ValueError:
-            pass
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return _stamp(path.stem) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def _stamp(name: str) -> datetime | None:
+    """The UTC time written in a backup's name, or None."""
+    found = _STAMP.search(name)
+    if not found:
+        return None
+    y, mo, d, h, mi, sec = (int(g) for g in found.groups())
+    try:
+        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def newest_backup(backups_dir: Path, hostname: str) -> Backup | None:
     """The newest backup of a device, or None when it has none."""
     folder = backups_dir / hostname
     try:
-        names = [e for e in os.scandir(folder) if e.is_file() and e.name.endswith(".cfg")]
+        names = [n for n in os.listdir(folder) if n.endswith(".cfg")]  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
         return None
     if not names:
         return None
-    dated = [(backup_time(Path(e.path)), Path(e.path)) for e in names]
-    taken_at, path = max(dated)
+    stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
+    if len(stamped) == len(names):  # the usual case: no Path, no stat per file
+        taken_at, name = max(stamped)
+        return Backup(hostname, folder / name, taken_at)
+    taken_at, path = max((backup_time(folder / n), folder / n) for n in names)
     return Backup(hostname, path, taken_at)
 
 

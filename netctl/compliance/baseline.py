@@ -243,8 +243,7 @@ def _banner_delimiter(text: str) -> str | None:
 # -- results -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Offending:
+class Offending(NamedTuple):
     """A configuration line that breaks a rule (or the section header a required line lacks)."""
 
     line: int
@@ -252,9 +251,8 @@ class Offending:
     why: Reason
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
-    """One rule on one configuration."""
+class RuleResult(NamedTuple):
+    """One rule on one configuration (a named tuple: a region holds ~100,000 of them)."""
 
     rule: str
     clause: str

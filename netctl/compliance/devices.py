@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleResult, RuleSet, check_config
+from netctl.compliance.cache import CACHE_FILE, BaselineCache
 from netctl.compliance.evidence import age_text
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import DeviceEntry, Inventory
@@ -62,8 +63,9 @@ def check_device(
     rules: dict[str, RuleSet],
     now: datetime,
     window: timedelta,
+    cache: BaselineCache | None = None,
 ) -> DeviceBaseline:
-    """Judge one device."""
+    """Judge one device (through ``cache`` when given)."""
     host = entry.hostname
     base = (
         host,
@@ -104,7 +106,10 @@ def check_device(
                 ),
             ),
         )
-    results = tuple(check_config(backup.read(), ruleset))
+    if cache is not None:
+        results = cache.check(backup.path, ruleset, check_config)
+    else:
+        results = tuple(check_config(backup.read(), ruleset))
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
     if now - backup.taken_at > window:
@@ -144,10 +149,21 @@ def check_devices(
     now: datetime,
     window: timedelta,
     devices: Iterable[DeviceEntry] | None = None,
+    *,
+    cache: bool = True,
 ) -> list[DeviceBaseline]:
-    """Judge every device the baseline covers (or those given), in inventory order."""
+    """Judge every device the baseline covers (or those given), in inventory order.
+
+    With ``cache``, results are kept by configuration content in the backups folder
+    (:mod:`netctl.compliance.cache`), so configurations seen before are not checked again.
+    """
     chosen = inv.iter_devices() if devices is None else devices
-    return [check_device(d, backups_dir, rules, now, window) for d in chosen if in_baseline(d)]
+    store = BaselineCache(backups_dir / CACHE_FILE if cache and backups_dir else None)
+    out = [
+        check_device(d, backups_dir, rules, now, window, store) for d in chosen if in_baseline(d)
+    ]
+    store.save()
+    return out
 
 
 def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from compliance_scenario import Scenario, write_scenario
+from compliance_scenario import Scenario, write_scenario  # type: ignore[import-not-found,unused-ignore]
 
 from netctl.state import StateStore
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from compliance_scenario import REPO, Scenario, write_scenario
+from compliance_scenario import REPO, Scenario, write_scenario  # type: ignore[import-not-found,unused-ignore]
 from typer.testing import CliRunner
 
 from netctl.cli import app

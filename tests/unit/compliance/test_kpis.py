@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from compliance_scenario import NOW, Scenario
+from compliance_scenario import NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 
 from netctl.compliance.engine import KpiReport, compute_kpis
 from netctl.compliance.evidence import Evidence

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from compliance_scenario import REPO
+from compliance_scenario import REPO  # type: ignore[import-not-found,unused-ignore]
 
 from netctl.compliance.backups import backup_path, default_backups_dir, newest_backup
 from netctl.compliance.kpis import KPI_IDS, KPIS, PLAN_YEARS

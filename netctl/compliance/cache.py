@@ -1,0 +1,143 @@
+"""A cache of baseline results by configuration content, so unchanged configs are not re-checked.
+
+Backups are written daily, but a device's configuration rarely changes: the cache keys each
+result by the SHA-256 of the configuration text and a fingerprint of its platform's rules (a rule
+edit invalidates that platform's results), and remembers which file (path, size, mtime) had
+which content, so a known file is not even read again. It is a JSON file (never pickle: the
+folder may be shared), ``.netctl-baseline-cache.json`` in the backups folder by default;
+entries of configurations no device uses any more are dropped when it is saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from netctl.compliance.baseline import Offending, RuleResult, RuleSet
+from netctl.compliance.model import Reason
+
+CACHE_FILE = ".netctl-baseline-cache.json"
+VERSION = 2
+Check = Callable[[str, RuleSet], Iterable[RuleResult]]
+
+
+def fingerprint(ruleset: RuleSet) -> str:
+    """A short hash of a platform's rules."""
+    return hashlib.sha256(ruleset.model_dump_json().encode()).hexdigest()[:16]
+
+
+def _dump(results: tuple[RuleResult, ...]) -> list[Any]:
+    """Only the rules that do not pass (the others are the rule set's, passing)."""
+    return [
+        [r.rule, r.status,
+         [[o.line, o.text, o.why.code, o.why.zh, o.why.en] for o in r.offending],
+         [[m.code, m.zh, m.en] for m in r.missing]]
+        for r in results if r.status != "pass"
+    ]  # fmt: skip
+
+
+def _load(items: list[Any], ruleset: RuleSet) -> tuple[RuleResult, ...]:
+    bad = {item[0]: item for item in items}
+    out = []
+    for rule in ruleset.rules:
+        item = bad.get(rule.id)
+        if item is None:
+            out.append(RuleResult(rule.id, rule.clause, rule.title, "pass"))
+            continue
+        _id, status, off, miss = item
+        out.append(
+            RuleResult(
+                rule.id,
+                rule.clause,
+                rule.title,
+                status,
+                tuple(Offending(line, text, Reason(c, z, e)) for line, text, c, z, e in off),
+                tuple(Reason(c, z, e) for c, z, e in miss),
+            )
+        )
+    return tuple(out)
+
+
+class BaselineCache:
+    """Rule results by (rules fingerprint, content hash); file stat → content hash."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._results: dict[str, list[Any]] = {}
+        self._files: dict[str, list[Any]] = {}
+        self._used: set[str] = set()
+        self._seen_files: set[str] = set()
+        self._loaded: dict[str, tuple[RuleResult, ...]] = {}
+        self._keys: dict[int, str] = {}
+        self._dirty = False
+        if path is not None and path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == VERSION:
+                    self._results = dict(data["results"])
+                    self._files = dict(data["files"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self._results, self._files = {}, {}
+
+    def _rules_key(self, ruleset: RuleSet) -> str:
+        """``<platform>:<fingerprint>`` of a rule set (computed once per run)."""
+        found = self._keys.get(id(ruleset))
+        if found is None:
+            found = self._keys[id(ruleset)] = f"{ruleset.platform.value}:{fingerprint(ruleset)}"
+        return found
+
+    def check(self, path: Path, ruleset: RuleSet, run: Check) -> tuple[RuleResult, ...]:
+        """The results for the config at ``path``: cached, or ``run(text, ruleset)``."""
+        rules_key = self._rules_key(ruleset)
+        st = path.stat()
+        name = str(path)
+        self._seen_files.add(name)
+        known = self._files.get(name)
+        digest: str | None = None
+        if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+            digest = str(known[2])
+        text: str | None = None
+        if digest is None:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            self._files[name] = [st.st_size, st.st_mtime_ns, digest]
+            self._dirty = True
+        key = f"{rules_key}:{digest}"
+        self._used.add(key)
+        loaded = self._loaded.get(key)
+        if loaded is not None:
+            return loaded
+        cached = self._results.get(key)
+        if cached is not None:
+            loaded = self._loaded[key] = _load(cached, ruleset)
+            return loaded
+        if text is None:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        results = tuple(run(text, ruleset))
+        self._results[key] = _dump(results)
+        self._loaded[key] = results
+        self._dirty = True
+        return results
+
+    def save(self) -> None:
+        """Write the cache (atomically) if anything changed; keep only what this run used."""
+        if self.path is None or not self._dirty:
+            return
+        data = {
+            "version": VERSION,
+            "results": {k: v for k, v in self._results.items() if k in self._used},
+            "files": {k: v for k, v in self._files.items() if k in self._seen_files},
+        }
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            Path(tmp).replace(self.path)
+        except OSError:
+            return  # a cache that cannot be written only costs time next run

@@ -26,7 +26,8 @@ MEASUREMENTS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         frozenset({"entity", "class", "model", "serial", "firmware", "software"}),
         frozenset({"info"}),
     ),
-    "wlan_ap": (frozenset({"ap", "controller", "radio"}), frozenset({"online", "clients"})),
+    "wlan_ap": (frozenset({"ap", "controller", "radio", "model"}),
+                frozenset({"online", "clients"})),
     "netctl_collector": (
         frozenset({"collector", "shard"}),
         frozenset({"polls_ok", "polls_failed", "duration_s", "queue_depth", "spool_points",
@@ -39,7 +40,7 @@ STATE_METRICS: Final = frozenset({
     "if_oper_status", "if_admin_status", "if_speed_mbps", "if_in_bps", "if_out_bps",
     "ipv6_addresses", "ipv4_addresses", "ipv6_ra",
     "entity_model", "entity_serial", "entity_firmware", "entity_software",
-    "ap_state", "ap_radio", "ap_clients", "ap_controller",
+    "ap_state", "ap_radio", "ap_clients", "ap_controller", "ap_model",
 })
 
 

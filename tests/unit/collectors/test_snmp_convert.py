@@ -181,7 +181,8 @@ def test_huawei_wlan_reports(profiles: dict[str, Profile]) -> None:
     assert dict(r2.points[0].tags)["radio"] == "802.11ac"
     state = {o.metric: o.value for o in r2.observations}
     assert state == {"ap_state": "offline", "ap_radio": "802.11ac", "ap_clients": 0.0,
-                     "ap_controller": "ac1"}
+                     "ap_controller": "ac1", "ap_model": "AP4050DN"}
+    assert dict(r1.points[0].tags)["model"] == "AirEngine5761-11"
     assert all(o.source == "snmp:ac1" and o.device == "ap002" for o in r2.observations)
 
 

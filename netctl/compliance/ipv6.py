@@ -212,21 +212,19 @@ def website_ipv6(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
         )
     share = ev.fresh(target, "web_links_v6_share")
     if share is None or not isinstance(share.value, float):
-        return SchoolResult(
-            code,
-            "website_ipv6",
-            0,
-            1,
-            False,
-            (
-                ev.why_unprobed(
-                    target,
-                    "web_links_v6_share",
-                    ("二级链接 IPv6 可达比例", "second-level link share"),
-                ),
-            ),
-            tuple(evidence),
+        unmeasured = (
+            ev.why_unprobed(
+                target, "web_links_v6_share", ("二级链接 IPv6 可达比例", "second-level link share")
+            )
+            if share is None
+            else Reason(
+                "links_not_measured",
+                f"网站 {site} 的二级链接 IPv6 可达比例未测得（无同站链接？）",
+                f"website {site}: the share of second-level links over IPv6 was not measured "
+                "(no same-site link?)",
+            )
         )
+        return SchoolResult(code, "website_ipv6", 0, 1, False, (unmeasured,), tuple(evidence))
     evidence.append(ev_line(ev, target, "web_links_v6_share", share))
     if share.value < threshold:
         return SchoolResult(

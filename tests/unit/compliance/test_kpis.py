@@ -410,3 +410,12 @@ def test_county_and_city_filters(report: KpiReport, scenario: Scenario) -> None:
     assert {d.hostname for d in county.devices} >= {"nx640104-metro1", "a-gw1"}
     assert "nx-bb-yc1" not in {d.hostname for d in city.devices}
     assert county.kpis == report.for_county(scenario.inv, "640104").kpis
+
+
+def test_website_share_not_measured(scenario: Scenario) -> None:
+    ev = Evidence(NOW, timedelta(hours=24))
+    with StateStore(scenario.state_url) as store:
+        ev.add(store.latest())
+    ev.add([Observation("web:e.nxedu.example.cn", "web_links_v6_share", None, NOW, "probe-web")])
+    r = compute_kpis(scenario.inv, scenario.targets, evidence=ev, county="640105")
+    assert [x.code for x in r.school(E)["website_ipv6"].reasons] == ["links_not_measured"]

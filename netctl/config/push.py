@@ -345,13 +345,17 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: 
 def _beyond_defaults(left: list[str], sent: list[str]) -> list[str]:
     """What still differs after sending ``sent``, less restored defaults and section exits.
 
+    Only a leftover *negation* whose positive form was just sent counts as a restored default;
+    a line that was sent and is still missing is a failure.
+
     Undoing a negation (``undo telnet server enable`` → ``telnet server enable``) restores a
     default, which some devices then display explicitly; the state is the intended one, only
     spelled out, so it does not count as a difference.
     """
     done = {line.strip() for line in sent}
     return [line for line in left if line.strip() not in ("quit", "exit")
-            and _positive(line.strip()) not in done]
+            and not (_positive(line.strip()) != line.strip()
+                     and _positive(line.strip()) in done)]
 
 
 def _positive(line: str) -> str:

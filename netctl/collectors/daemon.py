@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import functools
 import heapq
+import itertools
 import logging
 import os
 import random
@@ -169,6 +170,8 @@ class SnmpCollector:
         self.summary_observations = 0
         self._running: set[tuple[str, str]] = set()
         self._sem = asyncio.Semaphore(config.snmp.concurrency)
+        self._heap: list[tuple[float, int, str, str]] = []
+        self._seq = itertools.count()
         self.set_profiles(profiles)
         self.aps = aps or {}
         self.runtimes: dict[str, DeviceRuntime] = {}
@@ -425,18 +428,14 @@ class SnmpCollector:
                                                dict[str, ApInfo]]] | None = None) -> None:
         """Poll on schedule until ``stop``; on ``reload`` call ``reloader`` and re-plan."""
         loop_start = time.monotonic()
-        heap: list[tuple[float, int, str, str]] = []
+        heap = self._heap
         seq = 0
 
         def plan(now: float) -> None:
-            nonlocal seq
             heap.clear()
             for host, rt in self.runtimes.items():
                 for c in rt.profiles:
-                    seq += 1
-                    first = now + (0.0 if c.profile.heartbeat else
-                                   self._phase(host, c.profile))
-                    heapq.heappush(heap, (first, seq, host, c.name))
+                    self._schedule(host, c, now)
 
         plan(loop_start)
         tasks: set[asyncio.Task[Any]] = set()
@@ -474,7 +473,7 @@ class SnmpCollector:
                 nxt = due + p.interval_s
                 if nxt <= now:  # fell behind: skip missed turns, keep the phase
                     nxt += p.interval_s * ((now - nxt) // p.interval_s + 1)
-                seq += 1
+                seq = next(self._seq)
                 heapq.heappush(heap, (nxt + random.uniform(0, p.jitter * p.interval_s),
                                       seq, host, pname))
                 if (host, pname) in self._running:
@@ -511,13 +510,25 @@ class SnmpCollector:
         self.transport.close()
         log.info("stopped")
 
+    def _schedule(self, host: str, compiled: CompiledProfile, now: float) -> None:
+        """Put a (device, profile) pair on the schedule: heartbeats at once, the others at
+        their stable phase within the interval."""
+        first = now + (0.0 if compiled.profile.heartbeat else
+                       self._phase(host, compiled.profile))
+        heapq.heappush(self._heap, (first, next(self._seq), host, compiled.name))
+
     async def _job(self, rt: DeviceRuntime, compiled: CompiledProfile) -> None:
         outcome = await self._guarded(rt, compiled)
         if compiled.profile.heartbeat:
             rt.reachable = outcome.ok
             matched = self._match(rt)
+            known = {c.name for c in rt.profiles}
             if [c.name for c in matched] != [c.name for c in rt.profiles]:
-                rt.profiles = matched  # new vendor profiles start at their next turn
+                rt.profiles = matched  # the sysObjectID selected vendor profiles
+                now = time.monotonic()
+                for c in matched:
+                    if c.name not in known:
+                        self._schedule(rt.target.hostname, c, now)
 
     async def _health_loop(self, stop: asyncio.Event) -> None:
         interval = self.config.health.interval_s

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import FIXTURES, REPO, V3, V3_ENV, Agent, free_port
+from conftest import FIXTURES, REPO, V3, V3_ENV, Agent, free_port  # type: ignore[import-not-found, unused-ignore]
 
 from netctl.collectors.config import CollectorConfig, SnmpSettings, StateSettings, TargetOverride
 from netctl.collectors.daemon import SnmpCollector, ap_infos
@@ -264,3 +264,23 @@ async def test_dead_and_slow_agents_do_not_delay_the_others(snmpd: Agent) -> Non
     assert 0.7 <= with_bad["lab-0003-dead"] <= 1.0  # the deadline (0.8 s) cut its retries
     assert 0.7 <= with_bad["lab-0003-slow"] <= 1.0  # a multi-request poll cut at the deadline
     assert elapsed < 2.0  # about one deadline, not the sum of everyone's waits
+
+
+async def test_daemon_schedules_profiles_selected_by_sysobjectid(snmpsim: Agent) -> None:
+    """A core switch in the inventory that answers like a Huawei AC (sysObjectID
+    1.3.6.1.4.1.2011.2.240.17) gets the huawei_wlan profile after its first heartbeat."""
+    targets = lab_targets({"lab-0001-core1": TargetOverride(address=snmpsim.address(),
+                                                            community="huawei-ac1")})
+    c = collector(targets, timeout_s=3)
+    assert "huawei_wlan" not in {p.name for p in c.runtimes["lab-0001-core1"].profiles}
+    stop, reload = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(c.run(stop, reload))
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and c.runtimes["lab-0001-core1"].sys_object_id is None:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.2)
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    assert c.runtimes["lab-0001-core1"].sys_object_id == "1.3.6.1.4.1.2011.2.240.17"
+    scheduled = {(host, name) for _due, _seq, host, name in c._heap}
+    assert ("lab-0001-core1", "huawei_wlan") in scheduled

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, REPO, Agent, Victoria
+from conftest import PYTHON, REPO, Agent, Victoria  # type: ignore[import-not-found, unused-ignore]
 from typer.testing import CliRunner
 
 from netctl.state.store import StateStore

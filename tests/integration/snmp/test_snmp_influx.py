@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, V3_ENV, Agent, Victoria
+from conftest import FIXTURES, REPO, V3_ENV, Agent, Victoria  # type: ignore[import-not-found, unused-ignore]
 
 from netctl.collectors.config import CollectorConfig, InfluxSettings, SnmpSettings, TargetOverride
 from netctl.collectors.daemon import SnmpCollector, ap_infos

@@ -1,0 +1,1 @@
+"""Where collected data goes: InfluxDB (with a disk spool) and the state store."""

@@ -1,0 +1,1 @@
+"""The SNMP poller: codec, sessions, walker, profiles, conversion, HA election."""

@@ -67,6 +67,10 @@ from netctl.state.store import Observation, StateStore
 
 log = logging.getLogger(__name__)
 
+MAX_BACKOFF_S = 900.0
+"""An unreachable device's heartbeat is retried at 2, 4, 8... times its interval, up to this:
+dead schools must not hold the poll slots that live ones need."""
+
 WIFI_RADIO = {"wifi4": "802.11n", "wifi5": "802.11ac", "wifi6": "802.11ax",
               "wifi6e": "802.11ax", "wifi7": "802.11be"}
 
@@ -94,6 +98,7 @@ class DeviceRuntime:
     sys_object_id: str | None = None
     profiles: list[CompiledProfile] = field(default_factory=list)
     reachable: bool = True  # the last heartbeat poll answered
+    failures: int = 0  # heartbeats failed in a row
 
 
 @dataclass(slots=True)
@@ -470,7 +475,10 @@ class SnmpCollector:
                 if rt is None or compiled is None:
                     continue
                 p = compiled.profile
-                nxt = due + p.interval_s
+                interval = p.interval_s
+                if p.heartbeat and rt.failures:  # an unreachable device: back off to 15 min
+                    interval = min(interval * 2 ** min(rt.failures, 8), MAX_BACKOFF_S)
+                nxt = due + interval
                 if nxt <= now:  # fell behind: skip missed turns, keep the phase
                     nxt += p.interval_s * ((now - nxt) // p.interval_s + 1)
                 seq = next(self._seq)
@@ -521,6 +529,7 @@ class SnmpCollector:
         outcome = await self._guarded(rt, compiled)
         if compiled.profile.heartbeat:
             rt.reachable = outcome.ok
+            rt.failures = 0 if outcome.ok else rt.failures + 1
             matched = self._match(rt)
             known = {c.name for c in rt.profiles}
             if [c.name for c in matched] != [c.name for c in rt.profiles]:

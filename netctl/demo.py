@@ -57,7 +57,6 @@ def run_demo(
     backups = out / "backups"
     write_sample_backups(inv, backups, now, seed)
     url = state_to_url(str(out / "state.db"))
-    (out / "state.db").unlink(missing_ok=True)
     with StateStore(url) as store:
         store.record_observations(sample_evidence(inv, now, seed))
         report = compute_kpis(inv, targets, store=store, rules=rules, backups_dir=backups, now=now)

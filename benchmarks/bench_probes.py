@@ -164,7 +164,7 @@ def main() -> None:
     """Run both benchmarks and print the figures."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sites", type=int, default=1000)
-    ap.add_argument("--site-concurrency", type=int, default=100)
+    ap.add_argument("--site-concurrency", type=int, default=20)
     ap.add_argument("--targets", type=int, default=3000)
     ap.add_argument("--reach-concurrency", type=int, default=256)
     ap.add_argument("--json", action="store_true", help="print one JSON object")

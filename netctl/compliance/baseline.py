@@ -282,6 +282,105 @@ def _scopes(cfg: Config, check: Check) -> list[tuple[int, int, Line | None]] | N
     return [(h + 1, cfg.ends[h], cfg.lines[h]) for h in headers]
 
 
+_SECRET_KEYS = frozenset(
+    {
+        "password",
+        "secret",
+        "cipher",
+        "irreversible-cipher",
+        "simple",
+        "hash",
+        "key",
+        "shared-key",
+        "community",
+    }
+)
+_ALGORITHM_KEYS = frozenset({"authentication-mode", "privacy-mode", "auth", "priv"})
+_MODIFIERS = frozenset(
+    {
+        "0",
+        "5",
+        "7",
+        "8",
+        "9",
+        "cipher",
+        "simple",
+        "irreversible-cipher",
+        "hash",
+        "encrypted",
+        "read",
+        "write",
+        "authentication",
+        "accounting",
+    }
+)
+_NOT_SECRETS = frozenset(
+    {
+        "expire",
+        "policy",
+        "history",
+        "alert",
+        "complexity-check",
+        "min-length",
+        "encryption",
+        "aging",
+        "length",
+        "lifetime",
+    }
+)
+MASK = "******"
+
+
+def redact(text: str) -> str:
+    """A configuration line with its passwords, keys and community strings masked.
+
+    Offending lines go into reports that leave the network centre; a reversible password or a
+    community string must not.
+
+    Examples:
+        >>> redact("local-user admin password cipher %^%#Zx8_a1%^%#")
+        'local-user admin password cipher ******'
+        >>> redact("usm-user v3 u G cipher authentication-mode sha $c$3$k1 privacy-mode aes128 k2")
+        'usm-user v3 u G cipher authentication-mode sha ****** privacy-mode aes128 ******'
+        >>> redact("snmp-server community public RO"), redact("password expire 90")
+        ('snmp-server community ****** RO', 'password expire 90')
+        >>> redact("username admin privilege 15 password 0 admin123")
+        'username admin privilege 15 password 0 ******'
+    """
+    tokens = text.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        out.append(token)
+        i += 1
+        word = token.lower()
+        if word in _ALGORITHM_KEYS and i < len(tokens):
+            out.append(tokens[i])  # the algorithm (sha, aes128): a secret may follow
+            i += 1
+        elif word not in _SECRET_KEYS:
+            continue
+        while i < len(tokens) and tokens[i].lower() in _MODIFIERS:
+            out.append(tokens[i])
+            i += 1
+        if (
+            i < len(tokens)
+            and tokens[i].lower() not in _NOT_SECRETS
+            and tokens[i].lower() not in _ALGORITHM_KEYS
+        ):
+            out.append(MASK)
+            i += 1
+    return " ".join(out)
+
+
+def _offending(
+    line: Line, check: Check, code: str, zh: str = "：{}", en: str = ": {}"
+) -> Offending:
+    """An offending line, shown with its secrets masked."""
+    shown = redact(line.text)
+    return Offending(line.number, shown, _why(check, code, zh.format(shown), en.format(shown)))
+
+
 def _missing(
     check: Check, where: Line | None, zh: str = "", en: str = ""
 ) -> tuple[list[Offending], list[Reason]]:
@@ -289,16 +388,7 @@ def _missing(
     if where is None:
         return [], [_why(check, "missing", zh, en)]
     return [
-        Offending(
-            where.number,
-            where.text,
-            _why(
-                check,
-                "missing",
-                f"{zh}（{where.text} 下缺少）",
-                f"{en} (missing under {where.text})",
-            ),
-        )
+        _offending(where, check, "missing", f"{zh}（{{}} 下缺少）", f"{en} (missing under {{}})")
     ], []
 
 
@@ -332,14 +422,7 @@ def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[R
             if check.regex.search(lines[i].text)
         ]
         if check.kind == "forbid":
-            offending += [
-                Offending(
-                    line.number,
-                    line.text,
-                    _why(check, "forbidden", f"：{line.text}", f": {line.text}"),
-                )
-                for line in found
-            ]
+            offending += [_offending(line, check, "forbidden") for line in found]
         elif check.kind == "require":
             if not found:
                 off, miss = _missing(check, where)
@@ -361,13 +444,7 @@ def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[R
             for line in found:
                 value = _value(check.regex.search(line.text))
                 if value is None or not check.in_range(value):
-                    offending.append(
-                        Offending(
-                            line.number,
-                            line.text,
-                            _why(check, "out_of_range", f"：{line.text}", f": {line.text}"),
-                        )
-                    )
+                    offending.append(_offending(line, check, "out_of_range"))
     return not offending and not missing, offending, missing
 
 

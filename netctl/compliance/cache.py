@@ -22,7 +22,7 @@ from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
 CACHE_FILE = ".netctl-baseline-cache.json"
-VERSION = 2
+VERSION = 3  # bump when the checker changes what it reports
 Check = Callable[[str, RuleSet], Iterable[RuleResult]]
 
 

@@ -60,4 +60,4 @@ def test_a_broken_cache_is_ignored(scenario: Scenario, tmp_path: Path) -> None:
     shutil.copytree(scenario.backups, backups)
     (backups / CACHE_FILE).write_text("{not json", encoding="utf-8")
     assert _statuses(scenario, backups)["a-gw1"] == "pass"
-    assert json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))["version"] == 2
+    assert json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))["version"] == 3

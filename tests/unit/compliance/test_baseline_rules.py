@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from netctl.compliance.baseline import Config, RuleSet, check_config, load_rules
+from netctl.compliance.baseline import Config, RuleSet, check_config, load_rules, redact
 from netctl.exceptions import ConfigError
 
 REPO = Path(__file__).resolve().parents[3]
@@ -190,11 +190,53 @@ def test_noncompliant_config_fails_every_rule_with_its_lines(
     for rule, (status, offending, missing) in EXPECTED[platform].items():
         r = results[rule]
         assert r.status == status, rule
-        assert sorted(o.text for o in r.offending) == sorted(offending), rule
+        assert sorted(o.text for o in r.offending) == sorted(redact(t) for t in offending), rule
         assert [o.line for o in r.offending] == _lines_of(text, offending), rule
         assert len(r.missing) == missing, rule
         for why in r.reasons:  # every finding is actionable in both languages
             assert why.zh and why.en and why.code in ("forbidden", "missing", "out_of_range")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_reports_never_show_a_secret(rules: dict[str, RuleSet], platform: str) -> None:
+    text = (CONFIGS / f"{platform}_bad.cfg").read_text(encoding="utf-8")
+    shown = " ".join(
+        f"{o.text} {o.why.zh} {o.why.en}"
+        for r in check_config(text, rules[platform])
+        for o in r.offending
+    )
+    for secret in (
+        "admin123",
+        "ruijie123",
+        "cisco123",
+        "public",
+        "Zx8_a1",
+        "Wq1eR2t",
+        "0822455D0A16",
+        "%^%#k1%^%#",
+    ):
+        assert secret not in shown, secret
+    assert "******" in shown
+
+
+def test_redaction_keeps_the_line_readable() -> None:
+    assert redact("snmp-agent community read cipher %^%#public%^%#") == (
+        "snmp-agent community read cipher ******"
+    )
+    assert redact("radius-server host 10.64.0.10 key 7 0822455d0a16") == (
+        "radius-server host 10.64.0.10 key 7 ******"
+    )
+    assert redact(" key authentication cipher $c$3$xk8Qz1") == (" key authentication cipher ******")
+    assert redact("snmp-server user nms NMS v3 auth sha 7 0a1b priv aes128 7 0c1d") == (
+        "snmp-server user nms NMS v3 auth sha 7 ****** priv aes128 7 ******"
+    )
+    for plain in (
+        "password-control length 6",
+        "authentication-mode aaa",
+        "protocol inbound all",
+        "ssh user netadmin authentication-type password",
+    ):
+        assert redact(plain) == plain
 
 
 def test_offending_line_says_what_to_do(rules: dict[str, RuleSet]) -> None:

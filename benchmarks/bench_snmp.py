@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import resource
@@ -175,6 +176,11 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
     sem = asyncio.Semaphore(opts["concurrency"])
     values = 0
     errors = 0
+    convert_cpu = 0.0
+    # as in the daemon: the state sink's filter decides which observations get built
+    from netctl.collectors.sinks.state import StateSink
+
+    state = StateSink(store=None)  # type: ignore[arg-type]  # wants() never touches the store
 
     async def walk_per_column(host: str) -> int:
         from pysnmp.hlapi.v3arch.asyncio import (  # type: ignore[import-untyped]
@@ -206,7 +212,7 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
         return n
 
     async def one(host: str) -> None:
-        nonlocal values, errors
+        nonlocal values, errors, convert_cpu
         async with sem:
             try:
                 if mode == "pysnmp-walk":
@@ -217,10 +223,15 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
                                 max_repetitions=25, max_varbinds=100)
                 values += sum(len(c) for c in r.columns) + len(r.scalars)
                 if mode in {"lean+points", "pysnmp-multi"}:
+                    c0 = time.process_time()
+                    now = time.monotonic()
                     out = convert(compiled, r, DeviceTags(device=host, role="access"),
                                   time_ms=int(time.time() * 1000), counters=counters[host],
-                                  now_s=time.monotonic())
+                                  now_s=now, state_wanted=functools.partial(state.wants,
+                                                                            now=now))
+                    state.queue(out.observations)
                     lines(out.points)
+                    convert_cpu += time.process_time() - c0
             except Exception:
                 errors += 1
 
@@ -228,7 +239,7 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(one(h) for h in targets))
 
     await round_()  # warm-up: discovery, keys, first counters
-    values, errors = 0, 0
+    values, errors, convert_cpu = 0, 0, 0.0
     cpu0, wall0 = cpu_self(), time.perf_counter()
     for _ in range(opts["rounds"]):
         await round_()
@@ -237,7 +248,7 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
     transport.close()
     del ber
     return {"polls": polls, "ok": polls - errors, "cpu_s": cpu, "wall_s": wall,
-            "values": values / max(1, polls - errors)}
+            "values": values / max(1, polls - errors), "convert_s": convert_cpu}
 
 
 def scrape_worker(opts: dict[str, Any]) -> dict[str, Any]:
@@ -363,6 +374,7 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             cpu_s = res["cpu_s"] if cpu is None else cpu
             rows.append({"tool": tool, "version": version, "polls": res["polls"],
                          "ok": res["ok"], "values": round(res["values"], 1),
+                         "convert_ms": 1000 * res.get("convert_s", 0.0) / max(1, res["polls"]),
                          "cpu_ms": 1000 * cpu_s / max(1, res["polls"]),
                          "per_s": res["polls"] / res["wall_s"],
                          "agent_ms": 1000 * agent_cpu / max(1, res["polls"])})
@@ -384,15 +396,16 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
 
         stack.callback(stop_exporter)
         time.sleep(1.0)
-        for version in args.versions:
-            print(f"{version}: {args.devices} devices x {len(COLUMNS)} columns x 49 rows",
-                  flush=True)
+        for rep, version in [(r, v) for r in range(args.repeat) for v in args.versions]:
+            print(f"{version} (run {rep + 1}/{args.repeat}): {args.devices} devices x "
+                  f"{len(COLUMNS)} columns x 49 rows", flush=True)
             base = {"targets": targets, "version": version, "concurrency": args.concurrency}
-            # net-snmp command line
-            few = {**base, "targets": targets[:args.bulkwalk_devices], "concurrency": 4}
-            a0 = measure_agent(lab)
-            res = collect([run_in(lab, {**few, "kind": "bulkwalk"})])[0]
-            row("snmpbulkwalk x11 + snmpget (net-snmp, C)", version, res, measure_agent(lab) - a0)
+            if rep == 0:  # net-snmp command line: slow, once
+                few = {**base, "targets": targets[:args.bulkwalk_devices], "concurrency": 4}
+                a0 = measure_agent(lab)
+                res = collect([run_in(lab, {**few, "kind": "bulkwalk"})])[0]
+                row("snmpbulkwalk x11 + snmpget (net-snmp, C)", version, res,
+                    measure_agent(lab) - a0)
             # snmp_exporter: warm-up, then measured scrapes; its own CPU from /proc
             scrape = {**base, "kind": "scrape", "port": exporter_port,
                       "module": f"bench_{version}"}
@@ -408,6 +421,8 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
                      args.pysnmp_rounds),
                     ("lean", "netctl lean codec, SNMP only", args.rounds),
                     ("lean+points", "netctl lean + points + line protocol", args.rounds)):
+                if rep and mode.startswith("pysnmp"):
+                    continue  # slow, once is enough
                 a0 = measure_agent(lab)
                 res = collect([run_in(lab, {**base, "kind": "netctl", "mode": mode,
                                             "rounds": rounds})])[0]
@@ -435,14 +450,41 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def aggregate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (tool, version): median CPU and rate over the repeats, and the minimum."""
+    import statistics
+
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["tool"], r["version"]), []).append(r)
+    out = []
+    for (tool, version), rs in groups.items():
+        out.append({"tool": tool, "version": version, "runs": len(rs),
+                    "polls": sum(r["polls"] for r in rs), "ok": sum(r["ok"] for r in rs),
+                    "values": rs[0]["values"],
+                    "cpu_ms": statistics.median(r["cpu_ms"] for r in rs),
+                    "cpu_min": min(r["cpu_ms"] for r in rs),
+                    "per_s": statistics.median(r["per_s"] for r in rs),
+                    "convert_ms": statistics.median(r["convert_ms"] for r in rs),
+                    "agent_ms": statistics.median(r["agent_ms"] for r in rs)})
+    return out
+
+
 def report(rows: list[dict[str, Any]], region_devices: int, interval_s: float) -> None:
     """The table, the ratios and the whole-region estimate."""
+    rows = aggregate(rows)
     print()
-    print(f"{'tool':<46}{'ver':<5}{'polls':>6}{'ok':>6}{'values':>8}{'CPU ms/poll':>13}"
-          f"{'dev/s':>9}{'snmpd ms':>10}")
+    print(f"{'tool':<46}{'ver':<5}{'runs':>5}{'polls':>6}{'ok':>6}{'values':>8}"
+          f"{'CPU ms/poll':>13}{'(min)':>8}{'dev/s':>9}{'snmpd ms':>10}")
     for r in rows:
-        print(f"{r['tool']:<46}{r['version']:<5}{r['polls']:>6}{r['ok']:>6}{r['values']:>8}"
-              f"{r['cpu_ms']:>13.2f}{r['per_s']:>9.1f}{r['agent_ms']:>10.2f}")
+        print(f"{r['tool']:<46}{r['version']:<5}{r['runs']:>5}{r['polls']:>6}{r['ok']:>6}"
+              f"{r['values']:>8}{r['cpu_ms']:>13.2f}{r['cpu_min']:>8.2f}{r['per_s']:>9.1f}"
+              f"{r['agent_ms']:>10.2f}")
+    print("(CPU: median over the runs, and the minimum; dev/s: median)")
+    for r in rows:
+        if r["convert_ms"]:
+            print(f"  of which conversion (points, rates, state filter, line protocol) in "
+                  f"{r['tool']} {r['version']}: {r['convert_ms']:.2f} ms/poll")
     print()
     rate = region_devices / interval_s
     for version in sorted({r["version"] for r in rows}):
@@ -450,9 +492,10 @@ def report(rows: list[dict[str, Any]], region_devices: int, interval_s: float) -
         exporter = by.get("snmp_exporter 0.21 (Go)")
         netctl = by.get("netctl lean + points + line protocol")
         if exporter and netctl:
-            print(f"{version}: netctl {netctl['cpu_ms']:.2f} ms vs snmp_exporter "
-                  f"{exporter['cpu_ms']:.2f} ms per poll: ratio netctl/exporter = "
-                  f"{netctl['cpu_ms'] / exporter['cpu_ms']:.2f}")
+            print(f"{version}: netctl {netctl['cpu_ms']:.2f} ms (min {netctl['cpu_min']:.2f}) vs "
+                  f"snmp_exporter {exporter['cpu_ms']:.2f} ms (min {exporter['cpu_min']:.2f}) "
+                  f"per poll: ratio netctl/exporter = {netctl['cpu_ms'] / exporter['cpu_ms']:.2f}"
+                  f" (of minima {netctl['cpu_min'] / exporter['cpu_min']:.2f})")
             cores = rate * netctl["cpu_ms"] / 1000
             print(f"{version}: {region_devices} devices every {interval_s:g} s = {rate:.0f} "
                   f"polls/s -> {cores:.2f} core(s) of netctl poller CPU for if_mib "
@@ -470,6 +513,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, nargs="*", default=[2])
     parser.add_argument("--versions", nargs="*", default=["v2c", "v3"])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="interleaved runs of the exporter and netctl (median reported)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
     if args.worker:

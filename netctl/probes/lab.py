@@ -1,5 +1,8 @@
 """The probes' test lab: simulated school websites, their DNS zones, and network namespaces.
 
+Used by ``tests/integration/probes`` (and handy to try the probes by hand); the probes never
+import it. The servers themselves are in :mod:`netctl.probes.simulate`.
+
 Every address used is loopback (127.0.0.0/8, ::1) or lives in a network namespace these helpers
 create (and delete): nothing is ever sent off the machine. The website probe runs with an
 allow-list (``ALLOWED``) so that even a wrong DNS answer cannot make it connect elsewhere.

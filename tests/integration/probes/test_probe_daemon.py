@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from probe_lab import write_lab_inventory
 
 from netctl.collectors.daemon import run_daemon
+from netctl.probes.lab import write_lab_inventory
 from netctl.probes.schedule import load_probe_settings
 from netctl.probes.simulate import free_port
 from netctl.settings import Settings

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from probe_lab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
 
+from netctl.probes.lab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
 from netctl.probes.reach import (
     Method,
     ReachConfig,

@@ -10,7 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from probe_lab import (
+
+from netctl.inventory.filters import DeviceFilter
+from netctl.inventory.index import load_inventory
+from netctl.probes.lab import (
     ALLOWED,
     BLOCKED_AAAA,
     NOWHERE_AAAA,
@@ -21,9 +24,6 @@ from probe_lab import (
     tls_names,
     write_lab_inventory,
 )
-
-from netctl.inventory.filters import DeviceFilter
-from netctl.inventory.index import load_inventory
 from netctl.probes.reasons import Reason
 from netctl.probes.run import run_web_probe, website_sites
 from netctl.probes.simulate import NamedServer, SiteServer, TlsMaterial, make_tls_material

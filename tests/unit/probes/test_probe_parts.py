@@ -26,7 +26,7 @@ from netctl.probes.schedule import StateWriter, _every, load_probe_settings
 from netctl.state.store import Observation
 
 MODULES = ["content", "guard", "reach", "resolve", "reasons", "run", "web", "fetch", "schedule",
-           "simulate"]
+           "lab", "simulate"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -14,8 +14,9 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
     An address counts as registered when it lies in the school's block (or a prefix of it), or
     in what IPAM recorded for that device (management and loopback addresses, point-to-point
     link prefixes). Link-local, loopback and multicast addresses are not counted. The website
-    counts when it is among the school's names in the central zone (``domains``). A school
-    whose devices report no address in the window counts one unregistered item for them.
+    counts when it is registered in the central zone: among the school's ``domains``, or under
+    the region's zone with the address IPAM recorded for it (what ``netctl dns`` publishes). A
+    school whose devices report no address in the window counts one unregistered item for them.
     """
     code, ev, inv, reg = s.code, ctx.ev, ctx.inv, ctx.registry
     school = s.school
@@ -85,15 +86,17 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
         )
     if school.website:
         total += 1
-        if school.website in {d.name for d in school.domains}:
+        if reg.website_registered(code, school.website, (d.name for d in school.domains)):
             good += 1
             evidence.append(f"domain {school.website} registered")
         else:
             reasons.append(
                 Reason(
                     "domain_unregistered",
-                    f"网站域名 {school.website} 未在全区统一域名区登记",
-                    f"domain {school.website} not registered in the central zone",
+                    f"网站域名 {school.website} 未在全区统一域名区({reg.zone})登记"
+                    "（netctl ipam allocate 后由 netctl dns 发布）",
+                    f"domain {school.website} not registered in the central zone {reg.zone} "
+                    "(netctl ipam allocate, then netctl dns publishes it)",
                 )
             )
     met = good == total

@@ -39,6 +39,8 @@ class AddressRegistry:
     def __init__(self, inv: Inventory) -> None:
         self.blocks: dict[str, list[Network]] = {}
         self.device_nets: dict[str, list[Network]] = {}
+        self.services: dict[str, set[str]] = {}
+        self.zone = inv.defaults.zone.lower().rstrip(".")
         for s in inv.schools.values():
             self.blocks[s.code] = [p.prefix for p in s.school.prefixes]
         for d in inv.iter_devices():
@@ -61,6 +63,7 @@ class AddressRegistry:
         allocations = ipam.allocations()
         for _county, rec, infrastructure in allocations.iter_sites():
             if not infrastructure and rec.site in self.blocks:
+                self.services[rec.site] = set(rec.services)
                 nets = self.blocks[rec.site]
                 nets += _nets(rec.block)
                 for prefix in rec.prefixes.values():
@@ -81,6 +84,16 @@ class AddressRegistry:
         return any(
             net.version == addr.version and addr in net for net in self.device_nets.get(device, ())
         )
+
+    def website_registered(self, school: str, website: str, domains: Iterable[str]) -> bool:
+        """Is the school's website a name of the central zone? Either listed in the school's
+        ``domains``, or under the region's zone with the address IPAM recorded for it (what
+        ``netctl dns`` publishes)."""
+        name = website.lower().rstrip(".")
+        if name in {d.lower().rstrip(".") for d in domains}:
+            return True
+        in_zone = name == self.zone or name.endswith("." + self.zone)
+        return in_zone and "website" in self.services.get(school, ())
 
     def has_block(self, school: str) -> bool:
         """True when the school has any allocated prefix."""

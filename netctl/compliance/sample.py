@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from netctl.compliance.backups import backup_path
+from netctl.compliance.registry import AddressRegistry
 from netctl.inventory.index import Inventory, SchoolEntry
 from netctl.models.inventory import Role
 from netctl.platforms import Platform
@@ -41,7 +42,9 @@ def _rng(seed: int, key: str) -> random.Random:
     return random.Random(f"{seed}:{key}")
 
 
-def _school_obs(inv: Inventory, s: SchoolEntry, now: datetime, seed: int) -> list[Observation]:
+def _school_obs(
+    inv: Inventory, reg: AddressRegistry, s: SchoolEntry, now: datetime, seed: int
+) -> list[Observation]:
     rng = _rng(seed, s.code)
     school = s.school
     at = now - timedelta(hours=26) if rng.random() < 0.03 else now - timedelta(minutes=5)
@@ -70,8 +73,9 @@ def _school_obs(inv: Inventory, s: SchoolEntry, now: datetime, seed: int) -> lis
             obs(entry.hostname, "if_speed_mbps", speed, end.interface)
     n = int(s.code[-4:])
     v6_share = {"urban": 0.8, "town": 0.65, "rural": 0.45}[school.category.value]
-    v4 = [p.prefix for p in school.prefixes if p.prefix.version == 4]
-    v6 = [p.prefix for p in school.prefixes if p.prefix.version == 6]
+    blocks = reg.blocks.get(s.code, [])  # what IPAM allocated, when it has run
+    v4 = [b for b in blocks if b.version == 4]
+    v6 = [b for b in blocks if b.version == 6]
     for gw in (d for d in devices if d.role is Role.GATEWAY):
         svi = SVI[gw.platform]
         has_v6 = rng.random() < v6_share
@@ -96,7 +100,17 @@ def _school_obs(inv: Inventory, s: SchoolEntry, now: datetime, seed: int) -> lis
         if has_v6:
             for iface in gw.device.interfaces:
                 if iface.role is not None and iface.role.value == "uplink":
-                    obs(gw.hostname, "ipv6_addresses", f"2001:da8:ffff:{n:x}::2/127", iface.name)
+                    links = [
+                        x
+                        for x in reg.device_nets.get(gw.hostname, ())
+                        if x.version == 6 and x.prefixlen == 127
+                    ]
+                    addr = (
+                        f"{links[0].network_address + 1}/127"
+                        if links
+                        else f"2001:da8:ffff:{n:x}::2/127"
+                    )
+                    obs(gw.hostname, "ipv6_addresses", addr, iface.name)
             obs(
                 gw.hostname,
                 "reach_v6_loss",
@@ -140,9 +154,10 @@ def sample_evidence(
     interval: timedelta = timedelta(hours=1),
 ) -> list[Observation]:
     """Observations for every school and node, ``rounds`` polls ``interval`` apart up to ``now``."""
+    reg = AddressRegistry(inv)
     latest: list[Observation] = []
     for s in inv.schools.values():
-        latest.extend(_school_obs(inv, s, now, seed))
+        latest.extend(_school_obs(inv, reg, s, now, seed))
     for d in inv.iter_devices():
         if d.school is None:
             latest.append(

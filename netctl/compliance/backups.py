@@ -10,6 +10,9 @@ time it was taken (``YYYYMMDDTHHMMSSZ``; ``2026-11-28T02-00-00Z`` and other spel
 same 14 digits are accepted), holding the running configuration as the device printed it
 (``display current-configuration`` / ``show running-config``), UTF-8. The newest file is the
 device's current configuration. A file whose name carries no timestamp is dated by its mtime.
+A backup job that finds the configuration unchanged writes no copy but touches the newest file
+(``os.utime``): its mtime says when the configuration was last confirmed, which is what the
+freshness window (``backup_freshness_hours``, 48 h) is measured against.
 
 The folder is, in order: the ``--backups`` option, ``NETCTL_BACKUPS``, or ``backups/`` beside the
 SQLite state store (``<home>/.netctl/backups`` by default).
@@ -33,6 +36,13 @@ class Backup:
     hostname: str
     path: Path
     taken_at: datetime
+
+    def confirmed_at(self) -> datetime:
+        """When the configuration was last known to be current: the later of the time in the
+        name and the file's mtime (a backup job that finds the configuration unchanged touches
+        the newest file instead of writing a copy)."""
+        mtime = datetime.fromtimestamp(self.path.stat().st_mtime, tz=UTC)
+        return max(self.taken_at, mtime)
 
     def read(self) -> str:
         """The configuration text (undecodable bytes replaced, so one bad byte never hides it)."""

@@ -45,6 +45,7 @@ class DeviceBaseline:
     status: DeviceStatus
     rules: tuple[RuleResult, ...] = ()
     reasons: tuple[Reason, ...] = ()
+    confirmed_at: datetime | None = None
 
     @property
     def passed(self) -> bool:
@@ -112,8 +113,9 @@ def check_device(
         results = tuple(check_config(backup.read(), ruleset))
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
-    if now - backup.taken_at > window:
-        zh_age, en_age = age_text(now - backup.taken_at)
+    confirmed = backup.confirmed_at()
+    if now - confirmed > window:
+        zh_age, en_age = age_text(now - confirmed)
         return DeviceBaseline(
             *base,
             backup.path,
@@ -123,13 +125,16 @@ def check_device(
             (
                 Reason(
                     "stale",
-                    f"{host}: 最新配置备份已 {zh_age}，不计入",
-                    f"{host}: newest config backup is {en_age} old and does not count",
+                    f"{host}: 最新配置备份已 {zh_age} 未确认，不计入",
+                    f"{host}: newest config backup last confirmed {en_age} ago; it does not count",
                 ),
             ),
+            confirmed,
         )
     if not failed and not partial:
-        return DeviceBaseline(*base, backup.path, backup.taken_at, "pass", results)
+        return DeviceBaseline(
+            *base, backup.path, backup.taken_at, "pass", results, confirmed_at=confirmed
+        )
     bad = failed + partial
     ids = ", ".join(f"{r.rule}({r.status})" for r in bad)
     reason = Reason(
@@ -138,7 +143,13 @@ def check_device(
         f"{host}: {len(bad)} baseline rule(s) not met: {ids}",
     )
     return DeviceBaseline(
-        *base, backup.path, backup.taken_at, "fail" if failed else "partial", results, (reason,)
+        *base,
+        backup.path,
+        backup.taken_at,
+        "fail" if failed else "partial",
+        results,
+        (reason,),
+        confirmed,
     )
 
 

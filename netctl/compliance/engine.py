@@ -220,7 +220,7 @@ def compute_kpis(
         backups_dir,
         rules or {},
         when,
-        timedelta(hours=backup_freshness_hours or hours),
+        timedelta(hours=backup_freshness_hours or targets.backup_freshness_hours),
         wanted,
     )
     ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv))

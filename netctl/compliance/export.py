@@ -104,6 +104,7 @@ def baseline_json(
                 "county": d.county,
                 "backup": str(d.backup) if d.backup else None,
                 "backup_at": _iso(d.backup_at) if d.backup_at else None,
+                "confirmed_at": _iso(d.confirmed_at) if d.confirmed_at else None,
                 "status": d.status,
                 "reasons": [reason_json(r) for r in d.reasons],
                 "rules": [rule_json(r) for r in d.rules],

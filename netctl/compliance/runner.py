@@ -77,7 +77,6 @@ def run_kpis(
             year=year,
             now=now,
             freshness_hours=freshness_hours,
-            backup_freshness_hours=None,
         )
         rows = save_snapshot(store, report) if snapshot else 0
     return report, rows
@@ -101,7 +100,7 @@ def run_baseline(
     check_scope(county, city)
     targets, rules = load_sources(reports_dir)
     when = now or datetime.now(UTC)
-    hours = freshness_hours or targets.freshness_hours
+    hours = freshness_hours or targets.backup_freshness_hours
     flt = DeviceFilter.parse(
         counties=[county] if county else (), cities=[city] if city else (), hostnames=hosts or ()
     )

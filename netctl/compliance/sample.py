@@ -10,6 +10,7 @@ baseline defects. Names follow ``docs/observations.md`` and ``netctl.compliance.
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -386,5 +387,7 @@ def write_sample_backups(inv: Inventory, backups_dir: Path, now: datetime, seed:
         path = backup_path(backups_dir, d.hostname, now - age)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sample_config(d.platform, d.hostname, defects), encoding="utf-8")
+        stamp = (now - age).timestamp()  # written (or last confirmed) then
+        os.utime(path, (stamp, stamp))
         written += 1
     return written

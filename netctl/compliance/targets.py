@@ -28,6 +28,9 @@ class Targets(BaseModel):
     freshness_hours: Annotated[float, Field(gt=0, le=24 * 31)] = Field(
         default=24, description="evidence older than this does not count"
     )
+    backup_freshness_hours: Annotated[float, Field(gt=0, le=24 * 365)] = Field(
+        default=48, description="a config backup not confirmed for longer does not count"
+    )
     website_links_v6_share: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.9,
         description="share of a website's second-level links that must answer over IPv6",

@@ -18,6 +18,7 @@ Used through the fixtures of conftest.py. Every school is built to exercise part
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -467,6 +468,8 @@ def write_scenario(root: Path, now: datetime = NOW) -> Scenario:
         path = backup_path(backups, host, now - age)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(CONFIGS / f"{fixture}.cfg", path)
+        stamp = (now - age).timestamp()  # written then, never confirmed since
+        os.utime(path, (stamp, stamp))
     url = f"sqlite:///{root / 'state.db'}"
     with StateStore(url) as store:
         store.record_observations(scenario_observations(now))

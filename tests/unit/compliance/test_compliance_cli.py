@@ -176,6 +176,7 @@ def test_baseline_json_contract_and_exit_code(live: Scenario) -> None:
         "county",
         "backup",
         "backup_at",
+        "confirmed_at",
         "status",
         "reasons",
         "rules",

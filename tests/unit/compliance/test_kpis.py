@@ -5,7 +5,10 @@ Expected values are worked out from the scenario's facts, school by school, then
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from compliance_scenario import NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
@@ -267,7 +270,7 @@ def test_reasons_say_what_to_fix(report: KpiReport) -> None:
         "website e.nxedu.example.cn: 85% of second-level links answer over IPv6 (< 90%)"
     ]
     assert _reasons(e["security_baseline"]) == [
-        "e-gw1: newest config backup is 72 h old and does not count"
+        "e-gw1: newest config backup last confirmed 72 h ago; it does not count"
     ]
     a = report.school(A)
     assert _reasons(a["security_baseline"])[1] == "a-ac1: no running-config backup"
@@ -304,7 +307,8 @@ def test_a_wider_window_counts_the_26_hour_old_evidence(scenario: Scenario) -> N
     assert c["edu_net_access"].met and c["wireless_coverage"].met and c["multi_network"].met
     assert c["internet_bandwidth_avg"].numerator == 200  # 200 Mbps contracted, 1000 Mbps port
     assert wide.freshness_hours == 30
-    # the 3-day-old backup of e-gw1 is outside this county; a 4-day window would count it
+    # e-gw1's backup is 3 days old: outside the backup window (48 h), inside a 4-day one
+    assert scenario.targets.backup_freshness_hours == 48
     with StateStore(scenario.state_url) as store:
         days = compute_kpis(
             scenario.inv,
@@ -314,9 +318,29 @@ def test_a_wider_window_counts_the_26_hour_old_evidence(scenario: Scenario) -> N
             backups_dir=scenario.backups,
             now=NOW,
             county="640105",
-            freshness_hours=96,
+            backup_freshness_hours=96,
         )
     assert days.school(E)["security_baseline"].met
+
+
+def test_a_touched_backup_is_confirmed(scenario: Scenario, tmp_path: Path) -> None:
+    """A backup job that finds the configuration unchanged touches the newest file."""
+    backups = tmp_path / "backups"
+    shutil.copytree(scenario.backups, backups)
+    newest = next((backups / "e-gw1").iterdir())
+    confirmed = (NOW - timedelta(hours=2)).timestamp()
+    os.utime(newest, (confirmed, confirmed))
+    r = compute_kpis(
+        scenario.inv,
+        scenario.targets,
+        rules=scenario.rules,
+        backups_dir=backups,
+        now=NOW,
+        county="640105",
+    )
+    e_gw1 = next(d for d in r.devices if d.hostname == "e-gw1")
+    assert e_gw1.status == "pass" and e_gw1.backup_at == NOW - timedelta(days=3)
+    assert e_gw1.confirmed_at == NOW - timedelta(hours=2)
 
 
 def test_a_school_without_inventory_data(report: KpiReport) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-_STAMP = re.compile(r"(\d{4})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})")
+_STAMP = re.compile(r"(\d{4})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})(\d{6})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,8 @@ def backup_time(path: Path) -> datetime:
         '2026-11-28T02:00:00+00:00'
         >>> backup_time(Path("2026-11-28T02-00-00Z.cfg")).isoformat()
         '2026-11-28T02:00:00+00:00'
+        >>> backup_time(Path("20261128T020000123456Z.cfg")).isoformat()  # same second, later
+        '2026-11-28T02:00:00.123456+00:00'
     """
     return _stamp(path.stem) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
@@ -66,9 +68,9 @@ def _stamp(name: str) -> datetime | None:
     found = _STAMP.search(name)
     if not found:
         return None
-    y, mo, d, h, mi, sec = (int(g) for g in found.groups())
+    y, mo, d, h, mi, sec, us = (int(g or 0) for g in found.groups())
     try:
-        return datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
+        return datetime(y, mo, d, h, mi, sec, us, tzinfo=UTC)
     except ValueError:
         return None
 

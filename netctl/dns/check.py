@@ -199,10 +199,10 @@ def _check_against_inventory(report: DnsCheckReport, inv: Inventory, out_dir: Pa
 
 
 def _norm(record: Record, origin: str) -> tuple[str, str, str]:
-    name = origin if record.name == "@" else f"{record.name}.{origin}"
-    value = record.value
-    if record.rtype in ("NS", "CNAME", "PTR") and not value.endswith("."):
+    owner, rtype, value = record
+    name = origin if owner == "@" else f"{owner}.{origin}"
+    if rtype in ("NS", "CNAME", "PTR") and not value.endswith("."):
         value = f"{value}.{origin}"
-    if record.rtype == "AAAA":
+    if rtype == "AAAA":
         value = dns.rdata.from_text("IN", "AAAA", value).to_text()
-    return name.lower(), record.rtype, value.lower()
+    return name.lower(), rtype, value.lower()

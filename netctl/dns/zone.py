@@ -21,17 +21,19 @@ rewritten only then, so re-running ``netctl dns zone`` is a no-op.
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from ipaddress import IPv6Address
 from pathlib import Path
-from typing import NamedTuple
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
-from netctl.ipam.allocate import in_zone, site_of, site_specs
+from netctl.ipam.addresses import cached_site_specs
+from netctl.ipam.allocate import in_zone, site_of
 from netctl.ipam.merge import IpamData
-from netctl.ipam.net import Family, Net, format_address
+from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
 from netctl.ipam.records import Allocations, IpamError
 from netctl.models.inventory import slug
@@ -41,12 +43,9 @@ _SERIAL_RE = re.compile(r"^\s*(\d{10})\s*; serial$", re.MULTILINE)
 _SERIAL_MARK = "@@SERIAL@@"
 
 
-class Record(NamedTuple):
-    """One resource record; ``name`` is relative to the zone (``@`` for the apex)."""
-
-    name: str
-    rtype: str
-    value: str
+Record = tuple[str, str, str]
+"""One resource record: (name relative to the zone, ``@`` for the apex; type; value). Plain
+tuples: a region's zones hold ~280,000 of them."""
 
 
 @dataclass(slots=True)
@@ -134,6 +133,35 @@ def _txt(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _nibbles(value: int, count: int) -> str:
+    """The last ``count`` hex digits of an IPv6 address, reversed and dotted (a PTR owner
+    inside its reverse zone); the upper 64 bits are usually shared, so they are cached."""
+    upper, lower = divmod(value, _2_64)
+    low = ".".join(format(lower, "016x")[::-1])
+    if count <= 16:
+        return low[: 2 * count - 1]
+    return f"{low}.{_upper_nibbles(upper, count - 16)}"
+
+
+_2_64 = 2**64
+_ntop4 = socket.inet_ntoa
+_V6_MAPPED = int(IPv6Address("::ffff:ffff:ffff"))  # below: inet_ntop prints dotted forms
+
+
+def _ntop6(packed: bytes) -> str:
+    return socket.inet_ntop(socket.AF_INET6, packed)
+
+
+@lru_cache(maxsize=4096)
+def _slug(iface: str) -> str:
+    return slug(iface) or "link"
+
+
+@lru_cache(maxsize=16384)
+def _upper_nibbles(upper: int, count: int) -> str:
+    return ".".join(format(upper, "016x")[::-1][:count])
+
+
 class _Builder:
     def __init__(self, inv: Inventory, plan: AddressPlan, allocs: Allocations) -> None:
         self.inv = inv
@@ -145,8 +173,14 @@ class _Builder:
         blocks = [Net.of(plan.levels(f).block) for f in plan.families]
         self.reverse: list[tuple[Net, Zone]] = [
             (z, Zone(reverse_origin(z), "reverse")) for b in blocks for z in reverse_zones(b)]
-        self.ptr_done: set[tuple[str, int]] = set()
         self.fwd: list[Record] = self.forward.records
+        # per family: (first, end, labels to drop, records) of each reverse zone
+        self.zones6 = [(n.start, n.end, 32 - n.length // 4, z.records)
+                       for n, z in self.reverse if n.family == "ipv6"]
+        self.zones4 = [(n.start, n.end, n.length // 8, z.records)
+                       for n, z in self.reverse if n.family == "ipv4"]
+        self.done6: set[int] = set()
+        self.done4: set[int] = set()
 
     def rel(self, fqdn: str) -> str:
         fqdn = fqdn.lower().rstrip(".")
@@ -155,56 +189,52 @@ class _Builder:
         return fqdn[: -len(self.zone) - 1]
 
     def address(self, name: str, nets: dict[Family, Net] | None, *, ptr: bool = True) -> None:
-        """A/AAAA for ``name`` (relative), and a PTR back unless the address has one."""
-        if not nets:
-            return
-        net = nets.get("ipv6")
-        if net is not None:
-            self.fwd.append(Record(name, "AAAA", format_address("ipv6", net.start)))
-            if ptr:
-                self.ptr(net, name + self.suffix)
-        net = nets.get("ipv4")
-        if net is not None:
-            text = format_address("ipv4", net.start)
-            self.fwd.append(Record(name, "A", text))
-            if ptr:
-                self.ptr(net, name + self.suffix, text)
+        """A/AAAA for ``name`` (relative) from a pair of addresses, with PTRs."""
+        if nets:
+            six, four = nets.get("ipv6"), nets.get("ipv4")
+            self.ints(name, six.start if six else None, four.start if four else None, ptr=ptr)
 
-    def ptr(self, net: Net, target: str, text: str | None = None) -> None:
-        key = (net.family, net.start)
-        if key in self.ptr_done:
-            return
-        for zone_net, zone in self.reverse:
-            if zone_net.family == net.family and zone_net.start <= net.start < zone_net.end:
-                if net.family == "ipv6":
-                    rev = format(net.start, "032x")[::-1]
-                    owner = ".".join(rev[: 32 - zone_net.length // 4])
-                else:
-                    octets = (text or format_address("ipv4", net.start)).split(".")
-                    owner = ".".join(reversed(octets[zone_net.length // 8:]))
-                zone.records.append(Record(owner, "PTR", target))
-                self.ptr_done.add(key)
-                return
+    def ints(self, name: str, six: int | None, four: int | None, *, ptr: bool = True) -> None:
+        """A/AAAA for ``name`` (relative), and a PTR back unless the address has one: the hot
+        path of a region's zones (~140,000 calls), so it takes integers."""
+        target = name + self.suffix
+        if six is not None:
+            text = _ntop6(six.to_bytes(16, "big")) if six > _V6_MAPPED else \
+                format_address("ipv6", six)
+            self.fwd.append((name, "AAAA", text))
+            if ptr and six not in self.done6:
+                for first, end, nibbles, records in self.zones6:
+                    if first <= six < end:
+                        records.append((_nibbles(six, nibbles), "PTR", target))
+                        self.done6.add(six)
+                        break
+        if four is not None:
+            text = _ntop4(four.to_bytes(4, "big"))
+            self.fwd.append((name, "A", text))
+            if ptr and four not in self.done4:
+                for first, end, octets, records in self.zones4:
+                    if first <= four < end:
+                        owner = ".".join(reversed(text.split(".")[octets:]))
+                        records.append((owner, "PTR", target))
+                        self.done4.add(four)
+                        break
 
     def build(self) -> list[Zone]:
         inv, plan, allocs = self.inv, self.plan, self.allocs
         names = plan.dns.nameservers
         region = allocs.region.infrastructure
         for ns in names:
-            self.fwd.append(Record("@", "NS", f"{ns}.{self.zone}."))
+            self.fwd.append(("@", "NS", f"{ns}.{self.zone}."))
             self.address(ns, region.services.get(ns) if region else None)
         for _, zone in self.reverse:
-            zone.records.extend(Record("@", "NS", f"{ns}.{self.zone}.") for ns in names)
-        specs = site_specs(inv, plan)
+            zone.records.extend(("@", "NS", f"{ns}.{self.zone}.") for ns in names)
+        specs = cached_site_specs(inv, plan)
         # device names first: an address's PTR names the device
         for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
             dev = entry.device
-            nets: dict[Family, Net] = {}
-            if dev.mgmt_ipv6 is not None:
-                nets["ipv6"] = Net("ipv6", int(dev.mgmt_ipv6), 128)
-            if dev.mgmt_ipv4 is not None:
-                nets["ipv4"] = Net("ipv4", int(dev.mgmt_ipv4), 32)
-            self.address(label(entry.hostname), nets)
+            m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
+            self.ints(label(entry.hostname), int(m6) if m6 is not None else None,
+                      int(m4) if m4 is not None else None)
         devices = inv.devices
         for _, rec, _ in allocs.iter_sites():
             spec = specs.get(rec.site)
@@ -216,28 +246,29 @@ class _Builder:
                     host, _, iface = end.partition(":")
                     if host not in devices:
                         continue
-                    nets = {}
-                    for family, net in link.nets.items():
-                        offset = i if net.size == 2 else i + 1
-                        nets[family] = net.host(offset)
-                    self.address(f"{slug(iface) or 'link'}.{label(host)}", nets)
+                    six, four = link.nets.get("ipv6"), link.nets.get("ipv4")
+                    self.ints(f"{_slug(iface)}.{label(host)}",
+                              six.start + (i if six.size == 2 else i + 1) if six else None,
+                              four.start + (i if four.size == 2 else i + 1) if four else None)
             if spec is not None and spec.gateway is not None:
                 gw = label(spec.gateway)
                 for role, prefix in rec.prefixes.items():
                     plan_role = plan.role(role)
                     if prefix.vlan is None or (plan_role is not None and not plan_role.is_vlan):
                         continue
-                    nets = {f: n.host(1) for f, n in prefix.nets.items()}
-                    self.address(f"vlan{prefix.vlan}.{gw}", nets)
+                    six, four = prefix.nets.get("ipv6"), prefix.nets.get("ipv4")
+                    self.ints(f"vlan{prefix.vlan}.{gw}", six.start + 1 if six else None,
+                              four.start + 1 if four else None)
             if spec is not None and spec.kind == "school":
                 self._school(rec.site, rec.loopbacks, rec.addresses, rec.services,
                              spec.gateway)
         self._aliases()
         zones = [self.forward] + [z for _, z in self.reverse]
         for z in zones:
-            unique = set(z.records)
-            apex = sorted(r for r in unique if r.name == "@")
-            z.records = apex + sorted(r for r in unique if r.name != "@")
+            # the order records were made in is already deterministic (sorted inputs); a sort
+            # of 280,000 records would cost more than building them
+            unique = list(dict.fromkeys(z.records))
+            z.records = [r for r in unique if r[0] == "@"] + [r for r in unique if r[0] != "@"]
         return zones
 
     def _school(self, code: str, loopbacks: dict[str, dict[Family, Net]],
@@ -245,7 +276,7 @@ class _Builder:
                 gateway: str | None) -> None:
         entry = self.inv.schools[code]
         school = entry.school
-        self.fwd.append(Record(code, "TXT", _txt(school.name)))
+        self.fwd.append((code, "TXT", _txt(school.name)))
         if gateway is not None:
             self.address(code, loopbacks.get(gateway) or addresses.get(gateway), ptr=False)
         if school.website and in_zone(school.website, self.zone) and "website" in services:
@@ -264,7 +295,7 @@ class _Builder:
                     target = f"{label(d.device)}.{self.zone}."
                 else:
                     continue
-                self.fwd.append(Record(self.rel(d.name), "CNAME", target))
+                self.fwd.append((self.rel(d.name), "CNAME", target))
 
 
 def build_zones(inv: Inventory) -> list[Zone]:
@@ -277,13 +308,15 @@ def build_zones(inv: Inventory) -> list[Zone]:
     if data.plan is None:
         msg = "no address plan (inventory/address-plan.yaml): nothing to publish"
         raise IpamError(msg)
-    return _Builder(inv, data.plan, data.allocations()).build()
+    allocs = data.allocations()
+    with gc_paused():
+        return _Builder(inv, data.plan, allocs).build()
 
 
 def render(zone: Zone, plan: AddressPlan, serial: int | str) -> str:
     """The BIND zone file text of ``zone``."""
     dns = plan.dns
-    apex = next(r.value for r in zone.records if r.name == "@" and r.rtype == "NS")
+    apex = next(value for name, rtype, value in zone.records if name == "@" and rtype == "NS")
     mail = f"{dns.hostmaster}.{apex.split('.', 1)[1]}"
     lines = [
         f"; {zone.origin} generated by 'netctl dns zone' from the inventory and IPAM",
@@ -297,7 +330,7 @@ def render(zone: Zone, plan: AddressPlan, serial: int | str) -> str:
         f"\t\t{dns.expire} ; expire",
         f"\t\t{dns.negative_ttl} ) ; negative caching",
     ]
-    lines.extend(f"{r.name}\tIN\t{r.rtype}\t{r.value}" for r in zone.records)
+    lines.extend(f"{name}\tIN\t{rtype}\t{value}" for name, rtype, value in zone.records)
     return "\n".join(lines) + "\n"
 
 

@@ -236,7 +236,8 @@ def _ipam(inv: Inventory) -> IpamData:
     return inv.ipam if inv.ipam is not None else IpamData(inv.root)
 
 
-def _specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
+def cached_site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
+    """:func:`~netctl.ipam.allocate.site_specs`, computed once per loaded inventory."""
     cache = _ipam(inv).cache
     if "specs" not in cache:
         cache["specs"] = site_specs(inv, plan)
@@ -351,7 +352,7 @@ def device_addressing(inv: Inventory, hostname: str) -> DeviceAddressing:
     if data.plan is None or not data.raw:
         return DeviceAddressing(hostname, site)
     rec = data.allocations().site(site)
-    spec = _specs(inv, data.plan).get(site)
+    spec = cached_site_specs(inv, data.plan).get(site)
     return _device(inv, data.plan, rec, hostname, spec.gateway if spec else None)
 
 
@@ -369,7 +370,7 @@ def site_addressing(inv: Inventory, site: str, plan: AddressPlan | None = None
     if plan is None:
         msg = "no address plan (inventory/address-plan.yaml): nothing is allocated"
         raise IpamError(msg)
-    spec = _specs(inv, plan).get(site)
+    spec = cached_site_specs(inv, plan).get(site)
     if spec is None:
         msg = (f"'{site}' is not a site: give a school code, a county code (its metro "
                f"infrastructure) or '{REGION}'")

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from netctl import geo
 from netctl.exceptions import NetctlError
 from netctl.inventory.index import DeviceEntry, Inventory
-from netctl.ipam.net import Family, Net, Pool, parse_net
+from netctl.ipam.net import Family, Net, Pool, gc_paused, parse_net
 from netctl.ipam.plan import LOOPBACK, MANAGEMENT, P2P, AddressPlan, RolePlan
 from netctl.ipam.records import (
     REGION,
@@ -45,6 +45,9 @@ ROLE_RANK: dict[Role, int] = {
 """On a point-to-point link, the end closer to the backbone takes the first address."""
 
 _PoolFor = Callable[[str], Pool | None]
+
+FAST_PATHS = True
+"""Compute new sites' layouts and addresses directly (tests compare with the general path)."""
 
 SITE_GATEWAY_ROLE = {"school": Role.GATEWAY, "county": Role.METRO, "region": Role.BACKBONE}
 
@@ -142,7 +145,7 @@ def site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
     """Every site the inventory needs addresses for, keyed by site id."""
     routed = set(plan.routed_roles)
     by_site: dict[str, list[DeviceEntry]] = {}
-    for entry in inv.devices.values():
+    for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
         by_site.setdefault(site_of(entry), []).append(entry)
     links: dict[str, list[tuple[str, str]]] = {}
     for le in inv.links:
@@ -156,15 +159,14 @@ def site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
 
     def make(site: str, kind: str, county: str | None, label: str, services: tuple[str, ...]
              ) -> None:
-        devices = tuple(sorted(by_site.get(site, ()), key=lambda d: d.hostname))
+        devices = tuple(by_site.get(site, ()))  # in hostname order
         gw_role = SITE_GATEWAY_ROLE[kind]
         gateway = next((d.hostname for d in devices if d.role is gw_role), None)
+        l3 = [(ROLE_RANK.get(d.role, 9), d.hostname) for d in devices if d.role in routed]
+        site_links = links.get(site)
         specs[site] = SiteSpec(
-            site, kind, county, label, devices, gateway,
-            tuple(d.hostname for d in sorted(devices, key=lambda d: (ROLE_RANK.get(d.role, 9),
-                                                                      d.hostname))
-                  if d.role in routed),
-            tuple(sorted(set(links.get(site, ())))), services,
+            site, kind, county, label, devices, gateway, tuple(h for _, h in sorted(l3)),
+            tuple(sorted(set(site_links))) if site_links else (), services,
         )
 
     make(REGION, "region", None, "backbone", tuple(plan.dns.nameservers))
@@ -503,7 +505,8 @@ class _Allocator:
         what = f"school {rec.site}" if not infrastructure else (
             "region infrastructure" if rec.site == REGION else f"infrastructure of {rec.site}")
         roles, order = self._role_order(family, infrastructure)
-        if (spec is not None and not extras and f"site:{rec.site}" not in self.pinned
+        if (FAST_PATHS and spec is not None and not extras
+                and f"site:{rec.site}" not in self.pinned
                 and all(family not in p.nets for p in rec.prefixes.values())):
             # a new site: the layout inside its block is the same for every site of this size
             for name, offset, length in self._layout(family, infrastructure, block.length):
@@ -515,7 +518,8 @@ class _Allocator:
                 prefix.nets[family] = Net(family, block.start + offset, length)
                 self.report.added["role prefixes"] += 1
             rec.prefixes = _in_plan_order(rec.prefixes, roles)
-            self._hosts(family, rec, spec, {}, what)
+            if not self._fresh_hosts(family, rec, spec):
+                self._hosts(family, rec, spec, {}, what)
             return
         pool = Pool(block)
         groups: list[tuple[Sequence[_Slot], int, str]] = []
@@ -546,6 +550,74 @@ class _Allocator:
         self._hosts(family, rec, spec, slots, what)
 
     # -- addresses inside a site
+
+    def _fresh_hosts(self, family: Family, rec: SiteRecord, spec: SiteSpec) -> bool:
+        """Addresses of a site allocated just now, with nothing recorded, declared or pinned
+        in it: what :meth:`_hosts` would hand out on empty pools, computed directly (the
+        lowest free address is the next one). False when the site needs the general path."""
+        if self.pinned and any(f"host:{d.hostname}" in self.pinned for d in spec.devices):
+            return False
+        if any(family in v for t in (rec.addresses, rec.loopbacks, rec.services)
+               for v in t.values()) or any(family in x.nets for x in rec.links):
+            return False
+        for d in spec.devices:
+            if (d.device.mgmt_ipv6 if family == "ipv6" else d.device.mgmt_ipv4) is not None:
+                return False
+        last = 2 if family == "ipv4" else 1  # network (and broadcast) addresses stay free
+        cursor: dict[str, int] = {}  # role → next free offset in its prefix
+
+        def prefix(role: str) -> Net | None:
+            p = rec.prefixes.get(role)
+            return p.nets.get(family) if p is not None else None
+
+        mgmt = prefix(MANAGEMENT)
+        loop = prefix(LOOPBACK)
+        service_role = LOOPBACK if rec.site == REGION else self.plan.website_role
+        service = prefix(service_role)
+        p2p = prefix(P2P)
+        hosts = [d.hostname for d in spec.devices]
+        others = [h for h in hosts if h != spec.gateway]
+        # capacity: anything that does not fit goes the general way, which refuses clearly
+        if mgmt is not None and len(others) + 1 > mgmt.size - last:
+            return False
+        if loop is not None and len(spec.routed) + (
+                len(spec.services) if service_role == LOOPBACK else 0) > loop.size - last:
+            return False
+        link_size = Net(family, 0, self.plan.levels(family).link).size
+        if p2p is not None and len(spec.links) * link_size > p2p.size:
+            return False
+        if mgmt is not None:
+            if spec.gateway is not None:
+                rec.addresses.setdefault(spec.gateway, {})[family] = mgmt.host(1)
+            for i, host in enumerate(others, start=2):
+                rec.addresses.setdefault(host, {})[family] = mgmt.host(i)
+            cursor[MANAGEMENT] = len(others) + 2
+            self.report.added["addresses"] += len(hosts)
+        if loop is not None:
+            for i, host in enumerate(spec.routed, start=1):
+                rec.loopbacks.setdefault(host, {})[family] = loop.host(i)
+            cursor[LOOPBACK] = len(spec.routed) + 1
+            self.report.added["addresses"] += len(spec.routed)
+        if service is not None and spec.services:
+            first = cursor.get(service_role, 1 if service_role == LOOPBACK else 2)
+            if first + len(spec.services) > service.size - last + 1:
+                return False
+            for i, name in enumerate(sorted(spec.services), start=first):
+                rec.services.setdefault(name, {})[family] = service.host(i)
+            self.report.added["addresses"] += len(spec.services)
+        if p2p is not None:
+            by_key = {x.key: x for x in rec.links}
+            for i, (a, b) in enumerate(sorted(spec.links, key=lambda ab: _key(*ab))):
+                if " | " in a + b or "\n" in a + b:
+                    return False
+                record = by_key.get(_key(a, b))
+                if record is None:
+                    record = by_key[_key(a, b)] = LinkRecord(a, b, {})
+                    rec.links.append(record)
+                record.nets[family] = Net(family, p2p.start + i * link_size,
+                                          self.plan.levels(family).link)
+                self.report.added["links"] += 1
+        return True
 
     def _hosts(self, family: Family, rec: SiteRecord, spec: SiteSpec | None,
                slots: dict[str, _Slot], what: str) -> None:
@@ -770,8 +842,9 @@ def allocate(inv: Inventory, plan: AddressPlan, current: Allocations, *, today: 
         AllocationError: with every refusal (overlap, outside its parent, out of blocks, a
             declared address outside its prefix, an import that contradicts a record).
     """
-    alloc = _Allocator(inv, plan, current, pins, today, fill)
-    report = alloc.run()
+    with gc_paused():
+        alloc = _Allocator(inv, plan, current, pins, today, fill)
+        report = alloc.run()
     if alloc.refusals:
         raise AllocationError(_dedupe(alloc.refusals))
     return report

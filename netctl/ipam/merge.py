@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from netctl.exceptions import InventoryError
 from netctl.inventory.load import Finding, resolve
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
+from netctl.ipam.net import gc_paused
 from netctl.ipam.plan import AddressPlan, load_plan
 from netctl.ipam.records import (
     IPAM_DIR,
@@ -61,7 +62,8 @@ class IpamData:
             InventoryError: a record file holds something that is not a prefix or address.
         """
         if self._allocations is None:
-            allocs, findings = parse_records(self.raw, self.files)
+            with gc_paused():
+                allocs, findings = parse_records(self.raw, self.files)
             if any(f.severity == "error" for f in findings):
                 raise InventoryError(resolve(findings))
             self._allocations = allocs
@@ -120,12 +122,13 @@ def attach_ipam(inv: Inventory, *, apply: bool = True) -> list[Finding]:
     """Read the plan and the records into ``inv.ipam``; with ``apply``, set each device's
     management addresses from the records. Returns findings (never raises)."""
     plan, findings = load_plan(inv.root)
-    raw, files, more = read_ipam_files(inv.root)
-    findings.extend(more)
-    inv.ipam = IpamData(inv.root, plan, files, raw)
-    if apply:
-        for key, data in raw.items():
-            findings.extend(_apply(inv, key, files[key], data))
+    with gc_paused():
+        raw, files, more = read_ipam_files(inv.root)
+        findings.extend(more)
+        inv.ipam = IpamData(inv.root, plan, files, raw)
+        if apply:
+            for key, data in raw.items():
+                findings.extend(_apply(inv, key, files[key], data))
     return findings
 
 

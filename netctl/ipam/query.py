@@ -16,7 +16,7 @@ from netctl import geo
 from netctl.inventory.index import Inventory
 from netctl.ipam.allocate import in_zone, site_of, site_specs
 from netctl.ipam.merge import IpamData
-from netctl.ipam.net import FAMILIES, Family, Net, Pool, parse_net
+from netctl.ipam.net import FAMILIES, Family, Net, Pool, gc_paused, parse_net
 from netctl.ipam.plan import LOOPBACK, MANAGEMENT, P2P, AddressPlan
 from netctl.ipam.records import REGION, Allocations, IpamError, SiteRecord, pair_text
 
@@ -367,9 +367,10 @@ def check(inv: Inventory) -> CheckReport:
     def file_of(county: str | None) -> Path | None:
         return files.get(county or "region")
 
-    _check_tree(plan, allocs, report, file_of)
-    _check_overlaps(allocs, report)
-    _check_inventory(inv, plan, allocs, report, file_of)
+    with gc_paused():
+        _check_tree(plan, allocs, report, file_of)
+        _check_overlaps(allocs, report)
+        _check_inventory(inv, plan, allocs, report, file_of)
     report.findings.sort(key=lambda f: (f.severity != "error", f.kind, f.scope, f.message))
     return report
 

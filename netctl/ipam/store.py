@@ -27,7 +27,7 @@ from netctl.ipam.allocate import (
     reserve,
 )
 from netctl.ipam.merge import IpamData
-from netctl.ipam.net import Net, parse_net
+from netctl.ipam.net import Net, gc_paused, parse_net
 from netctl.ipam.plan import PLAN_FILE, AddressPlan
 from netctl.ipam.records import (
     IPAM_DIR,
@@ -74,16 +74,8 @@ def allocations_of(inv: Inventory) -> Allocations:
 def write_allocations(inv: Inventory, allocs: Allocations) -> tuple[list[Path], int]:
     """Render every record file and write those whose text changed. Returns (changed, same)."""
     folder = inv.root / IPAM_DIR
-    texts: dict[Path, str] = {}
-    for code, county in allocs.counties.items():
-        county.label = geo.COUNTIES[code].name if code in geo.COUNTIES else ""
-        for site_code, site in county.sites.items():
-            entry = inv.schools.get(site_code)
-            site.label = entry.school.name if entry else "(not in the inventory)"
-        texts[folder / f"{code}.yaml"] = render_county(county)
-    region = allocs.region
-    if region.cities or region.infrastructure or region.reserved or region.released:
-        texts[folder / "region.yaml"] = render_region(region)
+    with gc_paused():
+        texts = _render_all(inv, allocs, folder)
     changed: list[Path] = []
     for path in sorted(texts):
         text = texts[path]
@@ -95,6 +87,20 @@ def write_allocations(inv: Inventory, allocs: Allocations) -> tuple[list[Path], 
             write_atomic(path, text)
             changed.append(path)
     return changed, len(texts) - len(changed)
+
+
+def _render_all(inv: Inventory, allocs: Allocations, folder: Path) -> dict[Path, str]:
+    texts: dict[Path, str] = {}
+    for code, county in allocs.counties.items():
+        county.label = geo.COUNTIES[code].name if code in geo.COUNTIES else ""
+        for site_code, site in county.sites.items():
+            entry = inv.schools.get(site_code)
+            site.label = entry.school.name if entry else "(not in the inventory)"
+        texts[folder / f"{code}.yaml"] = render_county(county)
+    region = allocs.region
+    if region.cities or region.infrastructure or region.reserved or region.released:
+        texts[folder / "region.yaml"] = render_region(region)
+    return texts
 
 
 def load_for_allocation(root: Path) -> Inventory:

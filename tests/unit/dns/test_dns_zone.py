@@ -135,12 +135,12 @@ def test_check_is_clean_then_finds_stale_and_broken_zones(allocated_copy: Path,
 def test_zones_of_a_whole_region_count(allocated_dir: Path) -> None:
     zones = build_zones(load_inventory(allocated_dir))
     forward, rev6, rev4 = zones
-    ptr6 = [r for r in rev6.records if r.rtype == "PTR"]
-    ptr4 = [r for r in rev4.records if r.rtype == "PTR"]
-    aaaa = {r.value for r in forward.records if r.rtype == "AAAA"}
+    ptr6 = [r for r in rev6.records if r[1] == "PTR"]
+    ptr4 = [r for r in rev4.records if r[1] == "PTR"]
+    aaaa = {value for _, rtype, value in forward.records if rtype == "AAAA"}
     assert len(ptr6) == len(aaaa)  # every IPv6 address of the zone has exactly one PTR
-    assert len(ptr4) == len({r.value for r in forward.records if r.rtype == "A"})
-    assert all(r.rtype != "SOA" for r in forward.records)
+    assert len(ptr4) == len({value for _, rtype, value in forward.records if rtype == "A"})
+    assert all(rtype != "SOA" for _, rtype, _ in forward.records)
     assert dns.rdatatype.from_text("PTR") == dns.rdatatype.PTR
 
 

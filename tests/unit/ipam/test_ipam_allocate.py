@@ -120,6 +120,13 @@ def test_allocation_is_deterministic(allocated_dir: Path, plan_dir: Path) -> Non
     assert texts(plan_dir) == texts(allocated_dir)
 
 
+def test_fast_paths_give_what_the_general_path_gives(allocated_dir: Path, plan_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("netctl.ipam.allocate.FAST_PATHS", False)
+    run_allocate(plan_dir, today=TODAY)
+    assert texts(plan_dir) == texts(allocated_dir)
+
+
 def test_a_new_school_takes_the_next_free_block_and_moves_no_one(allocated_copy: Path) -> None:
     before = records(allocated_copy)
     old_texts = texts(allocated_copy)

@@ -211,20 +211,16 @@ def website_ipv6(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
             tuple(evidence),
         )
     share = ev.fresh(target, "web_links_v6_share")
-    if share is None or not isinstance(share.value, float):
-        unmeasured = (
-            ev.why_unprobed(
-                target, "web_links_v6_share", ("二级链接 IPv6 可达比例", "second-level link share")
-            )
-            if share is None
-            else Reason(
-                "links_not_measured",
-                f"网站 {site} 的二级链接 IPv6 可达比例未测得（无同站链接？）",
-                f"website {site}: the share of second-level links over IPv6 was not measured "
-                "(no same-site link?)",
-            )
+    if share is None:
+        unmeasured = ev.why_unprobed(
+            target, "web_links_v6_share", ("二级链接 IPv6 可达比例", "second-level link share")
         )
         return SchoolResult(code, "website_ipv6", 0, 1, False, (unmeasured,), tuple(evidence))
+    if not isinstance(share.value, float):
+        # The probe ran and the site is supported, but it has no same-site second-level link to
+        # check (or robots.txt forbids them all): nothing fails the link criterion.
+        evidence.append(ev_line(ev, target, "web_links_v6_share", share))
+        return SchoolResult(code, "website_ipv6", 1, 1, True, (), tuple(evidence))
     evidence.append(ev_line(ev, target, "web_links_v6_share", share))
     if share.value < threshold:
         return SchoolResult(

@@ -4,7 +4,8 @@ Layout (shared with the compliance engine, :mod:`netctl.compliance.backups`)::
 
     <backups>/<hostname>/<YYYYMMDDTHHMMSSZ>.cfg
 
-A new file is written only when the configuration differs from the newest one, atomically.
+A new file is written only when the configuration differs from the newest one, atomically;
+an unchanged config touches the newest file (its mtime says when it was last confirmed).
 Secrets (passwords, keys, communities, pre-shared keys, in clear or vendor-encrypted form) are
 replaced by ``<masked>`` before anything touches the disk: a backup is safe to read, diff and
 share, and it is never sent back to a device as is (rollback uses the unmasked copy held in
@@ -21,6 +22,7 @@ Examples:
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +57,9 @@ def write_backup(backups_dir: Path, hostname: str, running: str,
     masked = mask_secrets(running.replace("\r\n", "\n")).rstrip("\n") + "\n"
     newest = newest_backup(backups_dir, hostname)
     if newest is not None and newest.read() == masked:
+        # unchanged: touch it, so the compliance engine sees the config confirmed just now
+        now = (taken_at or datetime.now(UTC)).timestamp()
+        os.utime(newest.path, (now, now))
         return None
     when = (taken_at or datetime.now(UTC)).astimezone(UTC)
     path = backups_dir / hostname / f"{when:%Y%m%dT%H%M%SZ}.cfg"

@@ -16,7 +16,7 @@ MEASUREMENTS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     # measurement: (extra tags, fields)
     "snmp_system": (frozenset(), frozenset({"uptime_s", "poll_ok", "poll_ms"})),
     "snmp_interface": (
-        frozenset({"ifname", "ifalias"}),
+        frozenset({"ifname", "ifalias", "ifrole"}),
         frozenset({"oper_status", "admin_status", "speed_mbps", "in_octets", "out_octets",
                    "in_bps", "out_bps", "in_errors", "out_errors", "in_discards",
                    "out_discards", "utilisation"}),

@@ -193,7 +193,9 @@ def build_targets(
                     continue
             community, user = cred_cache[cred_name]
         tags = DeviceTags(device=entry.hostname, role=entry.role.value, city=entry.city or "",
-                          county=entry.county or "", school=entry.site)
+                          county=entry.county or "", school=entry.site,
+                          if_roles=tuple((i.name, i.role.value) for i in entry.device.interfaces
+                                         if i.role is not None))
         targets.append(Target(
             hostname=entry.hostname, host=host, port=port, tags=tags,
             platform=entry.platform.value, role=entry.role.value, site=entry.site,

@@ -83,6 +83,16 @@ class DeviceTags:
     city: str = ""
     county: str = ""
     school: str = ""
+    if_roles: tuple[tuple[str, str], ...] = ()
+    """(interface name, inventory role) of the interfaces the inventory declares with a role:
+    ``snmp_interface`` points carry it as ``ifrole`` so dashboards can pick uplinks."""
+
+    def role_of(self, ifname: str) -> str:
+        """The inventory role of an interface ('' when the inventory gives none)."""
+        for name, role in self.if_roles:
+            if name == ifname:
+                return role
+        return ""
 
     def items(self) -> tuple[tuple[str, str], ...]:
         """As sorted tag pairs."""
@@ -245,6 +255,9 @@ def convert(
                 out.ap_reports.append(report)
             continue
         if fields:
+            if measurement == "snmp_interface" and device.if_roles:
+                ifname = next((v for k, v in extra if k == "ifname"), "")
+                extra += (("ifrole", device.role_of(ifname)),)
             points_append(Point(measurement, base_tags + extra, fields, time_ms))
         if state and (profile.state_where is None
                       or passes(profile.state_where, values, data, index)) and not (

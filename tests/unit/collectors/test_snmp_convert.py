@@ -209,3 +209,16 @@ def test_ruijie_radio_from_the_inventory(profiles: dict[str, Profile]) -> None:
 ])
 def test_parse_index(index: Index, how: str | int, expected: object) -> None:
     assert parse_index(index, how) == expected
+
+
+def test_interface_points_carry_their_inventory_role(profiles: dict[str, Profile]) -> None:
+    """Dashboards and alerts pick uplinks by ``ifrole`` (docs/observations.md)."""
+    c = compile_profile(profiles["if_mib"])
+    dev = DeviceTags(device="gw1", role="gateway", county="640104",
+                     if_roles=(("Gi0/1", "uplink"),))
+    out = convert(c, result(c, {"sysUpTime": 100}, if_rows(1_000)), dev, time_ms=T0,
+                  counters=CounterStore(), now_s=0.0)
+    roles = {dict(p.tags)["ifname"]: dict(p.tags).get("ifrole") for p in out.points}
+    assert roles == {"Gi0/1": "uplink", "Gi0/2": ""}
+    assert ",ifrole=uplink " in out.points[0].line() or ",ifrole=uplink," in out.points[0].line()
+    assert "ifrole" not in out.points[1].line()

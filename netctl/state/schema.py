@@ -40,13 +40,13 @@ observations = Table(
     "observations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("device", String(64), nullable=False),
-    Column("interface", String(64), nullable=False, default=""),
+    Column("device", String(300), nullable=False),
+    Column("interface", String(128), nullable=False, default=""),
     Column("metric", String(64), nullable=False),
     Column("value_num", Float),
     Column("value_text", Text),
     Column("observed_at", DateTime(timezone=True), nullable=False),
-    Column("source", String(32), nullable=False),
+    Column("source", String(128), nullable=False),
     Index("ix_observations_device_time", "device", "observed_at"),
 )
 
@@ -54,13 +54,13 @@ observations = Table(
 latest = Table(
     "latest",
     metadata,
-    Column("device", String(64), primary_key=True),
-    Column("interface", String(64), primary_key=True, default=""),
+    Column("device", String(300), primary_key=True),
+    Column("interface", String(128), primary_key=True, default=""),
     Column("metric", String(64), primary_key=True),
     Column("value_num", Float),
     Column("value_text", Text),
     Column("observed_at", DateTime(timezone=True), nullable=False),
-    Column("source", String(32), nullable=False),
+    Column("source", String(128), nullable=False),
 )
 
 pushes = Table(
@@ -80,7 +80,7 @@ push_devices = Table(
     "push_devices",
     metadata,
     Column("push_id", Integer, ForeignKey("pushes.id", ondelete="CASCADE"), primary_key=True),
-    Column("device", String(64), primary_key=True),
+    Column("device", String(300), primary_key=True),
     Column("status", String(16), nullable=False),  # unchanged | changed | failed | rolled_back
     Column("diff", Text),
     Column("error", Text),
@@ -118,6 +118,22 @@ def _initial(conn: Connection) -> None:
         table.create(conn)
 
 
+def _widen(conn: Connection) -> None:
+    """Website keys (``web:<domain>``) and ``snmp:<controller>`` sources outgrow 64/32 characters.
+
+    SQLite does not enforce lengths (and stores created after this version are wide already);
+    PostgreSQL needs the columns altered.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table in ("observations", "latest"):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN device TYPE VARCHAR(300)")
+        conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN interface TYPE VARCHAR(128)")
+        conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN source TYPE VARCHAR(128)")
+    conn.exec_driver_sql("ALTER TABLE push_devices ALTER COLUMN device TYPE VARCHAR(300)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "observations, latest, pushes, push_devices, kpi_snapshots", _initial),
+    Migration(2, "wider device, interface and source columns", _widen),
 )

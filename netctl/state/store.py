@@ -90,7 +90,10 @@ class StateStore:
             msg = f"cannot open state store {url}: {exc}"
             raise StateStoreError(msg) from exc
         if self.engine.dialect.name == "sqlite":
+            # pysqlite commits DDL on its own; take transactions over so that a migration and
+            # its version row commit together (SQLAlchemy's documented recipe)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         if migrate:
             self.migrate()
 
@@ -113,11 +116,20 @@ class StateStore:
             return int(conn.execute(select(func.max(s.schema_version.c.version))).scalar() or 0)
 
     def migrate(self) -> list[int]:
-        """Apply every pending migration, each in its own transaction; return those applied."""
+        """Apply every pending migration, each in its own transaction; return those applied.
+
+        Two processes may start on a new store at once (a daemon and a CLI): a migration that
+        fails because the other applied it first is not an error.
+        """
         applied: list[int] = []
         try:
-            with self.engine.begin() as conn:
-                s.schema_version.create(conn, checkfirst=True)
+            try:
+                with self.engine.begin() as conn:
+                    s.schema_version.create(conn, checkfirst=True)
+            except SQLAlchemyError:
+                with self.engine.connect() as conn:
+                    if not self.engine.dialect.has_table(conn, "schema_version"):
+                        raise
             current = self.version()
             latest = s.MIGRATIONS[-1].version
             if current > latest:
@@ -129,15 +141,16 @@ class StateStore:
             for m in s.MIGRATIONS:
                 if m.version <= current:
                     continue
-                with self.engine.begin() as conn:
-                    m.upgrade(conn)
-                    conn.execute(
-                        insert(s.schema_version).values(
-                            version=m.version,
-                            description=m.description,
-                            applied_at=datetime.now(UTC),
-                        )
-                    )
+                try:
+                    with self.engine.begin() as conn:
+                        m.upgrade(conn)
+                        conn.execute(insert(s.schema_version).values(
+                            version=m.version, description=m.description,
+                            applied_at=datetime.now(UTC)))
+                except SQLAlchemyError:
+                    if self.version() >= m.version:
+                        continue  # applied by the other process in the meantime
+                    raise
                 applied.append(m.version)
         except SQLAlchemyError as exc:
             msg = f"cannot migrate state store {self.url}: {exc}"
@@ -341,9 +354,19 @@ class StateStore:
             ]
 
 
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlock
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    import contextlib
+    import sqlite3
+
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    # WAL is persistent: when another connection holds the file, it has set it already
+    with contextlib.suppress(sqlite3.OperationalError):
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.close()

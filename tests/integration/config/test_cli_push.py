@@ -50,7 +50,9 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
                                     sample_dir: Path, tmp_path: Path, repo_root: Path) -> None:
     net, hosts, targets = lab
     sel = [a for h in hosts for a in ("--host", h)]
-    run = lambda *a: netctl(sample_dir, tmp_path, repo_root, *a)  # noqa: E731
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return netctl(sample_dir, tmp_path, repo_root, *a)
 
     dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
     assert dry.returncode == 0, dry.stderr

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import dash_scenario as scenario
+import dash_scenario as scenario  # type: ignore[import-not-found,unused-ignore]
 import httpx
 import pytest
 

@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import dash_scenario as scenario
+import dash_scenario as scenario  # type: ignore[import-not-found,unused-ignore]
 import pytest
 import yaml
-from conftest import Loaded
+from conftest import Loaded  # type: ignore[import-not-found,unused-ignore]
 
 from netctl.dashboards.build import BuildResult, build
 from netctl.dashboards.grafana import (
@@ -82,7 +82,7 @@ def rows(res: Results, ref: str, *keys: str) -> dict[tuple[str, ...], dict[str, 
 
 
 def county_of(truth: scenario.Truth, school: str) -> str:
-    return truth.schools[school][1]
+    return str(truth.schools[school][1])
 
 
 def uplinks_per_county(truth: scenario.Truth) -> Counter[str]:

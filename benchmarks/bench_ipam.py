@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 CHILD = """
-import json, resource, shutil, sys, time
+import gc, json, resource, shutil, sys, time
 from datetime import date
 from pathlib import Path
 from netctl.inventory.index import load_inventory
@@ -42,49 +42,67 @@ from netctl.ipam.records import Allocations
 from netctl.ipam.store import plan_of, write_allocations
 from netctl.dns.zone import write_zones
 
-root, out = Path(sys.argv[1]), Path(sys.argv[2])
-shutil.rmtree(root / "ipam", ignore_errors=True)
-shutil.rmtree(out, ignore_errors=True)
+mode, root, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 today = date(2026, 11, 28)
 t = {}
-c0 = time.process_time()
 def phase(name, fn):
     s, c = time.perf_counter(), time.process_time()
     value = fn()
     t[name] = time.perf_counter() - s
     t[name + "_cpu"] = time.process_time() - c
     return value
-inv = phase("load", lambda: load_inventory(root, apply_ipam=False))
-plan = plan_of(inv)
-report = phase("allocate", lambda: allocate(inv, plan, Allocations(), today=today))
-changed, _ = phase("write", lambda: write_allocations(inv, report.allocations))
-full = phase("load_ipam", lambda: load_inventory(root))
-zones = phase("zones", lambda: write_zones(full, out, today=today))
-for k in ("", "_cpu"):
-    t["target" + k] = t["allocate" + k] + t["write" + k] + t["zones" + k]
-again = phase("reallocate", lambda: allocate(inv, plan, full.ipam.allocations(), today=today))
-assert sum(again.added.values()) == 0
-t["cpu"] = time.process_time() - c0
-t["schools"] = len(inv.schools)
-t["devices"] = len(inv.devices)
-t["prefixes"] = report.added["role prefixes"]
-t["addresses"] = report.added["addresses"]
-t["links"] = report.added["links"]
-t["records"] = sum(z.records for z in zones)
-t["files"] = len(changed)
+if mode == "allocate":  # what 'netctl ipam allocate' does, from nothing
+    shutil.rmtree(root / "ipam", ignore_errors=True)
+    inv = load_inventory(root, apply_ipam=False)
+    report = phase("allocate", lambda: allocate(inv, plan_of(inv), Allocations(), today=today))
+    changed, _ = phase("write", lambda: write_allocations(inv, report.allocations))
+    t["prefixes"] = report.added["role prefixes"]
+    t["addresses"] = report.added["addresses"]
+    t["links"] = report.added["links"]
+    t["files"] = len(changed)
+    t["schools"], t["devices"] = len(inv.schools), len(inv.devices)
+elif mode == "zones":  # what 'netctl dns zone' does once the inventory is loaded
+    shutil.rmtree(out, ignore_errors=True)
+    inv = load_inventory(root)
+    zones = phase("zones", lambda: write_zones(inv, out, today=today))
+    t["records"] = sum(z.records for z in zones)
+elif mode == "reallocate":  # 'netctl ipam allocate' again: parse the records, change nothing
+    inv = load_inventory(root, apply_ipam=False)
+    def again():
+        return allocate(inv, plan_of(inv), inv.ipam.allocations(), today=today)
+    report = phase("reallocate", again)
+    assert sum(report.added.values()) == 0
+elif mode == "load":
+    phase("load", lambda: load_inventory(root, apply_ipam=False))
+elif mode == "load_ipam":
+    phase("load_ipam", lambda: load_inventory(root))
 t["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(t))
 """
 
+MODES = ("allocate", "zones", "reallocate", "load", "load_ipam")
 
-def run_child(root: Path, out: Path) -> dict[str, float]:
-    """One measured run in a fresh process, on one core when taskset exists."""
-    cmd = [sys.executable, "-c", CHILD, str(root), str(out)]
+
+def run_child(mode: str, root: Path, out: Path) -> dict[str, float]:
+    """One measured step in a fresh process, on one core when taskset exists."""
+    cmd = [sys.executable, "-c", CHILD, mode, str(root), str(out)]
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", "0", *cmd]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
     result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
+
+
+def one_run(root: Path, out: Path) -> dict[str, float]:
+    """Every step once, each in its own process (as the commands run)."""
+    merged: dict[str, float] = {}
+    for mode in MODES:
+        result = run_child(mode, root, out)
+        result["rss_mb_" + mode] = result.pop("rss_mb")
+        merged.update(result)
+    for k in ("", "_cpu"):
+        merged["target" + k] = merged["allocate" + k] + merged["write" + k] + merged["zones" + k]
+    return merged
 
 
 def main() -> None:
@@ -101,7 +119,7 @@ def main() -> None:
         write_inventory(root, args.schools, 2027)
         shutil.copy(REPO / "inventory" / "address-plan.yaml", root / "address-plan.yaml")
         print(f"generated {args.schools} schools in {time.perf_counter() - started:.1f} s")
-        runs = [run_child(root, Path(tmp) / "dns") for _ in range(max(1, args.runs))]
+        runs = [one_run(root, Path(tmp) / "dns") for _ in range(max(1, args.runs))]
     first = runs[0]
     print(f"region: {first['schools']:.0f} schools, {first['devices']:.0f} devices; allocated "
           f"{first['prefixes']:.0f} role prefixes, {first['addresses']:.0f} addresses, "
@@ -111,7 +129,7 @@ def main() -> None:
           "counts the time other processes held the core)")
     for key, label in (("allocate", "allocate (pure)"), ("write", "write record files"),
                        ("zones", "build + write zones"), ("target", "TARGET allocate+write+zones"),
-                       ("reallocate", "re-allocate (records parsed)"),
+                       ("reallocate", "re-allocate (parse + no change)"),
                        ("load", "load_inventory without IPAM"),
                        ("load_ipam", "load_inventory with IPAM merge")):
         cpu = statistics.median(r[key + "_cpu"] for r in runs)
@@ -121,7 +139,7 @@ def main() -> None:
     merged = statistics.median(r["load_ipam_cpu"] for r in runs)
     target = statistics.median(r["target_cpu"] for r in runs)
     print(f"  IPAM merge adds {100 * (merged - load) / load:+.1f} % CPU to a whole-region load")
-    print(f"  peak RSS {max(r['rss_mb'] for r in runs):.0f} MB")
+    print(f"  peak RSS {max(r[f'rss_mb_{m}'] for r in runs for m in MODES):.0f} MB")
     print(f"target < 3 s CPU: {'met' if target < 3 else 'NOT met'} ({target:.2f} s)")
 
 

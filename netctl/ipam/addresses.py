@@ -349,7 +349,7 @@ def device_addressing(inv: Inventory, hostname: str) -> DeviceAddressing:
         raise IpamError(msg)
     data = _ipam(inv)
     site = site_of(entry)
-    if data.plan is None or not data.raw:
+    if data.plan is None or not data.files:
         return DeviceAddressing(hostname, site)
     rec = data.allocations().site(site)
     spec = cached_site_specs(inv, data.plan).get(site)

@@ -8,12 +8,13 @@ one IPAM recorded for it, so Nornir, ``inventory show`` and everything else see 
 declared in a county file that differs from the recorded one is an error: run ``netctl ipam
 allocate`` to record the declared one (it wins).
 
-Cost on a 3,000-school region: one YAML parse of the records and one C-level parse per address
-(no :mod:`ipaddress` string parsing): under 10 % of the whole load.
+Cost on a 3,000-school region: one regular-expression pass over the record files and one
+C-level parse per address (no YAML, no :mod:`ipaddress` string parsing).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
@@ -34,7 +35,7 @@ from netctl.ipam.records import (
 )
 
 if TYPE_CHECKING:
-    from netctl.inventory.index import Inventory
+    from netctl.inventory.index import DeviceEntry, Inventory
 
 REGION_FILE = "region"
 
@@ -46,7 +47,7 @@ class IpamData:
     root: Path
     plan: AddressPlan | None = None
     files: dict[str, Path] = field(default_factory=dict)  # "region" or county code → file
-    raw: dict[str, Any] = field(default_factory=dict)
+    _raw: dict[str, Any] | None = field(default=None, repr=False)
     _allocations: Allocations | None = field(default=None, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived indexes
 
@@ -54,6 +55,20 @@ class IpamData:
     def folder(self) -> Path:
         """``<inventory>/ipam``."""
         return self.root / IPAM_DIR
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The record files as YAML data, parsed on first use.
+
+        Raises:
+            InventoryError: a record file is not valid YAML.
+        """
+        if self._raw is None:
+            raw, findings = read_ipam_yaml(self.files)
+            if findings:
+                raise InventoryError(resolve(findings))
+            self._raw = raw
+        return self._raw
 
     def allocations(self) -> Allocations:
         """The records, parsed on first use.
@@ -91,17 +106,20 @@ def parse_records(raw: dict[str, Any], files: dict[str, Path]
     return allocs, findings
 
 
-def read_ipam_files(root: Path) -> tuple[dict[str, Any], dict[str, Path], list[Finding]]:
-    """Parse every ``ipam/*.yaml`` (raw YAML; nothing interpreted yet)."""
-    raw: dict[str, Any] = {}
-    files: dict[str, Path] = {}
-    findings: list[Finding] = []
+def ipam_files(root: Path) -> dict[str, Path]:
+    """``ipam/*.yaml`` by key: ``region`` or the county code (the file's stem)."""
     folder = root / IPAM_DIR
     if not folder.is_dir():
-        return raw, files, findings
-    for path in sorted(folder.iterdir()):
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
-            continue
+        return {}
+    return {p.stem: p for p in sorted(folder.iterdir())
+            if p.suffix in (".yaml", ".yml") and p.is_file()}
+
+
+def read_ipam_yaml(files: dict[str, Path]) -> tuple[dict[str, Any], list[Finding]]:
+    """Parse every record file as YAML (nothing interpreted yet)."""
+    raw: dict[str, Any] = {}
+    findings: list[Finding] = []
+    for key, path in files.items():
         try:
             data = read_yaml(path)
         except YamlSyntaxError as exc:
@@ -113,78 +131,144 @@ def read_ipam_files(root: Path) -> tuple[dict[str, Any], dict[str, Path], list[F
             findings.append(Finding(path, (), "expected a mapping at the top of the file",
                                     "restore the file from git"))
             continue
-        raw[path.stem] = data
-        files[path.stem] = path
-    return raw, files, findings
+        raw[key] = data
+    return raw, findings
 
 
 def attach_ipam(inv: Inventory, *, apply: bool = True) -> list[Finding]:
-    """Read the plan and the records into ``inv.ipam``; with ``apply``, set each device's
-    management addresses from the records. Returns findings (never raises)."""
+    """Put the plan and the record files into ``inv.ipam``; with ``apply``, set each device's
+    management addresses from the records. Returns findings (never raises).
+
+    Only the ``addresses`` tables are read here, straight from the text when the file has the
+    layout netctl writes (a regular expression, no YAML parse); a file edited into another
+    layout is parsed as YAML instead. Everything else is parsed when first asked for.
+    """
     plan, findings = load_plan(inv.root)
-    with gc_paused():
-        raw, files, more = read_ipam_files(inv.root)
-        findings.extend(more)
-        inv.ipam = IpamData(inv.root, plan, files, raw)
-        if apply:
-            for key, data in raw.items():
-                findings.extend(_apply(inv, key, files[key], data))
+    files = ipam_files(inv.root)
+    inv.ipam = IpamData(inv.root, plan, files)
+    if apply and files:
+        with gc_paused():
+            for key, path in files.items():
+                findings.extend(_apply(inv, key, path))
     return findings
+
+
+_MARK = "addresses: |\n"
+_BLOCK = {indent: re.compile(f"(?:{indent}  \\S[^\\n]*\\n)*") for indent in ("  ", "    ")}
+
+
+def _tables(key: str, path: Path) -> tuple[list[tuple[str, int, str]], list[Finding], str]:
+    """(site, offset in the text or -1, table) of each ``addresses`` table of a record file,
+    the findings, and the file's text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Finding(path, (), f"cannot be read: {exc}", "restore it from git")], ""
+    infra_site = REGION if key == REGION_FILE else key
+    out: list[tuple[str, int, str]] = []
+    pos = text.find(_MARK)
+    canonical = text.count("addresses:") == text.count(_MARK)
+    while canonical and pos >= 0:
+        line_start = text.rfind("\n", 0, pos) + 1
+        indent = text[line_start:pos]
+        if indent not in ("  ", "    "):
+            canonical = False
+            break
+        start = pos + len(_MARK)
+        prefix = indent + "  "
+        block = _BLOCK[indent].match(text, start)
+        end = block.end() if block else start
+        if text.startswith("\n", end) or text.startswith(prefix, end):
+            canonical = False  # a blank or deeper line: let YAML read it
+            break
+        if indent == "  ":
+            site = infra_site
+        else:
+            key_at = text.rfind("\n  ", 0, line_start - 1)
+            while key_at >= 0 and text[key_at + 3] == " ":
+                key_at = text.rfind("\n  ", 0, key_at)
+            site = text[key_at + 3: text.find(":", key_at + 3)].strip("'") if key_at >= 0 else ""
+        out.append((site, start, text[start:end]))
+        pos = text.find(_MARK, end)
+    if canonical:
+        return out, [], text
+    # another layout: read the tables through YAML
+    raw, findings = read_ipam_yaml({key: path})
+    data = raw.get(key)
+    if not isinstance(data, dict):
+        return [], findings, text
+    out = []
+    infra = data.get("infrastructure")
+    if isinstance(infra, dict) and isinstance(infra.get("addresses"), str):
+        out.append((str(data.get("county", infra_site)) if key != REGION_FILE else REGION, -1,
+                    infra["addresses"]))
+    site_map = data.get("sites")
+    if isinstance(site_map, dict):
+        for code, value in site_map.items():
+            if isinstance(value, dict) and isinstance(value.get("addresses"), str):
+                out.append((str(code), -1, value["addresses"]))
+    return out, findings, text
 
 
 _PTON = socket.inet_pton
 _AF6, _AF4 = socket.AF_INET6, socket.AF_INET
+_from_bytes = int.from_bytes
 
 
-def _apply(inv: Inventory, key: str, path: Path, data: dict[str, Any]) -> list[Finding]:
-    findings: list[Finding] = []
-    sites: list[tuple[str, tuple[str, ...], Any]] = []
-    infra_site = REGION if key == REGION_FILE else str(data.get("county", key))
-    if isinstance(data.get("infrastructure"), dict):
-        sites.append((infra_site, ("infrastructure",), data["infrastructure"]))
-    if isinstance(data.get("sites"), dict):
-        sites.extend((str(code), ("sites", str(code)), value)
-                     for code, value in data["sites"].items())
-    devices = inv.devices
-    for site, loc, value in sites:
-        table = value.get("addresses") if isinstance(value, dict) else None
-        if not isinstance(table, str):
-            continue
+def _apply(inv: Inventory, key: str, path: Path) -> list[Finding]:
+    tables, findings, text = _tables(key, path)
+    get = inv.devices.get
+    setattr_ = object.__setattr__
+    for site, offset, table in tables:
         for line in table.splitlines():
             parts = line.split()
-            if not parts:
-                continue
-            host = parts[0]
-            entry = devices.get(host)
-            if entry is None or (entry.school or entry.county or REGION) != site:
-                continue  # a device that is gone or moved: 'netctl ipam check' reports it
-            v6: IPv6Address | None = None
-            v4: IPv4Address | None = None
-            try:
+            if len(parts) == 3 and ":" in parts[1]:  # 'HOST IPv6 IPv4', as netctl writes it
+                host, six, four = parts
+            elif parts:
+                host, six, four = parts[0], "", ""
                 for token in parts[1:]:
                     if ":" in token:
-                        v6 = IPv6Address(_PTON(_AF6, token))
+                        six = token
                     elif token != "-":  # noqa: S105 - an empty column
-                        v4 = IPv4Address(_PTON(_AF4, token))
+                        four = token
+            else:
+                continue
+            entry = get(host)
+            if entry is None or (entry.school or entry.county or REGION) != site:
+                continue  # a device that is gone or moved: 'netctl ipam check' reports it
+            try:
+                v6 = IPv6Address(_from_bytes(_PTON(_AF6, six), "big")) if six else None
+                v4 = IPv4Address(_from_bytes(_PTON(_AF4, four), "big")) if four else None
             except (OSError, ValueError):
-                findings.append(Finding(path, (*loc, "addresses"),
+                line_no = 0
+                if offset >= 0:
+                    line_no = (text.count("\n", 0, offset) + 1
+                               + table.splitlines().index(line))
+                findings.append(Finding(path, ("__line__", line_no) if line_no else (),
                                         f"'{line.strip()}' is not 'HOST IPv6 IPv4'",
                                         "restore the file from git"))
                 continue
             device = entry.device
-            for name, addr in (("mgmt_ipv6", v6), ("mgmt_ipv4", v4)):
-                if addr is None:
-                    continue
-                declared = getattr(device, name)
-                if declared is None:
-                    # the loader's own objects, before anyone else sees them
-                    object.__setattr__(device, name, addr)
-                elif declared != addr:
-                    findings.append(Finding(
-                        entry.file, (*entry.loc, name),
-                        f"{host}: {name} {declared} differs from the address IPAM recorded "
-                        f"({addr}, in {path.parent.name}/{path.name})",
-                        "the declared address wins: run 'netctl ipam allocate' to record it, "
-                        f"or remove '{name}' from the device",
-                    ))
+            # the loader's own objects, before anyone else sees them
+            if v6 is not None:
+                if device.mgmt_ipv6 is None:
+                    setattr_(device, "mgmt_ipv6", v6)
+                elif device.mgmt_ipv6 != v6:
+                    findings.append(_conflict(entry, "mgmt_ipv6", device.mgmt_ipv6, v6, path))
+            if v4 is not None:
+                if device.mgmt_ipv4 is None:
+                    setattr_(device, "mgmt_ipv4", v4)
+                elif device.mgmt_ipv4 != v4:
+                    findings.append(_conflict(entry, "mgmt_ipv4", device.mgmt_ipv4, v4, path))
     return findings
+
+
+def _conflict(entry: DeviceEntry, name: str, declared: object, recorded: object, path: Path
+              ) -> Finding:
+    return Finding(
+        entry.file, (*entry.loc, name),
+        f"{entry.hostname}: {name} {declared} differs from the address IPAM recorded "
+        f"({recorded}, in {path.parent.name}/{path.name})",
+        "the declared address wins: run 'netctl ipam allocate' to record it, "
+        f"or remove '{name}' from the device",
+    )

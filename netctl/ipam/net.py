@@ -24,6 +24,8 @@ Family = Literal["ipv6", "ipv4"]
 FAMILIES: tuple[Family, Family] = ("ipv6", "ipv4")
 _AF = {"ipv6": socket.AF_INET6, "ipv4": socket.AF_INET}
 _PTON = socket.inet_pton
+_NTOP = socket.inet_ntop
+_AF6, _AF4 = socket.AF_INET6, socket.AF_INET
 _WIDTH = {"ipv6": 16, "ipv4": 4}
 _MAX_LEN = {"ipv6": 128, "ipv4": 32}
 # below this, an IPv6 address is IPv4-compatible or IPv4-mapped: inet_ntop would print it in
@@ -200,6 +202,39 @@ def parse_net(text: str, family: Family | None = None) -> Net:
         msg = f"{text} is not an {family} prefix"
         raise ValueError(msg)
     return net
+
+
+def net_text(net: Net) -> str:
+    """``str(net)`` without the method call (the record files and zones print ~10^5)."""
+    family, start, length = net
+    if family == "ipv6":
+        text = _NTOP(_AF6, start.to_bytes(16, "big")) if start > _V6_MAPPED_END else \
+            str(IPv6Address(start))
+        return text if length == 128 else f"{text}/{length}"
+    text = _NTOP(_AF4, start.to_bytes(4, "big"))
+    return text if length == 32 else f"{text}/{length}"
+
+
+def parse_token(token: str) -> Net:
+    """:func:`parse_net` for tokens of the record files (no surrounding blanks): the fast path
+    inlined, anything unusual handed to :func:`parse_net` (which explains what is wrong)."""
+    addr, slash, plen = token.partition("/")
+    if ":" in addr:
+        family: Family = "ipv6"
+        af, bits = _AF6, 128
+    else:
+        family, af, bits = "ipv4", _AF4, 32
+    try:
+        start = int.from_bytes(_PTON(af, addr), "big")
+    except (OSError, ValueError):
+        return parse_net(token)
+    if not slash:
+        return Net(family, start, bits)
+    if plen.isdigit() and plen[0] != "0":
+        length = int(plen)
+        if length <= bits and start % _SIZES[family][length] == 0:
+            return Net(family, start, length)
+    return parse_net(token)
 
 
 def summarize(family: Family, first: int, last: int) -> list[Net]:

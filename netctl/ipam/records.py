@@ -25,7 +25,7 @@ from typing import Any
 
 from netctl.exceptions import NetctlError
 from netctl.inventory.load import Finding
-from netctl.ipam.net import Family, Net, parse_net
+from netctl.ipam.net import Family, Net, net_text, parse_net, parse_token
 
 IPAM_DIR = "ipam"
 REGION = "region"
@@ -232,16 +232,17 @@ class _Reader:
             if token == "-":  # noqa: S105 - a column left empty
                 continue
             try:
-                net = parse_net(token)
+                net = parse_token(token)
             except ValueError as exc:
                 self.line(loc, line, f"'{token}' is not a prefix or address: {exc}")
                 continue
-            if net.family in out:
-                self.line(loc, line, f"two {net.family} values")
-            elif hosts and not net.is_host:
+            family = net[0]
+            if family in out:
+                self.line(loc, line, f"two {family} values")
+            elif hosts and net[2] != (128 if family == "ipv6" else 32):
                 self.line(loc, line, f"'{token}' is a prefix where an address is expected")
             else:
-                out[net.family] = net
+                out[family] = net
         return out
 
     def site(self, site_id: str, value: Any, loc: Loc) -> SiteRecord:
@@ -371,7 +372,11 @@ def _free(text: str) -> str:
 
 def pair_text(pair: Pair) -> str:
     """``'IPv6 IPv4'`` text of a pair (only the families present)."""
-    return " ".join(str(pair[f]) for f in ("ipv6", "ipv4") if f in pair)
+    six, four = pair.get("ipv6"), pair.get("ipv4")
+    if six is not None and four is not None:
+        return f"{net_text(six)} {net_text(four)}"
+    one = six or four
+    return net_text(one) if one is not None else ""
 
 
 def _comment(text: str) -> str:

@@ -69,4 +69,4 @@ def test_inventory_without_plan_loads_and_has_no_ipam(sample_dir: Path) -> None:
     inv = load_inventory(sample_dir)
     assert inv.ipam is not None
     assert inv.ipam.plan is None
-    assert inv.ipam.raw == {}
+    assert inv.ipam.files == {}

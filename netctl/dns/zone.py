@@ -30,8 +30,7 @@ from pathlib import Path
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
-from netctl.ipam.addresses import cached_site_specs
-from netctl.ipam.allocate import in_zone, site_of
+from netctl.ipam.allocate import in_zone, site_gateways, site_of
 from netctl.ipam.merge import IpamData
 from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
@@ -228,7 +227,7 @@ class _Builder:
             self.address(ns, region.services.get(ns) if region else None)
         for _, zone in self.reverse:
             zone.records.extend(("@", "NS", f"{ns}.{self.zone}.") for ns in names)
-        specs = cached_site_specs(inv, plan)
+        gateways = site_gateways(inv)
         # device names first: an address's PTR names the device
         for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
             dev = entry.device
@@ -236,8 +235,11 @@ class _Builder:
             self.ints(label(entry.hostname), int(m6) if m6 is not None else None,
                       int(m4) if m4 is not None else None)
         devices = inv.devices
-        for _, rec, _ in allocs.iter_sites():
-            spec = specs.get(rec.site)
+        schools = inv.schools
+        for _, rec, infra in allocs.iter_sites():
+            if not infra and rec.site not in schools:
+                continue  # a school that is gone: its records are orphans, not names
+            gateway = gateways.get(rec.site)
             for host, pair in rec.loopbacks.items():
                 if host in devices:
                     self.address(f"lo0.{label(host)}", pair)
@@ -250,8 +252,8 @@ class _Builder:
                     self.ints(f"{_slug(iface)}.{label(host)}",
                               six.start + (i if six.size == 2 else i + 1) if six else None,
                               four.start + (i if four.size == 2 else i + 1) if four else None)
-            if spec is not None and spec.gateway is not None:
-                gw = label(spec.gateway)
+            if gateway is not None:
+                gw = label(gateway)
                 for role, prefix in rec.prefixes.items():
                     plan_role = plan.role(role)
                     if prefix.vlan is None or (plan_role is not None and not plan_role.is_vlan):
@@ -259,9 +261,8 @@ class _Builder:
                     six, four = prefix.nets.get("ipv6"), prefix.nets.get("ipv4")
                     self.ints(f"vlan{prefix.vlan}.{gw}", six.start + 1 if six else None,
                               four.start + 1 if four else None)
-            if spec is not None and spec.kind == "school":
-                self._school(rec.site, rec.loopbacks, rec.addresses, rec.services,
-                             spec.gateway)
+            if not infra:
+                self._school(rec.site, rec.loopbacks, rec.addresses, rec.services, gateway)
         self._aliases()
         zones = [self.forward] + [z for _, z in self.reverse]
         for z in zones:

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from netctl import geo
 from netctl.exceptions import NetctlError
 from netctl.inventory.index import DeviceEntry, Inventory
-from netctl.ipam.net import Family, Net, Pool, gc_paused, parse_net
+from netctl.ipam.net import Family, Net, Pool, gc_paused, make_net, parse_net
 from netctl.ipam.plan import LOOPBACK, MANAGEMENT, P2P, AddressPlan, RolePlan
 from netctl.ipam.records import (
     REGION,
@@ -177,6 +177,24 @@ def site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
         website = ("website",) if in_zone(s.school.website, zone) else ()
         make(code, "school", s.county, s.school.name, website)
     return specs
+
+
+def site_gateways(inv: Inventory) -> dict[str, str]:
+    """Each site's gateway (as :func:`site_specs` chooses it: the first device, by hostname,
+    with the site's gateway role), without the rest of the specs."""
+    roles = {Role.GATEWAY: "school", Role.METRO: "county", Role.BACKBONE: "region"}
+    out: dict[str, str] = {}
+    for entry in inv.devices.values():
+        kind = roles.get(entry.role)
+        if kind is None:
+            continue
+        site = site_of(entry)
+        if kind != ("school" if entry.school else "county" if entry.county else "region"):
+            continue
+        current = out.get(site)
+        if current is None or entry.hostname < current:
+            out[site] = entry.hostname
+    return out
 
 
 def _p2p_ends(inv: Inventory, link: Link, routed: set[Role]) -> tuple[str, str, str] | None:
@@ -515,7 +533,7 @@ class _Allocator:
                     plan_role = self.plan.role(name)
                     prefix = rec.prefixes[name] = RolePrefix(plan_role.vlan if plan_role else None,
                                                              {})
-                prefix.nets[family] = Net(family, block.start + offset, length)
+                prefix.nets[family] = make_net(family, block.start + offset, length)
                 self.report.added["role prefixes"] += 1
             rec.prefixes = _in_plan_order(rec.prefixes, roles)
             if not self._fresh_hosts(family, rec, spec):

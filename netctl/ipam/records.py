@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -152,6 +153,27 @@ class Allocations:
 # ---------------------------------------------------------------------------- parsing
 
 
+_PTON = socket.inet_pton
+_AF6, _AF4 = socket.AF_INET6, socket.AF_INET
+_new = tuple.__new__
+
+
+def _host6(token: str) -> Net | None:
+    """An IPv6 address token, or None (then the careful path explains)."""
+    try:
+        return _new(Net, ("ipv6", int.from_bytes(_PTON(_AF6, token), "big"), 128))
+    except (OSError, ValueError):
+        return None
+
+
+def _host4(token: str) -> Net | None:
+    """An IPv4 address token, or None."""
+    try:
+        return _new(Net, ("ipv4", int.from_bytes(_PTON(_AF4, token), "big"), 32))
+    except (OSError, ValueError):
+        return None
+
+
 class _Reader:
     """Turns the raw YAML of one file into records, collecting findings with locations."""
 
@@ -270,6 +292,11 @@ class _Reader:
             where = (*loc, name)
             for line in self.table(raw.get(name), where):
                 parts = line.split()
+                if len(parts) == 3:  # 'NAME IPv6 IPv4' as netctl writes it: no checks to skip
+                    six, four = _host6(parts[1]), _host4(parts[2])
+                    if six is not None and four is not None:
+                        target[parts[0]] = {"ipv6": six, "ipv4": four}
+                        continue
                 if len(parts) < 2:
                     self.line(where, line, "expected 'NAME IPv6 IPv4'")
                     continue

@@ -79,3 +79,28 @@ def test_rest_of_netctl_sees_management_addresses(allocated_dir: Path) -> None:
     # without applying IPAM (what allocation starts from) devices keep what files declare
     bare = load_inventory(allocated_dir, apply_ipam=False)
     assert bare.devices["nx640104-0001-gw1"].device.mgmt_ipv6 is None
+
+
+def test_a_record_file_in_another_layout_still_gives_addresses(allocated_copy: Path) -> None:
+    from netctl.inventory.yamlio import dump_yaml, read_yaml
+
+    path = allocated_copy / "ipam" / "640104.yaml"
+    path.write_text(dump_yaml(read_yaml(path)), encoding="utf-8")  # PyYAML's own layout
+    assert "addresses: |\n" not in path.read_text(encoding="utf-8")
+    inv = load_inventory(allocated_copy)
+    assert str(inv.devices["nx640104-0001-ap001"].device.mgmt_ipv6) == "2001:db8:1001::2"
+    assert str(inv.devices["nx640104-metro1"].device.mgmt_ipv4) == "10.4.0.1"
+
+
+def test_a_broken_address_line_is_reported_at_load_with_its_line(allocated_copy: Path) -> None:
+    from netctl.exceptions import InventoryError
+
+    path = allocated_copy / "ipam" / "640104.yaml"
+    text = path.read_text(encoding="utf-8")
+    bad = "      nx640104-0001-ap002 2001:db8:1001::3 10.4.6.300\n"
+    text = text.replace("      nx640104-0001-ap002 2001:db8:1001::3 10.4.6.3\n", bad)
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index(bad.rstrip("\n")) + 1
+    with pytest.raises(InventoryError) as exc:
+        load_inventory(allocated_copy)
+    assert f"ipam/640104.yaml:{line}: error:" in exc.value.problems[0].format()

@@ -28,6 +28,11 @@ def demo(
     )
     print_stats(result.stats)
     zh = lang != "en"
+    console.print(f"IPAM: {result.allocated} record file(s) under {out / 'inventory' / 'ipam'}; "
+                  f"DNS: {result.zones} zone file(s) in {out / 'dns'}")
+    print_table("security baseline pushed to emulated gateways (netctl config push --commit)"
+                if not zh else "安全基线下发到仿真网关（netctl config push --commit）",
+                ["hostname", "platform", "status"], result.pushed)
     rows = []
     for k in result.kpis.kpis:
         if k.scope_level not in ("region", "city"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -368,11 +369,14 @@ _CONFIGS = {
 }
 
 
-def write_sample_backups(inv: Inventory, backups_dir: Path, now: datetime, seed: int = 2027) -> int:
-    """A backed-up running config for most devices (some with defects, a few stale or missing)."""
+def write_sample_backups(inv: Inventory, backups_dir: Path, now: datetime, seed: int = 2027,
+                         skip: Collection[str] = ()) -> int:
+    """A backed-up running config for most devices (some with defects, a few stale or missing).
+
+    Devices in ``skip`` (really backed up, e.g. by a push) are left alone."""
     written = 0
     for d in inv.iter_devices():
-        if d.role is Role.AP or d.platform not in _CONFIGS:
+        if d.role is Role.AP or d.platform not in _CONFIGS or d.hostname in skip:
             continue
         rng = _rng(seed, d.hostname)
         roll = rng.random()

@@ -126,6 +126,15 @@ def test_demo_runs_end_to_end(tmp_path: Path, lang: str) -> None:
     r = netctl("demo", "--out", str(out), "--lang", lang)
     assert r.returncode == 0, r.stderr
     assert ("互联网出口防火墙" if lang == "zh" else "egress firewall") in r.stdout
+    # IPAM records and zones, a real push to the emulated gateways, the county report
+    assert list((out / "inventory" / "ipam").glob("*.yaml"))
+    assert list((out / "dns").glob("*.zone"))
+    assert (out / "report-640104.html").is_file()
     with StateStore(f"sqlite:///{out / 'state.db'}") as store:
         history = store.kpi_history("digital_classrooms", "region", "640000")
+        pushes = store.pushes()
     assert len(history) == 1 and history[0][1].denominator
+    assert len(pushes) == 1 and pushes[0].result == "ok"
+    assert {d.status for d in pushes[0].devices} == {"changed"}
+    assert {d.device.split("-")[0] for d in pushes[0].devices}  # one gateway per vendor
+    assert len(pushes[0].devices) == 4

@@ -136,5 +136,4 @@ def test_demo_runs_end_to_end(tmp_path: Path, lang: str) -> None:
     assert len(history) == 1 and history[0][1].denominator
     assert len(pushes) == 1 and pushes[0].result == "ok"
     assert {d.status for d in pushes[0].devices} == {"changed"}
-    assert {d.device.split("-")[0] for d in pushes[0].devices}  # one gateway per vendor
     assert len(pushes[0].devices) == 4

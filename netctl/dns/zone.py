@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -34,7 +35,7 @@ from netctl.ipam.allocate import in_zone, site_gateways, site_of
 from netctl.ipam.merge import IpamData
 from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
-from netctl.ipam.records import Allocations, IpamError
+from netctl.ipam.records import Allocations, IpamError, SiteRecord
 from netctl.models.inventory import slug
 
 ZONES_CONF = "named.conf.zones"
@@ -49,11 +50,21 @@ tuples: a region's zones hold ~280,000 of them."""
 
 @dataclass(slots=True)
 class Zone:
-    """A zone's name and records (the SOA is added when it is rendered)."""
+    """A zone's name and its records, kept as zone-file lines (``name<TAB>IN<TAB>type<TAB>value``;
+    the SOA is added when it is rendered)."""
 
     origin: str  # with the trailing dot
     kind: str  # "forward" | "reverse"
-    records: list[Record] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Record]:
+        """The records as (name, type, value)."""
+        out: list[Record] = []
+        for line in self.lines:
+            name, _, rtype, value = line.split("\t", 3)
+            out.append((name, rtype, value))
+        return out
 
     @property
     def file_name(self) -> str:
@@ -80,6 +91,9 @@ def label(hostname: str) -> str:
         >>> label("NX640104-0001_GW1")
         'nx640104-0001-gw1'
     """
+    if hostname.isascii() and hostname.islower() and hostname.replace("-", "").isalnum() \
+            and not hostname.startswith("-") and not hostname.endswith("-"):
+        return hostname  # already a label: the usual case
     return re.sub(r"[^a-z0-9-]+", "-", hostname.lower()).strip("-")
 
 
@@ -118,18 +132,21 @@ def reverse_origin(net: Net) -> str:
     return ".".join(reversed(octets)) + ".in-addr.arpa."
 
 
+_TXT_ESCAPES = [
+    chr(b) if 32 <= b <= 126 and chr(b) not in '"\\' else
+    ("\\" + chr(b) if chr(b) in '"\\' else f"\\{b:03d}")
+    for b in range(256)
+]
+
+
 def _txt(text: str) -> str:
-    """A TXT string for a zone file: quoted, non-ASCII bytes as \\DDD escapes."""
-    out = []
-    for byte in text.encode("utf-8"):
-        ch = chr(byte)
-        if byte < 32 or byte > 126:
-            out.append(f"\\{byte:03d}")
-        elif ch in '"\\':
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    """A TXT string for a zone file: quoted, non-ASCII bytes as \\DDD escapes.
+
+    Examples:
+        >>> _txt('a"b 中')
+        '"a\\\\"b \\\\228\\\\184\\\\173"'
+    """
+    return '"' + "".join([_TXT_ESCAPES[b] for b in text.encode("utf-8")]) + '"'
 
 
 def _nibbles(value: int, count: int) -> str:
@@ -156,7 +173,7 @@ def _slug(iface: str) -> str:
     return slug(iface) or "link"
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=1 << 17)  # one per /64 in use: ~30,000 on a whole region
 def _upper_nibbles(upper: int, count: int) -> str:
     return ".".join(format(upper, "016x")[::-1][:count])
 
@@ -172,14 +189,15 @@ class _Builder:
         blocks = [Net.of(plan.levels(f).block) for f in plan.families]
         self.reverse: list[tuple[Net, Zone]] = [
             (z, Zone(reverse_origin(z), "reverse")) for b in blocks for z in reverse_zones(b)]
-        self.fwd: list[Record] = self.forward.records
-        # per family: (first, end, labels to drop, records) of each reverse zone
-        self.zones6 = [(n.start, n.end, 32 - n.length // 4, z.records)
+        self.fwd: list[str] = self.forward.lines
+        # per family: (first, end, labels to drop, lines) of each reverse zone
+        self.zones6 = [(n.start, n.end, 32 - n.length // 4, z.lines)
                        for n, z in self.reverse if n.family == "ipv6"]
-        self.zones4 = [(n.start, n.end, n.length // 8, z.records)
+        self.zones4 = [(n.start, n.end, n.length // 8, z.lines)
                        for n, z in self.reverse if n.family == "ipv4"]
         self.done6: set[int] = set()
         self.done4: set[int] = set()
+        self.emit = self._emitter()
 
     def rel(self, fqdn: str) -> str:
         fqdn = fqdn.lower().rstrip(".")
@@ -194,48 +212,62 @@ class _Builder:
             self.ints(name, six.start if six else None, four.start if four else None, ptr=ptr)
 
     def ints(self, name: str, six: int | None, four: int | None, *, ptr: bool = True) -> None:
-        """A/AAAA for ``name`` (relative), and a PTR back unless the address has one: the hot
-        path of a region's zones (~140,000 calls), so it takes integers."""
-        target = name + self.suffix
-        if six is not None:
-            text = _ntop6(six.to_bytes(16, "big")) if six > _V6_MAPPED else \
-                format_address("ipv6", six)
-            self.fwd.append((name, "AAAA", text))
-            if ptr and six not in self.done6:
-                for first, end, nibbles, records in self.zones6:
-                    if first <= six < end:
-                        records.append((_nibbles(six, nibbles), "PTR", target))
-                        self.done6.add(six)
-                        break
-        if four is not None:
-            text = _ntop4(four.to_bytes(4, "big"))
-            self.fwd.append((name, "A", text))
-            if ptr and four not in self.done4:
-                for first, end, octets, records in self.zones4:
-                    if first <= four < end:
-                        owner = ".".join(reversed(text.split(".")[octets:]))
-                        records.append((owner, "PTR", target))
-                        self.done4.add(four)
-                        break
+        """A/AAAA for ``name`` (relative), and a PTR back unless the address has one."""
+        self.emit(name, six, four, ptr)
+
+    def _emitter(self) -> Callable[..., None]:
+        """The hot path of a region's zones (~140,000 calls): a closure over local names."""
+        fwd = self.fwd.append
+        done6, done4 = self.done6, self.done4
+        zones6, zones4 = self.zones6, self.zones4
+        suffix = self.suffix
+        ntop, af6, ntoa = socket.inet_ntop, socket.AF_INET6, socket.inet_ntoa
+        nibbles, mapped = _nibbles, _V6_MAPPED
+
+        def emit(name: str, six: int | None, four: int | None, ptr: bool = True) -> None:
+            if six is not None:
+                text = ntop(af6, six.to_bytes(16, "big")) if six > mapped else \
+                    format_address("ipv6", six)
+                fwd(f"{name}\tIN\tAAAA\t{text}")
+                if ptr and six not in done6:
+                    for first, end, count, lines in zones6:
+                        if first <= six < end:
+                            lines.append(f"{nibbles(six, count)}\tIN\tPTR\t{name}{suffix}")
+                            done6.add(six)
+                            break
+            if four is not None:
+                text = ntoa(four.to_bytes(4, "big"))
+                fwd(f"{name}\tIN\tA\t{text}")
+                if ptr and four not in done4:
+                    for first, end, octets, lines in zones4:
+                        if first <= four < end:
+                            owner = ".".join(reversed(text.split(".")[octets:]))
+                            lines.append(f"{owner}\tIN\tPTR\t{name}{suffix}")
+                            done4.add(four)
+                            break
+
+        return emit
 
     def build(self) -> list[Zone]:
         inv, plan, allocs = self.inv, self.plan, self.allocs
         names = plan.dns.nameservers
         region = allocs.region.infrastructure
         for ns in names:
-            self.fwd.append(("@", "NS", f"{ns}.{self.zone}."))
+            self.fwd.append(f"@\tIN\tNS\t{ns}.{self.zone}.")
             self.address(ns, region.services.get(ns) if region else None)
         for _, zone in self.reverse:
-            zone.records.extend(("@", "NS", f"{ns}.{self.zone}.") for ns in names)
+            zone.lines.extend(f"@\tIN\tNS\t{ns}.{self.zone}." for ns in names)
         gateways = site_gateways(inv)
         # device names first: an address's PTR names the device
+        emit = self.emit
         for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
             dev = entry.device
             m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
-            self.ints(label(entry.hostname), int(m6) if m6 is not None else None,
-                      int(m4) if m4 is not None else None)
+            emit(label(entry.hostname), int(m6) if m6 is not None else None,
+                 int(m4) if m4 is not None else None)
         devices = inv.devices
         schools = inv.schools
+        not_vlan = {r.role for r in plan.roles if not r.is_vlan}
         for _, rec, infra in allocs.iter_sites():
             if not infra and rec.site not in schools:
                 continue  # a school that is gone: its records are orphans, not names
@@ -249,41 +281,36 @@ class _Builder:
                     if host not in devices:
                         continue
                     six, four = link.nets.get("ipv6"), link.nets.get("ipv4")
-                    self.ints(f"{_slug(iface)}.{label(host)}",
-                              six.start + (i if six.size == 2 else i + 1) if six else None,
-                              four.start + (i if four.size == 2 else i + 1) if four else None)
+                    emit(f"{_slug(iface)}.{label(host)}",
+                         six.start + (i if six.length == 127 else i + 1) if six else None,
+                         four.start + (i if four.length == 31 else i + 1) if four else None)
             if gateway is not None:
                 gw = label(gateway)
                 for role, prefix in rec.prefixes.items():
-                    plan_role = plan.role(role)
-                    if prefix.vlan is None or (plan_role is not None and not plan_role.is_vlan):
+                    if prefix.vlan is None or role in not_vlan:
                         continue
                     six, four = prefix.nets.get("ipv6"), prefix.nets.get("ipv4")
-                    self.ints(f"vlan{prefix.vlan}.{gw}", six.start + 1 if six else None,
-                              four.start + 1 if four else None)
+                    emit(f"vlan{prefix.vlan}.{gw}", six.start + 1 if six else None,
+                         four.start + 1 if four else None)
             if not infra:
-                self._school(rec.site, rec.loopbacks, rec.addresses, rec.services, gateway)
+                self._school(rec, gateway)
         self._aliases()
-        zones = [self.forward] + [z for _, z in self.reverse]
-        for z in zones:
-            # the order records were made in is already deterministic (sorted inputs); a sort
-            # of 280,000 records would cost more than building them
-            unique = list(dict.fromkeys(z.records))
-            z.records = [r for r in unique if r[0] == "@"] + [r for r in unique if r[0] != "@"]
-        return zones
+        # the order lines were made in is deterministic (sorted inputs), apex first; names are
+        # unique by construction (only declared aliases could repeat, and they are deduplicated)
+        return [self.forward] + [z for _, z in self.reverse]
 
-    def _school(self, code: str, loopbacks: dict[str, dict[Family, Net]],
-                addresses: dict[str, dict[Family, Net]], services: dict[str, dict[Family, Net]],
-                gateway: str | None) -> None:
-        entry = self.inv.schools[code]
-        school = entry.school
-        self.fwd.append((code, "TXT", _txt(school.name)))
+    def _school(self, rec: SiteRecord, gateway: str | None) -> None:
+        code = rec.site
+        school = self.inv.schools[code].school
+        self.fwd.append(f"{code}\tIN\tTXT\t{_txt(school.name)}")
         if gateway is not None:
-            self.address(code, loopbacks.get(gateway) or addresses.get(gateway), ptr=False)
-        if school.website and in_zone(school.website, self.zone) and "website" in services:
-            self.address(self.rel(school.website), services["website"])
+            target = rec.loopbacks.get(gateway) or rec.addresses.get(gateway)
+            self.address(code, target, ptr=False)
+        if school.website and in_zone(school.website, self.zone) and "website" in rec.services:
+            self.address(self.rel(school.website), rec.services["website"])
 
     def _aliases(self) -> None:
+        seen: set[str] = set()
         for code, s in sorted(self.inv.schools.items()):
             for d in s.school.domains:
                 if not in_zone(d.name, self.zone):
@@ -296,7 +323,10 @@ class _Builder:
                     target = f"{label(d.device)}.{self.zone}."
                 else:
                     continue
-                self.fwd.append((self.rel(d.name), "CNAME", target))
+                line = f"{self.rel(d.name)}\tIN\tCNAME\t{target}"
+                if line not in seen:
+                    seen.add(line)
+                    self.fwd.append(line)
 
 
 def build_zones(inv: Inventory) -> list[Zone]:
@@ -317,7 +347,7 @@ def build_zones(inv: Inventory) -> list[Zone]:
 def render(zone: Zone, plan: AddressPlan, serial: int | str) -> str:
     """The BIND zone file text of ``zone``."""
     dns = plan.dns
-    apex = next(value for name, rtype, value in zone.records if name == "@" and rtype == "NS")
+    apex = next(line.rsplit("\t", 1)[1] for line in zone.lines if line.startswith("@\tIN\tNS\t"))
     mail = f"{dns.hostmaster}.{apex.split('.', 1)[1]}"
     lines = [
         f"; {zone.origin} generated by 'netctl dns zone' from the inventory and IPAM",
@@ -331,8 +361,7 @@ def render(zone: Zone, plan: AddressPlan, serial: int | str) -> str:
         f"\t\t{dns.expire} ; expire",
         f"\t\t{dns.negative_ttl} ) ; negative caching",
     ]
-    lines.extend(f"{name}\tIN\t{rtype}\t{value}" for name, rtype, value in zone.records)
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + "\n".join(zone.lines) + "\n"
 
 
 def next_serial(old: int | None, today: date) -> int:
@@ -369,11 +398,11 @@ def write_zones(inv: Inventory, out_dir: Path, *, today: date) -> list[ZoneFile]
         old_serial = read_serial(old_text) if old_text else None
         if old_text is not None and old_serial is not None and \
                 _SERIAL_RE.sub(f"\t\t{_SERIAL_MARK} ; serial", old_text, count=1) == body:
-            results.append(ZoneFile(zone.origin, path, old_serial, len(zone.records), False))
+            results.append(ZoneFile(zone.origin, path, old_serial, len(zone.lines), False))
             continue
         serial = next_serial(old_serial, today)
         write_atomic(path, body.replace(_SERIAL_MARK, str(serial), 1))
-        results.append(ZoneFile(zone.origin, path, serial, len(zone.records), True))
+        results.append(ZoneFile(zone.origin, path, serial, len(zone.lines), True))
     conf = "".join(f'zone "{z.origin.rstrip(".")}" {{ type primary; file "{z.file_name}"; }};\n'
                    for z in zones)
     conf_path = out_dir / ZONES_CONF

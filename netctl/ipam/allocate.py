@@ -258,7 +258,8 @@ class _Allocator:
         self.used_pins: set[Pin] = set()
         self.pinned = {scope for scope, _, _ in self.pins}
         self._orders: dict[tuple[Family, bool], tuple[list[RolePlan], list[RolePlan]]] = {}
-        self._layouts: dict[tuple[Family, bool, int], list[tuple[str, int, int]]] = {}
+        self._layouts: dict[tuple[Family, bool, int],
+                            list[tuple[str, int, int, int | None]]] = {}
         self.specs = site_specs(inv, plan)
         self.out = self._clone(current)
 
@@ -500,21 +501,22 @@ class _Allocator:
         return self._orders[key]
 
     def _layout(self, family: Family, infrastructure: bool, length: int
-                ) -> list[tuple[str, int, int]]:
-        """(role, offset, length) of each role prefix inside an empty site block: what the
-        general path below gives a new site, computed once per block size."""
+                ) -> list[tuple[str, int, int, int | None]]:
+        """(role, offset, length, VLAN) of each role prefix inside an empty site block, in plan
+        order: what the general path below gives a new site, computed once per block size."""
         key = (family, infrastructure, length)
         if key not in self._layouts:
             pool = Pool(Net(family, 0, length))
-            out = []
-            for role in self._role_order(family, infrastructure)[1]:
+            taken: dict[str, tuple[str, int, int, int | None]] = {}
+            roles, order = self._role_order(family, infrastructure)
+            for role in order:
                 plen = role.length(family) or 0
                 net = pool.take(plen, role.role)
                 if net is None:
                     msg = f"the {family} roles do not fit a /{length} block"
                     raise AllocationError([Refusal("address-plan.yaml", msg)])
-                out.append((role.role, net.start, plen))
-            self._layouts[key] = out
+                taken[role.role] = (role.role, net.start, plen, role.vlan)
+            self._layouts[key] = [taken[r.role] for r in roles if r.role in taken]
         return self._layouts[key]
 
     def _site(self, family: Family, rec: SiteRecord, spec: SiteSpec | None,
@@ -527,15 +529,16 @@ class _Allocator:
                 and f"site:{rec.site}" not in self.pinned
                 and all(family not in p.nets for p in rec.prefixes.values())):
             # a new site: the layout inside its block is the same for every site of this size
-            for name, offset, length in self._layout(family, infrastructure, block.length):
-                prefix = rec.prefixes.get(name)
-                if prefix is None:
-                    plan_role = self.plan.role(name)
-                    prefix = rec.prefixes[name] = RolePrefix(plan_role.vlan if plan_role else None,
-                                                             {})
-                prefix.nets[family] = make_net(family, block.start + offset, length)
-                self.report.added["role prefixes"] += 1
-            rec.prefixes = _in_plan_order(rec.prefixes, roles)
+            layout = self._layout(family, infrastructure, block.length)
+            ordered: dict[str, RolePrefix] = {}
+            for name, offset, length, vlan in layout:  # in plan order
+                rp = rec.prefixes.get(name) or RolePrefix(vlan, {})
+                rp.nets[family] = make_net(family, block.start + offset, length)
+                ordered[name] = rp
+            self.report.added["role prefixes"] += len(layout)
+            for name, other in rec.prefixes.items():  # roles the plan no longer has
+                ordered.setdefault(name, other)
+            rec.prefixes = ordered
             if not self._fresh_hosts(family, rec, spec):
                 self._hosts(family, rec, spec, {}, what)
             return
@@ -604,16 +607,21 @@ class _Allocator:
         link_size = Net(family, 0, self.plan.levels(family).link).size
         if p2p is not None and len(spec.links) * link_size > p2p.size:
             return False
+        full = 128 if family == "ipv6" else 32
+        new = tuple.__new__
         if mgmt is not None:
+            table = rec.addresses
+            base = mgmt.start
             if spec.gateway is not None:
-                rec.addresses.setdefault(spec.gateway, {})[family] = mgmt.host(1)
+                table.setdefault(spec.gateway, {})[family] = new(Net, (family, base + 1, full))
             for i, host in enumerate(others, start=2):
-                rec.addresses.setdefault(host, {})[family] = mgmt.host(i)
+                table.setdefault(host, {})[family] = new(Net, (family, base + i, full))
             cursor[MANAGEMENT] = len(others) + 2
             self.report.added["addresses"] += len(hosts)
         if loop is not None:
+            base = loop.start
             for i, host in enumerate(spec.routed, start=1):
-                rec.loopbacks.setdefault(host, {})[family] = loop.host(i)
+                rec.loopbacks.setdefault(host, {})[family] = new(Net, (family, base + i, full))
             cursor[LOOPBACK] = len(spec.routed) + 1
             self.report.added["addresses"] += len(spec.routed)
         if service is not None and spec.services:
@@ -621,7 +629,8 @@ class _Allocator:
             if first + len(spec.services) > service.size - last + 1:
                 return False
             for i, name in enumerate(sorted(spec.services), start=first):
-                rec.services.setdefault(name, {})[family] = service.host(i)
+                rec.services.setdefault(name, {})[family] = new(Net, (family, service.start + i,
+                                                                      full))
             self.report.added["addresses"] += len(spec.services)
         if p2p is not None:
             by_key = {x.key: x for x in rec.links}
@@ -835,11 +844,11 @@ def _clone_site(rec: SiteRecord) -> SiteRecord:
     return SiteRecord(
         rec.site, dict(rec.block),
         {k: RolePrefix(p.vlan, dict(p.nets)) for k, p in rec.prefixes.items()},
-        {k: dict(v) for k, v in rec.addresses.items()},
-        {k: dict(v) for k, v in rec.loopbacks.items()},
-        {k: dict(v) for k, v in rec.services.items()},
-        [LinkRecord(x.a, x.b, dict(x.nets)) for x in rec.links],
-        rec.label,
+        loopbacks={k: dict(v) for k, v in rec.loopbacks.items()},
+        services={k: dict(v) for k, v in rec.services.items()},
+        links=[LinkRecord(x.a, x.b, dict(x.nets)) for x in rec.links],
+        label=rec.label,
+        _addresses={k: dict(v) for k, v in rec.addresses.items()},
     )
 
 

@@ -18,14 +18,15 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from netctl.exceptions import NetctlError
-from netctl.inventory.load import Finding
+from netctl.exceptions import InventoryError, NetctlError
+from netctl.inventory.load import Finding, resolve
 from netctl.ipam.net import Family, Net, net_text, parse_net, parse_token
 
 IPAM_DIR = "ipam"
@@ -64,18 +65,45 @@ class LinkRecord:
         return (self.a, self.b) if self.a <= self.b else (self.b, self.a)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class SiteRecord:
-    """The block of a school (or an infrastructure block) and everything allocated inside."""
+    """The block of a school (or an infrastructure block) and everything allocated inside.
+
+    ``addresses`` (management addresses, the longest table) is parsed on first use: loading
+    the inventory reads it on its own, and zones and most queries never need it here.
+    """
 
     site: str
     block: Pair = field(default_factory=dict)
     prefixes: dict[str, RolePrefix] = field(default_factory=dict)
-    addresses: dict[str, Pair] = field(default_factory=dict)
     loopbacks: dict[str, Pair] = field(default_factory=dict)
     services: dict[str, Pair] = field(default_factory=dict)
     links: list[LinkRecord] = field(default_factory=list)
     label: str = ""  # a comment for people (the school's name); not read back
+    _addresses: dict[str, Pair] | None = field(default=None, repr=False)
+    _pending: Callable[[], dict[str, Pair]] | None = field(default=None, repr=False)
+
+    @property
+    def addresses(self) -> dict[str, Pair]:
+        """Management address of each device (hostname → pair)."""
+        if self._addresses is None:
+            pending, self._pending = self._pending, None
+            self._addresses = pending() if pending is not None else {}
+        return self._addresses
+
+    @addresses.setter
+    def addresses(self, value: dict[str, Pair]) -> None:
+        self._addresses, self._pending = value, None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SiteRecord):
+            return NotImplemented
+        return (self.site, self.block, self.prefixes, self.addresses, self.loopbacks,
+                self.services, self.links) == (other.site, other.block, other.prefixes,
+                                               other.addresses, other.loopbacks, other.services,
+                                               other.links)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like any dataclass with eq
 
 
 @dataclass(slots=True)
@@ -267,6 +295,20 @@ class _Reader:
                 out[family] = net
         return out
 
+    def hosts(self, value: Any, where: Loc, target: dict[str, Pair]) -> None:
+        """A table of 'NAME IPv6 IPv4' lines into ``target``."""
+        for line in self.table(value, where):
+            parts = line.split()
+            if len(parts) == 3:  # 'NAME IPv6 IPv4' as netctl writes it
+                six, four = _host6(parts[1]), _host4(parts[2])
+                if six is not None and four is not None:
+                    target[parts[0]] = {"ipv6": six, "ipv4": four}
+                    continue
+            if len(parts) < 2:
+                self.line(where, line, "expected 'NAME IPv6 IPv4'")
+                continue
+            target[parts[0]] = self.nets(parts[1:], where, line, hosts=True)
+
     def site(self, site_id: str, value: Any, loc: Loc) -> SiteRecord:
         raw = self.mapping(value, loc)
         rec = SiteRecord(site_id)
@@ -287,20 +329,11 @@ class _Reader:
             elif parts[1] != "-":
                 self.line(where, line, f"'{parts[1]}' is not a VLAN id ('-' when none)")
             rec.prefixes[parts[0]] = RolePrefix(vlan, self.nets(parts[2:], where, line))
-        for name in ("addresses", "loopbacks", "services"):
+        if raw.get("addresses") is not None:
+            rec._pending = partial(_lazy_hosts, self.path, raw["addresses"], (*loc, "addresses"))
+        for name in ("loopbacks", "services"):
             target: dict[str, Pair] = getattr(rec, name)
-            where = (*loc, name)
-            for line in self.table(raw.get(name), where):
-                parts = line.split()
-                if len(parts) == 3:  # 'NAME IPv6 IPv4' as netctl writes it: no checks to skip
-                    six, four = _host6(parts[1]), _host4(parts[2])
-                    if six is not None and four is not None:
-                        target[parts[0]] = {"ipv6": six, "ipv4": four}
-                        continue
-                if len(parts) < 2:
-                    self.line(where, line, "expected 'NAME IPv6 IPv4'")
-                    continue
-                target[parts[0]] = self.nets(parts[1:], where, line, hosts=True)
+            self.hosts(raw.get(name), (*loc, name), target)
         where = (*loc, "links")
         for line in self.table(raw.get("links"), where):
             parts = [x.strip() for x in line.split(" | ")]
@@ -336,6 +369,20 @@ class _Reader:
                 continue
             out.append(Held(net, str(m.get("what") or ""), when))
         return out
+
+
+def _lazy_hosts(path: Path, value: Any, where: Loc) -> dict[str, Pair]:
+    """Parse a site's ``addresses`` table when first asked for.
+
+    Raises:
+        InventoryError: a line is not 'HOST IPv6 IPv4'.
+    """
+    reader = _Reader(path)
+    out: dict[str, Pair] = {}
+    reader.hosts(value, where, out)
+    if reader.findings:
+        raise InventoryError(resolve(reader.findings))
+    return out
 
 
 _SITE_KEYS = ("block", "prefixes", "addresses", "loopbacks", "services", "links")

@@ -117,14 +117,18 @@ def show(inv: Inventory, target: str) -> dict[str, Any]:
     return _show_prefix(allocs, net)
 
 
+def _text(net: Net | None) -> str | None:
+    return str(net) if net is not None else None
+
+
 def _site_rows(rec: SiteRecord) -> dict[str, Any]:
     return {
         "block": pair_text(rec.block),
-        "prefixes": [{"role": role, "vlan": p.vlan, "ipv6": p.nets.get("ipv6"),
-                      "ipv4": p.nets.get("ipv4")} for role, p in rec.prefixes.items()],
-        "addresses": [{"host": h, "ipv6": v.get("ipv6"), "ipv4": v.get("ipv4"),
-                       "loopback_ipv6": rec.loopbacks.get(h, {}).get("ipv6"),
-                       "loopback_ipv4": rec.loopbacks.get(h, {}).get("ipv4")}
+        "prefixes": [{"role": role, "vlan": p.vlan, "ipv6": _text(p.nets.get("ipv6")),
+                      "ipv4": _text(p.nets.get("ipv4"))} for role, p in rec.prefixes.items()],
+        "addresses": [{"host": h, "ipv6": _text(v.get("ipv6")), "ipv4": _text(v.get("ipv4")),
+                       "loopback_ipv6": _text(rec.loopbacks.get(h, {}).get("ipv6")),
+                       "loopback_ipv4": _text(rec.loopbacks.get(h, {}).get("ipv4"))}
                       for h, v in sorted(rec.addresses.items())],
         "services": {k: pair_text(v) for k, v in sorted(rec.services.items())},
         "links": [f"{x.a} – {x.b}: {pair_text(x.nets)}" for x in sorted(rec.links,
@@ -165,7 +169,7 @@ def _show_county(inv: Inventory, plan: AddressPlan, allocs: Allocations, code: s
         else ""
     out["schools"] = [{"code": c, "name": s.label or (inv.schools[c].school.name
                                                       if c in inv.schools else ""),
-                       "ipv6": s.block.get("ipv6"), "ipv4": s.block.get("ipv4")}
+                       "ipv6": _text(s.block.get("ipv6")), "ipv4": _text(s.block.get("ipv4"))}
                       for c, s in sorted(county.sites.items())]
     out["reserved"] = [f"{r.net} {r.description}".strip() for r in county.reserved]
     out["released"] = [f"{h.net} {h.what} {h.released}" for h in county.released]

@@ -142,6 +142,11 @@ def test_cli_allocate_show_usage_free_json(plan_dir: Path) -> None:
     out = json.loads(r.stdout)
     assert len(out["changed"]) == 23 and out["added"]["ipv6 school blocks"] == 44
     r = netctl("--inventory", str(plan_dir), "ipam", "show", "2401040001", "--format", "json")
-    assert json.loads(r.stdout)["block"] == "2001:db8:1001::/48 10.4.4.0/22"
+    shown = json.loads(r.stdout)
+    assert shown["block"] == "2001:db8:1001::/48 10.4.4.0/22"
+    assert shown["prefixes"][1] == {"role": "teaching", "vlan": 100,
+                                    "ipv6": "2001:db8:1001:1::/64", "ipv4": "10.4.4.0/24",
+                                    "ipv6_mode": "dhcpv6-stateless"}
+    assert shown["addresses"][0]["ipv6"] == "2001:db8:1001::2"
     r = netctl("--inventory", str(plan_dir), "ipam", "release", "2401040001")
     assert r.returncode == 1 and "still in the inventory" in r.stderr

@@ -321,7 +321,9 @@ class _Allocator:
         pending: list[_Extra] = []
         for e in extras:
             home = next((s for s in slots if s.net is not None and s.net.contains(e.net)), None)
-            if home is not None:
+            if home is not None and home.net == e.net and e.reservation:
+                self._conflict(e.owner, e.net, home.owner, scope)  # reserving what is in use
+            elif home is not None:
                 home.extras.append(e)
             else:
                 pending.append(e)
@@ -664,7 +666,9 @@ class _Allocator:
                 pool.claim(net.host(net.size - 1), "the broadcast address")
             for e in extras:
                 if net.contains(e.net):
-                    pool.claim(e.net, e.owner)
+                    why = pool.claim(e.net, e.owner)
+                    if why is not None and e.reservation:
+                        self._conflict(e.owner, e.net, why, what)
             return pool
 
         devices = {d.hostname: d for d in spec.devices} if spec else {}

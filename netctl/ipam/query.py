@@ -451,6 +451,9 @@ def _check_overlaps(allocs: Allocations, report: CheckReport) -> None:
             if reach is not None and item.net.start < reach.net.end:
                 if {reach.kind, item.kind} <= {"reserved", "held", "held-address"}:
                     continue  # two reservations may nest
+                if item.kind in ("reserved", "held") and reach.net.contains(item.net) \
+                        and item.net != reach.net:
+                    continue  # reserved inside a site's block: kept free inside that site
                 label = "duplicate" if item.net == reach.net and item.net.is_host else "overlap"
                 report.add("error", label, item.owner,
                            f"{_describe(item)} overlaps {_describe(reach)}",

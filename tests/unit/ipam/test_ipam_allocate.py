@@ -218,6 +218,15 @@ def test_a_reserved_block_is_skipped(allocated_copy: Path) -> None:
     assert site is not None and str(site.block["ipv6"]) == "2001:db8:1006::/48"
 
 
+def test_a_reservation_inside_a_site_is_kept_free_there(allocated_copy: Path) -> None:
+    run_reserve(allocated_copy, "2001:db8:0:53::/64", "DNS resolvers", today=TODAY)
+    assert "2001:db8:0:53::/64" in texts(allocated_copy)["region.yaml"]
+    assert check(load_inventory(allocated_copy)).errors == 0
+    with pytest.raises(AllocationError) as exc:
+        run_reserve(allocated_copy, "2001:db8::/64", "clash", today=TODAY)
+    assert "overlaps region infrastructure management" in refusal_text(exc)
+
+
 def test_import_outside_its_parent_is_refused(plan_dir: Path, tmp_path: Path) -> None:
     csv = tmp_path / "existing.csv"
     csv.write_text("scope,prefix,role,vlan\n2401040001,10.99.0.0/22,,\n", encoding="utf-8")

@@ -202,6 +202,17 @@ def wait_slaac(lab: FrrLab, ifn: str, net: IPv6Network, seconds: float) -> list[
         time.sleep(0.25)
 
 
+def wait_route(lab: FrrLab, router: str, dst: IPv6Address, seconds: float) -> bool:
+    """Wait (bounded) until a router's FIB holds a route to ``dst``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        out = lab.run(router, "ip", "-6", "route", "get", str(dst), check=False)
+        if out.returncode == 0 and "unreachable" not in out.stdout:
+            return True
+        time.sleep(1.0)
+    return False
+
+
 def ping(lab: FrrLab, dst: IPv6Address, attempts: int) -> bool:
     """One ping per attempt, bounded: routes, neighbours and DAD settle within seconds."""
     for _ in range(attempts):
@@ -248,7 +259,9 @@ def test_pushed_ipv6_gives_a_client_slaac_and_a_route_to_the_backbone(
             f"no SLAAC address in {teaching.prefix} on the client: "
             f"{lab.run('cli', 'ip', '-6', 'addr').stdout}"
         )
-        attempts = 60 if routing == "ospfv3" else 20  # OSPFv3 adjacencies take a while
+        # OSPFv3 adjacencies take a while, more on a loaded machine: wait for the route first
+        assert wait_route(lab, "sch", backbone, 120.0), lab.vtysh("sch", "show ipv6 route")
+        attempts = 20
         assert ping(lab, backbone, attempts), (
             f"client {addrs[0].ip} cannot reach the backbone loopback {backbone}\n"
             + "\n".join(lab.vtysh(r, "show ipv6 route") for r in ("sch", "cty", "bb"))

@@ -7,6 +7,7 @@ field, fix). Warnings (a school without a gateway, say) are kept on ``Inventory.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -163,13 +164,21 @@ def load_inventory(root: Path, *, apply_ipam: bool = True) -> Inventory:
     Raises:
         InventoryError: with every error found (file, line, field, fix).
     """
-    raw, findings = read_files(root)
-    raise_if_errors(findings)
-    assert raw is not None  # noqa: S101 - read_files returns None only with errors
-    inventory, more = join(raw)
-    more += attach_ipam(inventory, apply=apply_ipam)
-    inventory.warnings = raise_if_errors(findings + more)
-    return inventory
+    # Loading allocates hundreds of thousands of objects that all live on: the cyclic garbage
+    # collector would scan them again and again for nothing (about 20 % of a region's load).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        raw, findings = read_files(root)
+        raise_if_errors(findings)
+        assert raw is not None  # noqa: S101 - read_files returns None only with errors
+        inventory, more = join(raw)
+        more += attach_ipam(inventory, apply=apply_ipam)
+        inventory.warnings = raise_if_errors(findings + more)
+        return inventory
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:

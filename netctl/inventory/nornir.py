@@ -13,6 +13,7 @@ or as a Nornir plugin: ``InitNornir(inventory={"plugin": "NetctlInventory",
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,18 @@ def build_nornir_inventory(
     inv: Inventory, flt: DeviceFilter | None = None, secrets: Secrets | None = None
 ) -> NornirInventory:
     """Build a Nornir inventory of the devices that pass ``flt``."""
+    was_enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of long-lived hosts: nothing for the collector to find
+    try:
+        return _build(inv, flt, secrets)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    inv: Inventory, flt: DeviceFilter | None, secrets: Secrets | None
+) -> NornirInventory:
     groups = Groups()
     for platform in Platform:
         options = {"netmiko": ConnectionOptions(platform=platform.netmiko)}

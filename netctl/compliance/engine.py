@@ -11,6 +11,7 @@ bandwidth, ≥ the plan's 1000 Mbps).
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -195,6 +196,33 @@ def compute_kpis(
     with "never polled"). Config backups are read from ``backups_dir`` with ``rules``. With a
     county (city), the report holds that county's (city's) schools and scopes only.
     """
+    was_enabled = gc.isenabled()
+    gc.disable()  # hundreds of thousands of readings and results that all live to the end
+    try:
+        return _compute_kpis(inv, targets, evidence=evidence, store=store, rules=rules,
+                             backups_dir=backups_dir, county=county, city=city, year=year,
+                             now=now, freshness_hours=freshness_hours,
+                             backup_freshness_hours=backup_freshness_hours)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compute_kpis(
+    inv: Inventory,
+    targets: Targets,
+    *,
+    evidence: Evidence | None,
+    store: StateStore | None,
+    rules: dict[str, RuleSet] | None,
+    backups_dir: Path | None,
+    county: str | None,
+    city: str | None,
+    year: int | None,
+    now: datetime | None,
+    freshness_hours: float | None,
+    backup_freshness_hours: float | None,
+) -> KpiReport:
     when = now or (evidence.now if evidence is not None else datetime.now(UTC))
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     the_year = year or when.year

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from netctl.inventory.generate import write_inventory
+from netctl.ipam.store import run_allocate
 
 REPO = Path(__file__).resolve().parent.parent
+PLAN = REPO / "inventory" / "address-plan.yaml"
+TODAY = date(2026, 11, 28)
 
 
 @pytest.fixture(scope="session")
@@ -31,4 +35,33 @@ def inv_copy(sample_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the sample inventory that a test may edit."""
     dst = tmp_path / "inventory"
     shutil.copytree(sample_dir, dst)
+    return dst
+
+
+def with_plan(src: Path, dst: Path, plan: Path = PLAN) -> Path:
+    """Copy an inventory folder and put the repository's address plan in it."""
+    shutil.copytree(src, dst)
+    shutil.copy(plan, dst / "address-plan.yaml")
+    return dst
+
+
+@pytest.fixture(scope="session")
+def allocated_dir(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """The 44-school sample with the address plan, allocated once for the session (read only)."""
+    dst = with_plan(sample_dir, tmp_path_factory.mktemp("ipam") / "inventory")
+    run_allocate(dst, today=TODAY)
+    return dst
+
+
+@pytest.fixture
+def plan_dir(sample_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample with the plan, nothing allocated yet."""
+    return with_plan(sample_dir, tmp_path / "inventory")
+
+
+@pytest.fixture
+def allocated_copy(allocated_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the allocated sample that a test may change."""
+    dst = tmp_path / "inventory"
+    shutil.copytree(allocated_dir, dst)
     return dst

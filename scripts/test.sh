@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 mapfile -t apt_pkgs < <(grep -v '^\s*#' .ci/apt-packages | sed 's/\s*#.*$//' | sed '/^\s*$/d')
 need_apt python3-venv python3-pip "${apt_pkgs[@]}"
 make_venv "[test]"
+export PATH="$PWD/.venv/bin:$PATH"  # console scripts of test tools (snmpsim-command-responder)
 status=0
 echo "== ruff"; .venv/bin/ruff check . || status=1
 echo "== mypy"; .venv/bin/mypy || status=1

@@ -39,7 +39,12 @@ def settings(ctx: typer.Context) -> Settings:
 def load(ctx: typer.Context, *, show_warnings: bool = False) -> Inventory:
     """Load the inventory of the current settings (errors propagate to ``main``)."""
     s = settings(ctx)
+    meta = ctx.find_root().meta
+    cached = meta.get("netctl.inventory")
+    if isinstance(cached, Inventory):  # one load per command, however many helpers ask
+        return cached
     inv = load_inventory(s.inventory_dir)
+    meta["netctl.inventory"] = inv
     if show_warnings and inv.warnings:
         print_problems(inv.warnings)
     return inv

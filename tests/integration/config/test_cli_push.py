@@ -41,6 +41,9 @@ def netctl(sample_dir: Path, tmp_path: Path, repo_root: Path, *args: str
         NETCTL_CRED_CAMPUS_ADMIN_PASSWORD="Adm1n-Pa55w0rd",
         NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY="AuthKey-12345",
         NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY="PrivKey-67890",
+        NETCTL_CRED_RADIUS_CAMPUS_PASSWORD="Rad1us-Key-24680",
+        NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY="AuthRgos-12345",
+        NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY="PrivRgos-67890",
     )
     return subprocess.run([sys.executable, "-m", "netctl", *args], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=180, check=False)

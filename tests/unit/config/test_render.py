@@ -317,13 +317,13 @@ AUDIT_LINES: dict[str, list[str]] = {
                         " beacon ssid-hide\n", " client forwarding-location ap\n"],
     "hp_comware/baseline": [" protocol inbound ssh\n",
                             " authentication login radius-scheme RAD-ADMIN local\n"],
-    "ruijie_os/baseline": ["secret 0 <secret:campus-admin.password>\n", "banner login %",
+    "ruijie_os/baseline": ["secret 0 <secret:campus-admin.password>\n", "banner login ^C\n",
                            "priv des56 <secret:snmpv3-rgos.priv_key>\n",
                            "aaa authentication login VTY-AUTH group radius local\n"],
     "ruijie_os/wlan": [" security rsn akm 802.1x enable\n",
                        "aaa authentication dot1x default group radius\n"],
     "cisco_ios/baseline": [" authorization exec VTY-AUTH\n", " server name RAD2\n",
-                           "algorithm-type scrypt secret", " lifetime month 3\n"],
+                           "PW-POLICY secret 0 <secret:", " lifetime month 3\n"],
     "cisco_ios/wlan": [" no broadcast-ssid\n", " no central switching\n", " no local-site\n"],
 }
 

@@ -145,7 +145,8 @@ def main() -> None:
     )
     print(f"  peak memory (VmHWM)            {med(ours, 'rss_mb'):6.0f} MB  (target < 500 MB)")
     print(f"  import of netctl modules       {med(ours, 'import'):6.2f} s")
-    print(f"  what a command waits for       {med(ours, 'command'):6.2f} s   (import + load + build)")
+    print(f"  what a command waits for       {med(ours, 'command'):6.2f} s   "
+          "(import + load + build)")
     print(
         f"Nornir SimpleInventory, same {int(peer[0]['hosts'])} hosts "
         f"({args.peer_runs} run(s); parse only, no validation; import "

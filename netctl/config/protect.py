@@ -31,7 +31,7 @@ from hier_config.child import HConfigChild
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netctl.exceptions import ConfigError
-from netctl.inventory.yamlio import read_yaml
+from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 from netctl.platforms import Platform
 
 
@@ -194,7 +194,11 @@ class Protection(_Model):
 def _load(path: Path, mtime_ns: int) -> Protection:
     del mtime_ns  # part of the cache key only
     try:
-        return Protection.model_validate(read_yaml(path))
+        data = read_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        return Protection.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -42,7 +42,7 @@ from hier_config.child import HConfigChild
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netctl.exceptions import ConfigError
-from netctl.inventory.yamlio import read_yaml
+from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 
 FEATURE_NAMES = ("ipv6", "baseline", "wlan")
 _NEGATION = re.compile(r"^(undo|no) ")
@@ -170,7 +170,11 @@ class Scopes(_Model):
 def _load(path: Path, mtime_ns: int) -> Scopes:
     del mtime_ns  # part of the cache key only
     try:
-        return Scopes.model_validate(read_yaml(path))
+        data = read_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        return Scopes.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

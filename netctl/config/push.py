@@ -184,6 +184,23 @@ def _owner_tree(platform: Platform, intended: str, owner: str) -> HConfig:
     return tree
 
 
+def _owners(inv: Inventory, names: list[str], templates_dir: Path) -> dict[str, str | Rendered]:
+    """What netctl owns on each device restored from a backup: every feature that renders.
+
+    A device none of whose features render gets the failed render instead (its reasons).
+    """
+    out: dict[str, str | Rendered] = {}
+    per_feature = [render_many(inv, names, f, templates_dir=templates_dir)
+                   for f in ("baseline", "ipv6", "wlan")]
+    for i, name in enumerate(names):
+        results = [r[i] for r in per_feature]
+        texts = [r.text for r in results if r.text]
+        out[name] = "".join(texts) if texts else Rendered(
+            name, results[0].platform, None,
+            error="; ".join(r.error or r.skipped or "" for r in results if r.error))
+    return out
+
+
 def push(
     inv: Inventory,
     hostnames: Iterable[str],
@@ -210,17 +227,21 @@ def push(
     scope = load_scopes(options.templates_dir).for_feature(options.feature)
     protection = load_protection(options.templates_dir)
     given = intended or {}
-    rendered = {r.hostname: r for r in render_many(inv, names, options.feature,
+    to_render = [n for n in names if n not in given]
+    rendered = {r.hostname: r for r in render_many(inv, to_render, options.feature,
                                                    templates_dir=options.templates_dir)}
     owners: dict[str, str] = {}
-    for name, text in given.items():  # only what the feature owns (no sysname, no `return`)
+    for name, owner in _owners(inv, list(given), options.templates_dir).items():
+        if isinstance(owner, Rendered):
+            rendered[name] = owner  # nothing renders: the device fails with the reasons
+        else:
+            owners[name] = owner
+    for name, text in given.items():  # only what the features own (no sysname, no `return`)
         platform = inv.devices[name].platform
-        now = rendered[name]
-        if now.text is None:
-            continue  # the device fails (or is skipped) with the render's reason
+        if name not in owners:
+            continue
         tree = parse(platform, unindent_globals(text) if platform is Platform.HP_COMWARE else text)
-        owned = tree_lines(scope.cut(tree, parse(platform, now.text)), exits=False)
-        owners[name] = now.text
+        owned = tree_lines(scope.cut(tree, parse(platform, owners[name])), exits=False)
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()

@@ -346,7 +346,7 @@ def test_the_guard_refuses_many_removals_unless_allowed() -> None:
     diff = compute_diff(Platform.HUAWEI_VRP, running, "ntp-service unicast-server 10.9.9.9\n",
                         scope)
     assert diff.removed_count == 15
-    assert dict((s, (a, r)) for s, a, r in diff.sections) == {"(global)": (1, 15)}
+    assert {s: (a, r) for s, a, r in diff.sections} == {"(global)": (1, 15)}
     refusal = verdict(diff, Guard())
     assert refusal and "removes 15 lines, more than 10" in refusal[0]
     assert "--allow-removals 15" in refusal[0]

@@ -161,6 +161,7 @@ def _push_cli(
     raise typer.Exit(ExitStatus.OK if result.ok else ExitStatus.FAILED)
 
 
+_SECTIONS_SHOWN = 12
 _NOT_SENT = Guard(max_removals=10**9, allow_protected=True)
 """A backup run sends nothing: the guard has nothing to refuse."""
 
@@ -178,8 +179,13 @@ def _print_counts(d: Diff) -> None:
     """The risk first: lines added/removed per section, protected lines left alone."""
     from netctl.cli._output import print_table
 
+    rows = sorted(d.sections, key=lambda x: (-x[2], -x[1]))
+    shown, rest = rows[:_SECTIONS_SHOWN], rows[_SECTIONS_SHOWN:]
+    if rest:
+        shown.append((f"… {len(rest)} more sections", sum(a for _, a, _ in rest),
+                      sum(r for _, _, r in rest)))
     print_table(f"+{d.added_count} -{d.removed_count} lines", ["section", "added", "removed"],
-                ([s, a, r] for s, a, r in d.sections))
+                ([s, a, r] for s, a, r in shown))
     for r in d.refused:
         console.print(f"  kept (protected): {r.line}  [{r.reason}]", markup=False,
                       highlight=False)

@@ -151,14 +151,14 @@ def test_every_removed_line_is_the_same_command_as_a_rendered_line_or_declared_s
             for depth, text in enumerate(parts[:-1]):
                 nxt = level.get_child(equals=text)
                 if nxt is None:  # inside a section removed whole: that section must be stale
-                    stale = scope._stale(text, tuple(parts[:depth]))  # noqa: SLF001
+                    stale = scope._stale(text, tuple(parts[:depth]))
                     break
                 level = nxt  # type: ignore[assignment]
             if stale:
                 continue
             last = parts[-1]
             keys = {scope.key(c.text) for c in level.children if not c.children}
-            assert (scope.key(last) in keys or scope._stale(last, tuple(parts[:-1]))  # noqa: SLF001
+            assert (scope.key(last) in keys or scope._stale(last, tuple(parts[:-1]))
                     ), (path.name, feature, line)
             checked += 1
     assert checked or feature == "wlan"

@@ -64,10 +64,10 @@ _INVS: dict[int, Inventory] = {}
 
 def _role_for(path: Path) -> Role:
     name = path.stem
-    if "wlan" in name or "_ac" in name or "wireless" in name or "_ap_" in name:
-        return Role.WLC
-    if "access" in name or "c2950" in name:
+    if "access" in name:
         return Role.ACCESS
+    if re.search(r"wlan|wireless|_ap_|wlc|^ac\d", name):
+        return Role.WLC
     return Role.GATEWAY
 
 

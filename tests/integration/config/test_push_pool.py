@@ -44,3 +44,36 @@ def test_two_processes_push_every_device_once_and_record_once(
         records = store.pushes()
         assert len(records) == 1 and len(records[0].devices) == 12
         assert all("ipv6 address" in net[h].running_config for h in hosts)
+
+
+def test_cli_push_with_processes(allocated_dir: Path, tmp_path: Path, repo_root: Path) -> None:
+    """``netctl config push --processes 2`` as an engineer runs it: same summary, one record."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    inv = load_inventory(allocated_dir)
+    hosts = [d.hostname for d in inv.devices.values()
+             if d.role is Role.GATEWAY and d.platform.value != "ruijie_os"][:6]
+    with EmulatedNetwork([HostSpec(h, inv.devices[h].platform.value) for h in hosts]) as net:
+        targets = tmp_path / "targets.yaml"
+        targets.write_text("".join(f"{h}: 127.0.0.1:{net.ports[h]}\n" for h in hosts),
+                           encoding="utf-8")
+        env = dict(os.environ, NETCTL_INVENTORY=str(allocated_dir),
+                   NETCTL_TEMPLATES=str(repo_root / "templates"),
+                   NETCTL_STATE=str(tmp_path / "state.db"),
+                   NETCTL_SECRETS=str(tmp_path / "none.yaml"),
+                   NETCTL_CRED_DEFAULT_USERNAME="admin", NETCTL_CRED_DEFAULT_PASSWORD="admin")
+        sel = [a for h in hosts for a in ("--host", h)]
+        done = subprocess.run(
+            [sys.executable, "-m", "netctl", "config", "push", *sel, "--feature", "ipv6",
+             "--commit", "--processes", "2", "--targets", str(targets), "--format", "json"],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180, check=False)
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)
+        assert [d["hostname"] for d in report["devices"]] == hosts
+        assert {d["status"] for d in report["devices"]} == {"changed"}
+        assert all("ipv6 address" in net[h].running_config for h in hosts)
+    with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        assert len(store.pushes()) == 1

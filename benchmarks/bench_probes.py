@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from netctl.probes.reach import Method, ReachConfig, ReachTarget, probe_reachability
-from netctl.probes.simulate import (
+from netctl.testing.websim import (
     NamedServer,
     SimPage,
     SimSite,

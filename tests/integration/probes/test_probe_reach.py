@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from netctl.probes.lab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
+from netctl.testing.probelab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
 from netctl.probes.reach import (
     Method,
     ReachConfig,

@@ -52,6 +52,9 @@ REPO = Path(__file__).resolve().parent.parent
 MARKER = ".netctl-demo-home"
 DEMO_SECRETS = {  # the emulated devices' credentials: demo only, never real ones
     "NETCTL_CRED_CAMPUS_ADMIN_PASSWORD": "Demo-Adm1n-Pass",
+    "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Demo-Radius-Key1",
+    "NETCTL_CRED_WLAN_STUDENT_PASSWORD": "Demo-Wlan-Student1",
+    "NETCTL_CRED_WLAN_IOT_PASSWORD": "Demo-Wlan-Iot-1",
     "NETCTL_CRED_SNMPV3_DEFAULT_USERNAME": "nms",
     "NETCTL_CRED_SNMPV3_DEFAULT_AUTH_PROTOCOL": "SHA",
     "NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY": "Demo-AuthKey-1",

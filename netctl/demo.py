@@ -28,7 +28,7 @@ import contextlib
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -291,6 +291,8 @@ def _poll_and_probe(settings: Settings, snmp_targets: Path, net: DemoNetwork, we
                     inv: Inventory) -> Round:
     """One round: ``collect snmp --once``, ``probe web --once``, ``probe reach --once``."""
     from netctl.collectors.daemon import make_sinks, plan, run_once
+    from netctl.collectors.points import Point, lines
+    from netctl.collectors.sinks.influx import InfluxSink
     from netctl.probes.reach import ReachConfig, ReachTarget
     from netctl.probes.run import gateway_targets, run_reach_probe, run_web_probe, website_sites
 
@@ -302,16 +304,26 @@ def _poll_and_probe(settings: Settings, snmp_targets: Path, net: DemoNetwork, we
     lab = [ReachTarget(t.name, "::1" if ":" in t.address else "127.0.0.1", t.tags)
            for t in reach if t.name in net.ssh_targets()]
 
+    class _Lines:
+        """The probes hand points to ``write``; the InfluxDB sink queues lines."""
+
+        def __init__(self, sink: InfluxSink) -> None:
+            self.sink = sink
+
+        def write(self, points: Sequence[Point]) -> None:
+            self.sink.add(lines(points))
+
     async def probes() -> tuple[int, int]:
         p = plan(settings, targets_file=snmp_targets)
         influx, _state = make_sinks(settings, p.config, state=False)
+        sink = _Lines(influx) if influx is not None else None
         try:
             with StateStore(settings.state_url) as store:
-                w = await run_web_probe(sites, web.probe_config(), store=store, sink=influx)
+                w = await run_web_probe(sites, web.probe_config(), store=store, sink=sink)
                 await run_reach_probe(lab, ReachConfig(count=1, timeout=0.5,
                                                        allowed_networks=("127.0.0.0/8",
                                                                          "::1/128")),
-                                      store=store, sink=influx)
+                                      store=store, sink=sink)
         finally:
             if influx is not None:
                 await influx.close()

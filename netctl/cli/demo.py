@@ -92,7 +92,7 @@ def demo(
     done = threading.Event()
 
     def ready(result: object) -> None:
-        assert isinstance(result, DemoResult)
+        assert isinstance(result, DemoResult)  # noqa: S101
         _print(result, lang)
         _print_running(result)
         previous = signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -49,7 +49,7 @@ from netctl.testing.emulator import PROFILES, EmulatedNetwork, HostSpec, Knobs
 V6_SHARE = {"urban": 0.8, "town": 0.65, "rural": 0.45}
 WLAN_SHARE = 0.5
 SLOW_S = 0.8
-WRONG_AUTH_KEY = "Not-The-Inventory-Key"  # noqa: S105 - the seeded wrong-credentials fault
+WRONG_AUTH_KEY = "Not-The-Inventory-Key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +232,7 @@ class DemoNetwork:
     def _agent_spec(self, entry: DeviceEntry, device: object) -> AgentSpec:
         from netctl.testing.emulator import Device
 
-        assert isinstance(device, Device)
+        assert isinstance(device, Device)  # noqa: S101
         f = self.faults
         faults = Faults()
         if f.uplink_down and f.uplink_down[0] == entry.hostname:
@@ -272,12 +272,12 @@ class DemoNetwork:
     # -- files an engineer (and the demo) points netctl at
     def snmp_targets(self) -> dict[str, dict[str, str]]:
         """``--targets`` overrides: hostname → {address: udp://127.0.0.1:PORT}."""
-        assert self.agents is not None
+        assert self.agents is not None  # noqa: S101
         return {name: {"address": self.agents.target_url(name)} for name in self.agents.ports}
 
     def ssh_targets(self) -> Mapping[str, int]:
         """hostname → SSH port on 127.0.0.1."""
-        assert self.ssh is not None
+        assert self.ssh is not None  # noqa: S101
         return dict(self.ssh.ports)
 
     def write_targets(self, folder: Path) -> tuple[Path, Path]:

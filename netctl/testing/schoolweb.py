@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from netctl.inventory.index import Inventory
 from netctl.probes.web import WebProbeConfig
@@ -108,7 +109,7 @@ class PyDnsServer:
 
         try:
             q = dns.message.from_wire(wire)
-        except Exception:  # noqa: BLE001 - any malformed query is dropped
+        except Exception:
             return None
         r = dns.message.make_response(q)
         if not q.question:
@@ -129,9 +130,10 @@ class PyDnsServer:
             if rds is not None:
                 r.answer.append(_rrset(qn, rds))
         if not r.answer:
-            soa = zone.get_rdataset(zone.origin, dns.rdatatype.SOA)
+            origin: Any = zone.origin
+            soa = zone.get_rdataset(origin, dns.rdatatype.SOA)
             if soa is not None:
-                r.authority.append(_rrset(zone.origin, soa))
+                r.authority.append(_rrset(origin, soa))
         return r.to_wire()
 
     def start(self, timeout: float = 10.0) -> PyDnsServer:
@@ -184,7 +186,7 @@ class PyDnsServer:
                         await writer.drain()
             writer.close()
 
-        closers = []
+        closers: list[Any] = []
         for host, fam in ((self.v4_host, socket.AF_INET), (self.v6_host, socket.AF_INET6)):
             t, _ = await loop.create_datagram_endpoint(Udp, local_addr=(host, self.port),
                                                        family=fam)
@@ -206,11 +208,11 @@ class PyDnsServer:
             self._thread = None
 
 
-def _rrset(name: object, rds: object) -> object:
+def _rrset(name: Any, rds: Any) -> Any:
     import dns.rrset
 
-    rrset = dns.rrset.RRset(name, rds.rdclass, rds.rdtype)  # type: ignore[arg-type,attr-defined]
-    rrset.update(rds)  # type: ignore[arg-type]
+    rrset = dns.rrset.RRset(name, rds.rdclass, rds.rdtype)
+    rrset.update(rds)  # type: ignore[no-untyped-call]
     return rrset
 
 
@@ -232,7 +234,7 @@ class SchoolWeb:
 
     def start(self) -> SchoolWeb:
         """Write the certificate, start the websites and the name server."""
-        names = {d: c for d, c in websites(self.inv).items()}
+        names = dict(websites(self.inv))
         self.sites = {d: dual_stack(self.inv, c, self.seed, self.no_ipv6_school)
                       for d, c in names.items()}
         self.tls = make_tls_material(sorted(names) or ["localhost"], self.folder / "tls")
@@ -254,12 +256,12 @@ class SchoolWeb:
     @property
     def dns_port(self) -> int:
         """The name server's port (both families)."""
-        assert self.dns is not None
+        assert self.dns is not None  # noqa: S101
         return self.dns.port
 
     def probe_config(self) -> WebProbeConfig:
         """The website probe's settings for this lab: resolver, ports, CA, loopback only."""
-        assert self.server is not None and self.tls is not None and self.dns is not None
+        assert self.server is not None and self.tls is not None and self.dns is not None  # noqa: S101
         return WebProbeConfig(
             resolvers=(f"{V4}:{self.dns.port}",), ns_port=self.dns.port,
             port_map={80: self.server.http_port, 443: self.server.https_port},
@@ -269,7 +271,7 @@ class SchoolWeb:
 
     def probe_command(self, home: str) -> str:
         """The ``netctl probe web`` command line that reaches this lab."""
-        assert self.server is not None and self.tls is not None and self.dns is not None
+        assert self.server is not None and self.tls is not None and self.dns is not None  # noqa: S101
         return (f"netctl --home {home} probe web --once --resolver {V4}:{self.dns.port} "
                 f"--ns-port {self.dns.port} --port-map 80={self.server.http_port} "
                 f"--port-map 443={self.server.https_port} --allow 127.0.0.0/8 "

@@ -282,7 +282,7 @@ class MibBuilder:
         """The MIB now (cached for the current second and configuration)."""
         self._read_config()
         now = int(self.clock())
-        assert self._config_key is not None
+        assert self._config_key is not None  # noqa: S101
         key = (*self._config_key, now)
         if key != self._cache_key or self._cache is None:
             self._cache = self._build(now)
@@ -362,7 +362,7 @@ class MibBuilder:
                     prefix_oid = ".".join(map(str, prefix))
                     for col, val in (("3", t_int(i.index)), ("4", t_int(1)),
                                      ("5", t_oid(prefix_oid)), ("6", t_int(2)),
-                                     ("7", t_int(1 if fam == 1 else 1))):
+                                     ("7", t_int(1))):
                         out.append((o(f"1.3.6.1.2.1.4.34.1.{col}", *idx), val))
             if i.v6:
                 out.append((o("1.3.6.1.2.1.4.39.1.2", i.index), t_int(1 if i.ra else 2)))

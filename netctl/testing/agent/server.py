@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -382,7 +383,7 @@ class AgentNetwork:
             for name, spec in self.specs.items():
                 fam = socket.AF_INET6 if ":" in spec.host else socket.AF_INET
                 transport, proto = await loop.create_datagram_endpoint(
-                    lambda spec=spec: _Agent(spec), local_addr=(spec.host, spec.port),
+                    functools.partial(_Agent, spec), local_addr=(spec.host, spec.port),
                     family=fam)
                 transports.append(transport)
                 self.agents[name] = proto

@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 MARKER = ".netctl-demo-home"
 DEMO_SECRETS = {  # the emulated devices' credentials: demo only, never real ones
+    "NETCTL_CRED_DEFAULT_USERNAME": "admin",  # SSH login of every emulated device
+    "NETCTL_CRED_DEFAULT_PASSWORD": "admin",
     "NETCTL_CRED_CAMPUS_ADMIN_PASSWORD": "Demo-Adm1n-Pass",
     "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Demo-Radius-Key1",
     "NETCTL_CRED_WLAN_STUDENT_PASSWORD": "Demo-Wlan-Student1",
@@ -338,32 +340,34 @@ def _region(report: KpiReport) -> dict[str, float | None]:
     return {k.kpi: k.value for k in report.kpis if k.scope_level == "region"}
 
 
+def _push_summary(pushed: list[tuple[str, str, str, str]], feature: str) -> str:
+    """``26 changed, 9 refused by the templates, 1 rolled back``."""
+    from collections import Counter
+
+    c = Counter(s for f, _h, _p, s in pushed if f == feature)
+    words = {"changed": "changed", "unchanged": "already configured",
+             "failed": "refused or failed (docs/templates.md: unconfirmed syntax)",
+             "rolled_back": "rolled back"}
+    return ", ".join(f"{n} {words.get(s, s)}" for s, n in sorted(c.items())) or "none"
+
+
 def _moved(before: KpiReport, after: KpiReport, pushed: list[tuple[str, str, str, str]],
            faults: FaultPlan) -> list[Moved]:
     b, a = _region(before), _region(after)
-    n_v6 = sum(1 for f, _h, _p, s in pushed if f == "ipv6" and s == "changed")
-    n_wlan = sum(1 for f, _h, _p, s in pushed if f == "wlan" and s == "changed")
-    failed = [h for f, h, _p, s in pushed if f in ("ipv6", "wlan") and s not in ("changed",
-                                                                                 "unchanged")]
     why = {
-        "ipv6_campus": f"ipv6 pushed to {n_v6} gateway(s): their IPv6 addresses and RA are in "
+        "ipv6_campus": "ipv6 pushed to the gateways of the schools that failed it ("
+                       + _push_summary(pushed, "ipv6") + "): their addresses and RAs are in "
                        "the next IP-MIB poll",
-        "wireless_coverage": f"wlan pushed to {n_wlan} controller(s): the APs of their schools "
-                             "joined and are listed online",
-        "wifi6_urban": "Wi-Fi 6 APs of the newly configured AP groups are online",
-        "website_ipv6": "websites are not changed by a push",
-        "edu_net_access": f"uplink fault on {faults.uplink_down[0] if faults.uplink_down else '-'}"
-                          " is not fixed by a push",
+        "wireless_coverage": "wlan pushed to the controllers of the schools that failed it ("
+                             + _push_summary(pushed, "wlan") + "): their APs joined",
+        "wifi6_urban": "the Wi-Fi 6 APs of the newly configured AP groups are online",
+        "website_ipv6": "a push does not change a website (IPv4-only sites stay so)",
+        "edu_net_access": "the seeded uplink fault "
+                          f"({faults.uplink_down[0] if faults.uplink_down else '-'}) is not "
+                          "fixed by a push",
     }
-    out = []
-    for kpi in MOVING:
-        if kpi not in b and kpi not in a:
-            continue
-        text = why.get(kpi, "")
-        if failed and kpi == "ipv6_campus":
-            text += f"; failed: {', '.join(failed[:3])}"
-        out.append(Moved(kpi, b.get(kpi), a.get(kpi), text))
-    return out
+    return [Moved(kpi, b.get(kpi), a.get(kpi), why.get(kpi, "")) for kpi in MOVING
+            if kpi in b or kpi in a]
 
 
 def _dashboards(out: Path, inv: Inventory, influx_url: str | None, lang: str) -> Path | None:

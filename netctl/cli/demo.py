@@ -40,7 +40,7 @@ def _print(result: DemoResult, lang: str) -> None:
                  for name, r in zip(("before", "after"), result.rounds, strict=False)])
     print_table("region KPIs before and after the push", ["KPI", "before", "after", "why"],
                 [(KPIS[m.kpi].name(lang), _fmt(m.kpi, m.before), _fmt(m.kpi, m.after),
-                  m.why if m.before != m.after else "unchanged: " + m.why.split(":")[0])
+                  m.why if m.before != m.after else f"unchanged: {m.why}")
                  for m in result.moved])
     console.print(f"state store: {result.state_url} ({result.snapshot_rows} KPI rows per "
                   "snapshot, 2 snapshots)")
@@ -63,14 +63,16 @@ def _print_running(result: DemoResult) -> None:
     home = str(result.out)
     env = " ".join(f"{k}={v}" for k, v in DEMO_SECRETS.items())
     console.print("[bold]the emulated network is up[/bold] (Ctrl-C stops it). From another shell:")
-    console.print(f"  export {env}", markup=False)
-    console.print(f"  netctl --home {home} collect snmp --once --targets {result.snmp_targets}",
-                  markup=False)
-    console.print(f"  {result.probe_command}", markup=False)
-    console.print(f"  netctl --home {home} config diff --feature ipv6 --role gateway "
-                  f"--targets {result.ssh_targets}", markup=False)
-    console.print("  SSH: user admin, password admin, 127.0.0.1 and the port in "
-                  f"{result.ssh_targets}", markup=False)
+    console.print(f"  export {env}", markup=False, soft_wrap=True)
+    for line in (
+        f"netctl --home {home} collect snmp --once --targets {result.snmp_targets}",
+        result.probe_command,
+        f"netctl --home {home} probe reach --once --address 127.0.0.1 --allow 127.0.0.0/8",
+        f"netctl --home {home} config diff --feature ipv6 --role gateway "
+        f"--targets {result.ssh_targets}",
+        f"SSH: ssh -p PORT admin@127.0.0.1 (password admin), PORT in {result.ssh_targets}",
+    ):
+        console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 def demo(

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from netctl.probes.reach import Method, ReachConfig, ReachTarget, probe_reachability
+from netctl.probes.web import Site, WebProbeConfig, probe_websites
 from netctl.testing.websim import (
     NamedServer,
     SimPage,
@@ -42,7 +43,6 @@ from netctl.testing.websim import (
     Zone,
     make_tls_material,
 )
-from netctl.probes.web import Site, WebProbeConfig, probe_websites
 
 ZONE = "bench.test"
 TEXT = ("宁夏回族自治区教育厅推进教育数字化战略行动，建设教育专网和智慧校园，"

@@ -247,7 +247,8 @@ class SchoolWeb:
                 self.dns_kind = "BIND named"
             else:
                 self.dns = PyDnsServer(zones).start()
-                self.dns_kind = "Python DNS server (BIND is not installed)"
+                self.dns_kind = "Python DNS server (" + (
+                    "BIND is not installed" if self.use_bind else "BIND not wanted") + ")"
         except BaseException:
             self.stop()
             raise

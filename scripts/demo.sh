@@ -4,8 +4,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_apt python3-venv python3-pip
 make_venv ""
-start=$(date +%s)
-.venv/bin/netctl demo "$@"
-status=$?
-echo "scripts/demo.sh: $(( $(date +%s) - start )) s in all (exit $status)"
+installed=$SECONDS
+status=0
+.venv/bin/netctl demo "$@" || status=$?
+echo "scripts/demo.sh: $SECONDS s in all ($installed s installing, $((SECONDS - installed)) s demo; exit $status)"
 exit $status

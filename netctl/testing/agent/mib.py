@@ -438,6 +438,16 @@ class MibBuilder:
         return {i.name: (1 if i.admin_up else 2, 1 if i.admin_up and i.name not in down else 2)
                 for i in self._ifaces}
 
+    def rates(self) -> dict[str, tuple[int, int]]:
+        """Interface → (bits/s in, bits/s out) the counters advance at (0 when down)."""
+        self._read_config()
+        up = self.interfaces()
+        out: dict[str, tuple[int, int]] = {}
+        for i in self._ifaces:
+            r_in, r_out = self._rates(i.name, if_speed(i.name))
+            out[i.name] = (8 * r_in, 8 * r_out) if up[i.name][1] == 1 else (0, 0)
+        return out
+
     def ra(self) -> dict[str, bool]:
         """Interface → RA on, for interfaces with IPv6 addresses."""
         self._read_config()

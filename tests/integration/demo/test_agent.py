@@ -146,13 +146,15 @@ def test_the_collector_reports_what_the_agent_holds(lab: tuple[AgentNetwork, Dev
     url = f"sqlite:///{tmp_path / 'state.db'}"
 
     async def poll() -> None:
-        sink = StateSink(StateStore(url), refresh_s=900)
+        sink = StateSink(StateStore(url), refresh_s=0)
         c = SnmpCollector(cfg, profiles, targets, aps={}, influx=None, state=sink)
         try:
-            summary = await c.run_once()
+            for _ in range(2):  # two polls: counter rates
+                summary = await c.run_once()
+                assert not summary.failed_hosts, [o.error for o in summary.outcomes]
+                await asyncio.sleep(1.2)
         finally:
             c.transport.close()
-        assert not summary.failed_hosts, [o.error for o in summary.outcomes]
 
     asyncio.run(poll())
     mib = net.mib("gw1")
@@ -170,6 +172,10 @@ def test_the_collector_reports_what_the_agent_holds(lab: tuple[AgentNetwork, Dev
                 sorted(a.lower() for a in v6)
         if v4:
             assert str(latest[(host, iface, "ipv4_addresses")]).split() == v4
+    rates = mib.rates()
+    for iface, (bps_in, bps_out) in rates.items():
+        assert latest[(host, iface, "if_in_bps")] == pytest.approx(bps_in, rel=0.01), iface
+        assert latest[(host, iface, "if_out_bps")] == pytest.approx(bps_out, rel=0.01), iface
     for iface, ra in mib.ra().items():
         assert latest[(host, iface, "ipv6_ra")] == (1 if ra else 0)
     states = {d: v for (d, _i, m), v in latest.items() if m == "ap_state"}

@@ -189,7 +189,7 @@ class DemoNetwork:
     seed: int = 2027
     v3: V3Credentials | None = None
     community: bytes | None = None
-    ssh_roles: frozenset[Role] = frozenset({Role.GATEWAY, Role.WLC})
+    ssh_roles: frozenset[Role] = frozenset(Role)
     faults: FaultPlan = field(default_factory=FaultPlan)
     ssh: EmulatedNetwork | None = None
     agents: AgentNetwork | None = None

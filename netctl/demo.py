@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from netctl.compliance.engine import KpiReport, compute_kpis, save_snapshot
 from netctl.compliance.runner import load_sources
-from netctl.exceptions import NetctlError
+from netctl.exceptions import ConfigError, NetctlError
 from netctl.inventory.generate import write_inventory
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.inventory.stats import InventoryStats, inventory_stats
@@ -118,10 +118,11 @@ class DemoResult:
 
 def prepare_home(out: Path) -> None:
     """Empty ``out`` (only a former demo home, or an empty folder) and copy the operator data."""
-    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+    earlier = (out / "state.db").is_file() and (out / "inventory").is_dir()  # the old demo's
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file() and not earlier:
         msg = (f"{out} exists and is not a netctl demo home (no {MARKER} in it): "
                "choose another --out or remove it")
-        raise NetctlError(msg)
+        raise ConfigError(msg)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

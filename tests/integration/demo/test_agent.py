@@ -92,6 +92,17 @@ def test_snmpbulkwalk_reads_the_running_config(lab: tuple[AgentNetwork, Device],
     del dev
 
 
+@pytest.mark.parametrize("version", ["2c", "3"])
+def test_snmpwalk_getnext_agrees_with_getbulk(lab: tuple[AgentNetwork, Device],
+                                              version: str) -> None:
+    net, _dev = lab
+    creds = ["-v2c", "-c", "lab-ro"] if version == "2c" else V3_ARGS
+    nxt = _run(net, "snmpwalk", *creds, "1.3.6.1.2.1.2")
+    bulk = _run(net, "snmpbulkwalk", *creds, "1.3.6.1.2.1.2")
+    assert nxt.returncode == 0 and bulk.returncode == 0, nxt.stderr + bulk.stderr
+    assert nxt.stdout == bulk.stdout and nxt.stdout.count("\n") > 30
+
+
 def test_snmpget_v3_and_wrong_key(lab: tuple[AgentNetwork, Device]) -> None:
     net, _dev = lab
     ok = _run(net, "snmpget", *V3_ARGS, "1.3.6.1.2.1.1.3.0")

@@ -22,23 +22,33 @@ def _fmt(kpi: str, v: float | None) -> str:
 
 def _print(result: DemoResult, lang: str) -> None:
     out = result.out
+    zh = lang != "en"
+
+    def t(zh_text: str, en_text: str) -> str:
+        return zh_text if zh else en_text
+
     console.print(f"inventory: {out / 'inventory'} valid, {len(result.inventory.warnings)} "
                   "warning(s)")
     print_stats(result.stats)
     console.print(f"IPAM: {result.allocated} record file(s) under {out / 'inventory' / 'ipam'}; "
                   f"DNS zones: {result.zones} in {out / 'dns'}; websites' name server: "
                   f"{result.dns_kind}")
-    print_table("seeded faults", ["fault", "where", "effect"], result.faults)
+    print_table(t("预置故障", "seeded faults"),
+                [t("故障", "fault"), t("位置", "where"), t("效果", "effect")], result.faults)
     counts = Counter((f, s) for f, _h, _p, s in result.pushed)
-    print_table("pushes over SSH (netctl config push --commit)", ["feature", "status", "devices"],
+    print_table(t("经 SSH 下发（netctl config push --commit）",
+                  "pushes over SSH (netctl config push --commit)"),
+                [t("功能", "feature"), t("结果", "status"), t("设备数", "devices")],
                 [(f, s, n) for (f, s), n in sorted(counts.items())])
-    print_table("poll and probe rounds (over sockets)",
+    print_table(t("轮询与探测（经套接字）", "poll and probe rounds (over sockets)"),
                 ["round", "SNMP polls", "failed devices", "observations", "websites",
                  "IPv6 websites", "reach targets", "seconds"],
                 [(name, r.polls, ", ".join(r.polls_failed) or "-", r.observations, r.websites,
                   r.websites_v6, r.reach_targets, f"{r.seconds:.1f}")
                  for name, r in zip(("before", "after"), result.rounds, strict=False)])
-    print_table("region KPIs before and after the push", ["KPI", "before", "after", "why"],
+    print_table(t("下发前后的全区指标", "region KPIs before and after the push"),
+                [t("指标", "KPI"), t("下发前", "before"), t("下发后", "after"),
+                 t("原因", "why")],
                 [(KPIS[m.kpi].name(lang), _fmt(m.kpi, m.before), _fmt(m.kpi, m.after),
                   m.why if m.before != m.after else f"unchanged: {m.why}")
                  for m in result.moved])
@@ -51,12 +61,14 @@ def _print(result: DemoResult, lang: str) -> None:
     console.print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
     console.print(f"[bold]done in {result.seconds:.1f} s[/bold]")
     home = str(out)
-    console.print("try next:")
-    console.print(f"  netctl --home {home} compliance kpis --county "
-                  f"{min(s.county for s in result.inventory.schools.values())}")
-    console.print(f"  netctl --home {home} config history")
-    console.print(f"  netctl --home {home} inventory show "
-                  f"{min(result.inventory.schools)}")
+    console.print(f"SNMP targets: {result.snmp_targets}; SSH targets: {result.ssh_targets}",
+                  soft_wrap=True)
+    console.print(t("接下来可以试试：", "try next:"))
+    county = min(s.county for s in result.inventory.schools.values())
+    for line in (f"netctl --home {home} compliance kpis --county {county}",
+                 f"netctl --home {home} config history",
+                 f"netctl --home {home} inventory show {min(result.inventory.schools)}"):
+        console.print(f"  {line}", markup=False, soft_wrap=True)
 
 
 def _print_running(result: DemoResult) -> None:

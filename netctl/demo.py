@@ -303,8 +303,9 @@ def _poll_and_probe(settings: Settings, snmp_targets: Path, net: DemoNetwork, we
     summary = asyncio.run(run_once(settings, targets_file=snmp_targets))
     sites = website_sites(inv)
     reach, _missing = gateway_targets(inv)
-    # In the lab every device's management address is its loopback: 127.0.0.1 and ::1.
-    lab = [ReachTarget(t.name, "::1" if ":" in t.address else "127.0.0.1", t.tags)
+    # In the lab a device's management addresses are loopback ones: its own 127.64.x.y, and
+    # ::1 (the only IPv6 loopback address) for every device.
+    lab = [ReachTarget(t.name, "::1" if ":" in t.address else net.lab_address(t.name), t.tags)
            for t in reach if t.name in net.ssh_targets()]
 
     class _Lines:

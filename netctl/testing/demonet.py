@@ -270,6 +270,13 @@ class DemoNetwork:
         self.stop()
 
     # -- files an engineer (and the demo) points netctl at
+    def lab_address(self, hostname: str) -> str:
+        """The device's own IPv4 loopback address (``127.64.x.y``; Linux answers on all of
+        127.0.0.0/8): where the reachability probe pings it."""
+        names = sorted(self.started_with)
+        i = names.index(hostname)
+        return f"127.64.{i // 254}.{i % 254 + 1}"
+
     def snmp_targets(self) -> dict[str, dict[str, str]]:
         """``--targets`` overrides: hostname → {address: udp://127.0.0.1:PORT}."""
         assert self.agents is not None  # noqa: S101

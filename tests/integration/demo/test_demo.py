@@ -23,6 +23,8 @@ def test_small_demo_kpis_come_from_polls_probes_and_pushes(tmp_path: Path) -> No
     assert {o.metric for o in latest if o.source == "probe-web"} >= {"web_ipv6_supported"}
     assert any(o.metric == "ipv6_addresses" for o in latest)
     assert any(o.metric == "ap_state" and o.source.startswith("snmp:") for o in latest)
+    assert any(o.metric == "reach_v4_loss" and o.value == 0 for o in latest)
+    assert any(o.metric == "ipv6_ra" and o.value == 1 for o in latest)
     # The seeded wrong-credentials device never answered a poll.
     wrong = [where for fault, where, _ in r.faults if fault == "wrong SNMP credentials"]
     assert r.rounds[0].polls_failed == tuple(wrong)

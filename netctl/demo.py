@@ -258,6 +258,7 @@ def _push(inv: Inventory, net: DemoNetwork, feature: str, hosts: list[str], back
           store: StateStore, out: Path) -> list[tuple[str, str, str, str]]:
     """``netctl config push --feature F --commit`` to ``hosts`` over SSH."""
     from netctl.config.connect import Target
+    from netctl.config.guard import Guard
     from netctl.config.push import PushOptions, push
     from netctl.secrets import Secrets
 
@@ -267,7 +268,9 @@ def _push(inv: Inventory, net: DemoNetwork, feature: str, hosts: list[str], back
     options = PushOptions(
         feature=feature, templates_dir=out / "templates", backups_dir=backups, commit=True,
         targets={h: Target("127.0.0.1", ports[h], "admin", "admin") for h in hosts},
-        user="netctl-demo", workers=16)
+        user="netctl-demo", workers=16,
+        # the baseline changes management access by design: the engineer's override
+        guard=Guard(allow_protected=feature == "baseline"))
     result = push(inv, hosts, options, Secrets(None, env=DEMO_SECRETS), store=store)
     return [(feature, o.hostname, o.platform.value, o.status) for o in result.outcomes]
 

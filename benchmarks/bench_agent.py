@@ -1,8 +1,8 @@
 """CPU of the emulated devices' SNMP agent per poll, and how many devices one core serves.
 
 Starts N emulated devices of the sample region (agent only), polls each with the real collector
-(every profile, SNMPv3 authPriv, lean codec) and measures the agent thread's CPU time separately from the
-poller's: ``python benchmarks/bench_agent.py [N]``.
+(every profile, SNMPv3 authPriv, lean codec) and measures the agent thread's CPU time
+separately from the poller's: ``python benchmarks/bench_agent.py [N]``.
 """
 
 from __future__ import annotations

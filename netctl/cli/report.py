@@ -46,4 +46,4 @@ def report(
         freshness_hours=freshness_hours,
         snapshot=snapshot,
     )
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path}", markup=False)

@@ -178,11 +178,11 @@ def crash(exc: BaseException) -> int:
     text = (f"netctl {__version__} crashed at {stamp}\nargv: {sys.argv!r}\n\n"
             + "".join(traceback.format_exception(exc)))
     where = "(could not write a log file)"
-    base = os.environ.get("NETCTL_CRASH_DIR") or os.path.join(
-        os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "netctl")
-    for folder in (base, tempfile.gettempdir()):
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    base = Path(os.environ.get("NETCTL_CRASH_DIR") or Path(state_home) / "netctl")
+    for folder in (base, Path(tempfile.gettempdir())):
         try:
-            os.makedirs(folder, exist_ok=True)
+            folder.mkdir(parents=True, exist_ok=True)
             fd, path = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=folder)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)

@@ -192,7 +192,6 @@ def rollback(
     from netctl.compliance.backups import default_backups_dir
     from netctl.config.backup import list_backups
     from netctl.config.push import restorable
-
     from netctl.exceptions import ConfigError
 
     s = settings(ctx)

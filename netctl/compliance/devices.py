@@ -136,10 +136,11 @@ def check_device(
             *base, backup.path, backup.taken_at, "pass", results, confirmed_at=confirmed
         )
     bad = failed + partial
+    ids_zh = "、".join(f"{r.title.zh}（{RULE_STATUS_ZH.get(r.status, r.status)}）" for r in bad)
     ids = ", ".join(f"{r.rule}({r.status})" for r in bad)
     reason = Reason(
         "baseline_failed",
-        f"{host}: {len(bad)} 项基线不符合：{ids}",
+        f"{host}: {len(bad)} 项基线不符合：{ids_zh}",
         f"{host}: {len(bad)} baseline rule(s) not met: {ids}",
     )
     return DeviceBaseline(
@@ -151,6 +152,10 @@ def check_device(
         (reason,),
         confirmed,
     )
+
+
+RULE_STATUS_ZH = {"pass": "符合", "partial": "部分符合", "fail": "不符合"}
+"""Chinese words for a rule's status in Chinese text (no English codes in Chinese sentences)."""
 
 
 def check_devices(

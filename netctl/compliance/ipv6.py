@@ -17,6 +17,10 @@ WEB_REASONS: dict[str, tuple[str, str]] = {
     "no_aaaa": ("域名没有IPv6地址（AAAA记录）", "the domain has no AAAA record"),
     "v6_unreachable": ("AAAA地址无法连接（IPv6地址不通）", "nothing answers at the AAAA address"),
     "content_mismatch": ("通过IPv6与IPv4访问的首页内容不一致", "the homepage over IPv6 differs"),
+    "connect_v6_failed": (
+        "AAAA地址无法连接（IPv6地址不通）",
+        "nothing answers at the AAAA address",
+    ),
     "links_v6_below_threshold": (
         "二级链接IPv6支持率低于要求",
         "too few second-level links over IPv6",

@@ -21,7 +21,7 @@ class ReportError(NetctlError):
     """A report cannot be rendered (Chromium failed)."""
 
 
-class ChromiumMissing(ReportError, ConfigError):
+class ChromiumMissingError(ReportError, ConfigError):
     """No Chromium to print the PDF: netctl cannot start the job (exit 3)."""
 
 
@@ -36,7 +36,7 @@ def chromium() -> str:
             return found
     msg = ("PDF needs Chromium (fix: run `bash scripts/demo.sh`, or `sudo apt-get install "
            "chromium fonts-noto-cjk`, or set NETCTL_CHROMIUM to its path)")
-    raise ChromiumMissing(msg)
+    raise ChromiumMissingError(msg)
 
 
 def headless_args(profile: Path) -> list[str]:

@@ -71,7 +71,9 @@ def render(
         return out
     html = render_html(view, templates)
     if fmt is ReportFormat.html:
-        out.write_text(html, encoding="utf-8")
+        from netctl.inventory.yamlio import write_atomic
+
+        write_atomic(out, html)
         return out
     html_to_pdf(html, out)
     return out

@@ -71,6 +71,7 @@ class CountyRank:
     met_count: int
     applicable: int
     cells: list[tuple[str, bool | None]]
+    values: list[float | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class ShortItem:
     name: str
     value: str
     reasons: list[str]
+    raw_value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,8 @@ class ReportView:
     trajectory_svgs: list[str] = field(default_factory=list)
     grid_svg: str = ""
     grid_rows: list[tuple[str, list[bool | None]]] = field(default_factory=list)
+    kpi_ids: list[str] = field(default_factory=lambda: list(KPI_IDS))
+    end_targets: dict[str, float] = field(default_factory=dict)
 
     @property
     def generated_local(self) -> datetime:
@@ -227,6 +231,7 @@ def build_view(
         len(report.devices),
     )
     view.kpi_names = [KPIS[k].name(lang) for k in KPI_IDS]
+    view.end_targets = {k: targets.end_target(k) for k in KPI_IDS}
     scope = report.at(level, code)
     for kpi in KPI_IDS:
         v = scope[kpi]
@@ -257,12 +262,13 @@ def build_view(
             met, applicable = _met_count(values)
             smart = values["smart_campus"].value or 0.0
             cells = [(KPIS[k].format(values[k].value), values[k].met) for k in KPI_IDS]
+            raw = [values[k].value for k in KPI_IDS]
             county_name = geo.COUNTIES[c].name_en if lang == "en" else geo.COUNTIES[c].name
-            rows.append((-met, -smart, c, county_name, met, applicable, cells))
-        rows.sort()
+            rows.append((-met, -smart, c, county_name, met, applicable, cells, raw))
+        rows.sort(key=lambda t: (t[0], t[1], t[2]))
         view.ranking = [
-            CountyRank(i, c, nm, met, app, cells)
-            for i, (_m, _s, c, nm, met, app, cells) in enumerate(rows, 1)
+            CountyRank(i, c, nm, met, app, cells, raw)
+            for i, (_m, _s, c, nm, met, app, cells, raw) in enumerate(rows, 1)
         ]
     _charts(view, report, targets, level, inv)
     reasons: Counter[tuple[str, str]] = Counter()
@@ -283,6 +289,7 @@ def build_view(
                 KPIS[r.kpi].name(lang),
                 KPIS[r.kpi].format(value),
                 [x.text(lang) for x in r.reasons],
+                value,
             )
         )
     for sc, items in by_school.items():

@@ -28,18 +28,19 @@ A, B, C, D, E, F = (
     "2404020001",
 )
 
-# school → KPI → (numerator, denominator, met); a KPI missing from a school does not apply
+# school → KPI → (numerator, denominator, met); a KPI missing from a school does not apply.
+# wireless_coverage and wifi6_urban count rooms covered / teaching rooms (met only when all).
 SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
     A: {
         "edu_net_access": (1, 1, True),
         # internet 1000 + 5G 500 share GigabitEthernet0/0/2 at 1000 Mbps: min(1500, 1000)
         "internet_bandwidth_avg": (1000, 1, True),
-        "wireless_coverage": (1, 1, True),
+        "wireless_coverage": (4, 4, True),
         "ipv6_campus": (1, 1, True),
         "website_ipv6": (1, 1, True),
         # 2001:db8:1:ffff::2, 2001:db8:1:10::1 (fe80::1 not counted), 10.1.0.1, the website
         "address_registered": (4, 4, True),
-        "wifi6_urban": (1, 1, True),
+        "wifi6_urban": (4, 4, True),
         "multi_network": (1, 1, True),
         "egress_firewall": (1, 1, True),
         "digital_classrooms": (20, 20, True),
@@ -51,12 +52,12 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
         "edu_net_access": (0, 1, False),
         "internet_bandwidth_avg": (300, 1, False),
         # 3 rooms, 1 AP each; b-ap1 (reported by both controllers) and b-ap2 online
-        "wireless_coverage": (0, 1, False),
+        "wireless_coverage": (2, 3, False),
         "ipv6_campus": (0, 1, False),
         "website_ipv6": (0, 1, False),
         # 10.1.8.1 is B's; 10.1.0.5 lies in A's block; the website is not in the zone
         "address_registered": (1, 3, False),
-        "wifi6_urban": (0, 1, False),
+        "wifi6_urban": (0, 3, False),
         "multi_network": (0, 1, False),
         "egress_firewall": (0, 1, False),
         "digital_classrooms": (7, 10, False),
@@ -66,7 +67,7 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
     C: {
         "edu_net_access": (0, 1, False),
         "internet_bandwidth_avg": (0, 1, False),
-        "wireless_coverage": (0, 1, False),
+        "wireless_coverage": (0, 2, False),
         "ipv6_campus": (0, 1, False),
         "address_registered": (0, 1, False),
         "multi_network": (0, 1, False),
@@ -91,11 +92,11 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
         "edu_net_access": (1, 1, True),
         # 2000 Mbps contracted on a 1000 Mbps port
         "internet_bandwidth_avg": (1000, 1, True),
-        "wireless_coverage": (1, 1, True),
+        "wireless_coverage": (2, 2, True),
         "ipv6_campus": (1, 1, True),
         "website_ipv6": (0, 1, False),
         "address_registered": (4, 4, True),
-        "wifi6_urban": (1, 1, True),
+        "wifi6_urban": (2, 2, True),
         "multi_network": (1, 1, True),
         "egress_firewall": (1, 1, True),
         "digital_classrooms": (12, 12, True),

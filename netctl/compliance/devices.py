@@ -65,8 +65,13 @@ def check_device(
     now: datetime,
     window: timedelta,
     cache: BaselineCache | None = None,
+    as_of: bool = False,
 ) -> DeviceBaseline:
-    """Judge one device (through ``cache`` when given)."""
+    """Judge one device (through ``cache`` when given).
+
+    ``as_of``: ``now`` is a past instant: only backups taken by then count, and a confirmation
+    (mtime) after it does not.
+    """
     host = entry.hostname
     base = (
         host,
@@ -93,7 +98,11 @@ def check_device(
                 ),
             ),
         )
-    backup = newest_backup(backups_dir, host) if backups_dir is not None else None
+    backup = (
+        newest_backup(backups_dir, host, now if as_of else None)
+        if backups_dir is not None
+        else None
+    )
     if backup is None:
         return DeviceBaseline(
             *base,
@@ -114,6 +123,8 @@ def check_device(
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
     confirmed = backup.confirmed_at()
+    if as_of and confirmed > now:
+        confirmed = backup.taken_at
     if now - confirmed > window:
         zh_age, en_age = age_text(now - confirmed)
         return DeviceBaseline(
@@ -167,6 +178,7 @@ def check_devices(
     devices: Iterable[DeviceEntry] | None = None,
     *,
     cache: bool = True,
+    as_of: bool = False,
 ) -> list[DeviceBaseline]:
     """Judge every device the baseline covers (or those given), in inventory order.
 
@@ -176,7 +188,9 @@ def check_devices(
     chosen = inv.iter_devices() if devices is None else devices
     store = BaselineCache(backups_dir / CACHE_FILE if cache and backups_dir else None)
     out = [
-        check_device(d, backups_dir, rules, now, window, store) for d in chosen if in_baseline(d)
+        check_device(d, backups_dir, rules, now, window, store, as_of)
+        for d in chosen
+        if in_baseline(d)
     ]
     store.save()
     return out

@@ -8,6 +8,7 @@ failed").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -89,7 +90,13 @@ class Evidence:
 
     @classmethod
     def from_store(
-        cls, store: StateStore, inv: Inventory, now: datetime, window: timedelta
+        cls,
+        store: StateStore,
+        inv: Inventory,
+        now: datetime,
+        window: timedelta,
+        *,
+        as_of: bool = False,
     ) -> Evidence:
         """Read what the engine needs from the state store's latest values.
 
@@ -99,9 +106,10 @@ class Evidence:
         """
         ev = cls(now, window)
         endpoints = sorted(_endpoint_devices(inv))
+        read = functools.partial(_history_rows, until=ev.now) if as_of else _latest_rows
         for chunk in _chunks(endpoints, 5000):
-            ev._add_rows(_latest_rows(store, ENDPOINT_METRICS, chunk))
-        ev._add_rows(_latest_rows(store, DEVICE_METRICS))
+            ev._add_rows(read(store, ENDPOINT_METRICS, chunk))
+        ev._add_rows(read(store, DEVICE_METRICS))
         return ev
 
     def _add_rows(self, rows: Iterable[Any]) -> None:
@@ -245,6 +253,35 @@ def _latest_rows(
         type_coerce(t.c.observed_at, String),
         t.c.source,
     ).where(t.c.metric.in_(metrics))
+    if devices is not None:
+        q = q.where(t.c.device.in_(devices))
+    with store.engine.connect() as conn:
+        return list(conn.execute(q))
+
+
+def _history_rows(
+    store: StateStore,
+    metrics: Sequence[str],
+    devices: Sequence[str] | None = None,
+    *,
+    until: datetime,
+) -> list[Any]:
+    """Like :func:`_latest_rows`, as the ``latest`` table stood at ``until``: the history rows
+    observed up to then, oldest first (so the newest per key wins when indexed)."""
+    t = schema.observations
+    q = (
+        select(
+            t.c.device,
+            t.c.interface,
+            t.c.metric,
+            t.c.value_num,
+            t.c.value_text,
+            type_coerce(t.c.observed_at, String),
+            t.c.source,
+        )
+        .where(t.c.metric.in_(metrics), t.c.observed_at <= until)
+        .order_by(t.c.observed_at, t.c.id)
+    )
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
     with store.engine.connect() as conn:

@@ -6,6 +6,7 @@ Templates and wording live in ``reports/templates/`` (``report.html.j2``, ``repo
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from netctl.compliance.engine import KpiReport, compute_kpis, save_snapshot
 from netctl.compliance.kpis import KPI_IDS
 from netctl.compliance.runner import check_scope, load_sources
 from netctl.compliance.targets import Targets
+from netctl.exceptions import ConfigError
 from netctl.inventory.index import Inventory
 from netctl.report.html import load_labels, render_html
 from netctl.report.pdf import html_to_pdf
@@ -30,14 +32,18 @@ class ReportFormat(str, Enum):  # noqa: UP042 - typer needs str-mixin enums
     xlsx = "xlsx"
 
 
-def history(store: StateStore, level: str, code: str) -> dict[str, Trend]:
-    """Stored snapshot values of every KPI at one scope, oldest first (the trend)."""
+def history(
+    store: StateStore, level: str, code: str, until: datetime | None = None
+) -> dict[str, Trend]:
+    """Stored snapshot values of every KPI at one scope, oldest first (the trend), up to
+    ``until`` when given."""
     out: dict[str, Trend] = {}
     for kpi in KPI_IDS:
         out[kpi] = [
             (when, row.value)
             for when, row in store.kpi_history(kpi, level, code)
             if row.value is not None
+            and (until is None or (when if when.tzinfo else when.replace(tzinfo=UTC)) <= until)
         ]
     return out
 
@@ -93,9 +99,17 @@ def write_report(
     out: Path | None = None,
     freshness_hours: float | None = None,
     snapshot: bool = False,
+    as_of: datetime | None = None,
 ) -> Path:
-    """Compute the KPIs of a county, city or the region and write its report; return the path."""
+    """Compute the KPIs of a county, city or the region and write its report; return the path.
+
+    ``as_of``: the report as it would have been at that time (evidence from the state store's
+    history, backups taken by then, snapshots up to then in the trend).
+    """
     check_scope(county, city)
+    if as_of is not None and snapshot:
+        msg = "--as-of recomputes the past: it does not store a snapshot (drop --snapshot)"
+        raise ConfigError(msg)
     targets, rules = load_sources(reports_dir)
     store = StateStore(state_url) if state_url else None
     try:
@@ -109,10 +123,11 @@ def write_report(
             city=city,
             year=year,
             freshness_hours=freshness_hours,
+            as_of=as_of,
         )
         if store is not None and snapshot:
             save_snapshot(store, report)
-        trend = history(store, *_scope_key(report)) if store is not None else None
+        trend = history(store, *_scope_key(report), until=as_of) if store is not None else None
     finally:
         if store is not None:
             store.close()

@@ -38,7 +38,7 @@ class Sample:
         self.state = root / "state.db"
         self.backups = root / "backups"
         self.inv: Inventory = load_inventory(inventory)
-        now = datetime.now(UTC)
+        now = self.now = datetime.now(UTC)
         write_sample_backups(self.inv, self.backups, now)
         with StateStore(f"sqlite:///{self.state}") as store:
             store.record_observations(sample_evidence(self.inv, now))
@@ -328,3 +328,36 @@ def test_xlsx_numbers_percent_formats_charts_and_no_formulas(
     with zipfile.ZipFile(hostile) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         assert not any("<f>" in z.read(n).decode() for n in sheets)
+
+
+def test_as_of_reproduces_a_past_report(sample: Sample, tmp_path: Path) -> None:
+    """``--as-of``: freshness judged at that instant, from the history and the backups by then."""
+    import json
+    from datetime import timedelta
+
+    def county_values(*extra: str) -> dict[str, float | None]:
+        out = json.loads(sample.cli("compliance", "kpis", "--county", "640104", "--format",
+                                    "json", *extra))
+        return {k["kpi"]: k["value"] for k in out["kpis"] if k["scope_level"] == "county"}
+
+    now = county_values()
+    soon = (sample.now + timedelta(minutes=1)).isoformat()
+    assert county_values("--as-of", soon) == now
+    # a week later nothing is fresh, unless judged as of the day the evidence was taken
+    later = (sample.now + timedelta(days=7)).isoformat()
+    assert county_values("--as-of", later)["edu_net_access"] == 0
+    before = (sample.now - timedelta(hours=1)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    past = json.loads(sample.cli("compliance", "kpis", "--county", "640104", "--format", "json",
+                                 "--as-of", before))
+    assert next(k for k in past["kpis"] if k["scope_level"] == "county"
+                and k["kpi"] == "edu_net_access")["value"] == 0
+    reasons = {r["code"] for s in past["schools"] for r in s["reasons"]}
+    assert "never_polled" in reasons and "no_backup" in reasons, reasons  # as it stood then
+    assert past["generated_at"].startswith(before[:13])
+    out = tmp_path / "past.html"
+    sample.cli("report", "--county", "640104", "--as-of", before, "--out", str(out))
+    assert out.stat().st_size > 5000
+    result = CliRunner().invoke(app, ["--inventory", str(sample.inventory), "--state",
+                                      str(sample.state), "report", "--county", "640104",
+                                      "--as-of", before, "--snapshot", "--out", str(out)])
+    assert isinstance(result.exception, Exception)  # refused: the past is not a snapshot

@@ -196,6 +196,19 @@ def check_devices(
     return out
 
 
+def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
+    """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
+    if r.backup is None:
+        return f"{r.hostname} {r.status}"
+    line = f"{r.hostname} {r.status} backup={r.backup}"
+    if r.backup_at is not None:
+        line += f" @{ctx.ev.stamp(r.backup_at)}"
+    if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
+        line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
+    bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
+    return line + (f" not passing: {', '.join(bad)}" if bad else "")
+
+
 def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Devices of the school whose newest running config passes every rule of its platform."""
     code = s.code
@@ -216,7 +229,7 @@ def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
             ),
         )
     passed = [r for r in results if r.passed]
-    evidence = tuple(f"{r.hostname} {r.status}" for r in results)
+    evidence = tuple(_baseline_line(ctx, r) for r in results)
     if len(passed) == len(results):
         return SchoolResult(
             code, "security_baseline", len(passed), len(results), True, (), evidence

@@ -259,16 +259,22 @@ def test_reasons_say_what_to_fix(report: KpiReport) -> None:
     ]
     outside = _reasons(b["address_registered"])[0]
     assert "b-gw1:Vlan10 10.1.0.5/24 is in the block of 2401040001 兴庆区第一小学" in outside
-    assert _reasons(b["egress_firewall"]) == [
-        "internet egress b-gw1:GigabitEthernet1/0/47 does not pass a firewall"
+    assert _reasons(b["egress_firewall"]) == [  # names the link that bypasses the firewall
+        "internet egress link b-gw1:GigabitEthernet1/0/47 ↔ [中国联通] (from gateway b-gw1) "
+        "bypasses the firewall (leaves from a device that is not a firewall)"
     ]
+    assert "绕过防火墙" in _reasons(b["egress_firewall"], "zh")[0]
+    assert any("b-gw1:GigabitEthernet1/0/47" in e and "no firewall" in e
+               for e in b["egress_firewall"].evidence)
+    # the deciding facts are in the evidence: the backup file and time behind a baseline verdict
+    assert any("backup=" in e and "@20" in e for e in b["security_baseline"].evidence)
     assert _reasons(b["multi_network"])[0].startswith(
         "a town school needs 2 kind(s) of operational uplink, has 1 (internet)"
     )
     assert _reasons(b["digital_classrooms"]) == ["3 of 10 classes without a digital classroom"]
     e = report.school(E)
     assert _reasons(e["website_ipv6"]) == [
-        "website e.nxedu.example.cn: 85% of second-level links answer over IPv6 (< 90%)"
+        "website e.nxedu.example.cn: 85% of second-level links answer over IPv6, 90% required"
     ]
     assert _reasons(e["security_baseline"]) == [
         "e-gw1: newest config backup last confirmed 72 h ago; it does not count"

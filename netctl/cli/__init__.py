@@ -123,6 +123,11 @@ def main() -> None:
     Exit codes (README): 0 ok, 1 found errors, 2 bad command line, 3 cannot start, 70 a bug.
     An unexpected exception is a bug: one line on stderr, the traceback in a log file.
     """
+    if sys.argv[1:] == ["--version"]:  # no need to import every command group
+        from netctl import __version__
+
+        sys.stdout.write(f"netctl {__version__}\n")
+        sys.exit(ExitStatus.OK)
     try:
         code = build_app(_group_in(sys.argv[1:]))(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else ExitStatus.OK)

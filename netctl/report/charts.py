@@ -178,7 +178,7 @@ def status_grid(
     ``columns``: the KPI names (written vertically); ``legend``: met, not met, n/a.
     """
     cell, left, head = 18, 190, 150
-    width = left + cell * len(columns) + 10
+    width = left + cell * len(columns) + 100  # room for the slanted last names
     height = head + cell * len(rows) + 24
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart grid" role="img" width="{width}" '

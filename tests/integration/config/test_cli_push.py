@@ -68,8 +68,10 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     huawei = hosts[0]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 
-    hist = run("config", "history", "--format", "json")
-    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True]
+    hist = run("config", "history", "--format", "json")  # pushes that sent: not the diff
+    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False]
+    hist = run("config", "history", "--all", "--format", "json")
+    assert [r["kind"] for r in json.loads(hist.stdout)] == ["push", "dry run"]
     backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
     assert len(backups) == 2  # before and after the push
 

@@ -454,3 +454,31 @@ def test_supported_website_without_links_to_check_is_met(scenario: Scenario) -> 
     result = r.school(E)["website_ipv6"]
     assert result.met and result.reasons == ()
     assert any("web_links_v6_share" in line for line in result.evidence)
+
+
+def test_evidence_carries_the_deciding_fact(scenario: Scenario, report: KpiReport) -> None:
+    """For failures the fact that decided is in --evidence: the stale uplink status, 100 % IPv6
+    loss, RA off, the measured link share of a website the probe judged unsupported."""
+    c = report.school(C)
+    assert any("if_oper_status" in e and "(stale: not counted)" in e
+               for e in c["edu_net_access"].evidence)
+    ev = Evidence(NOW, timedelta(hours=24))
+    with StateStore(scenario.state_url) as store:
+        ev.add(store.latest())
+    ev.add([
+        Observation("a-gw1", "reach_v6_loss", 1.0, NOW, "probe-reach"),
+        Observation("a-gw1", "ipv6_ra", 0, NOW, "snmp", "Vlanif10"),
+        Observation("web:a.nxedu.example.cn", "web_ipv6_supported", 0, NOW, "probe-web"),
+        Observation("web:a.nxedu.example.cn", "web_reason", "links_v6_below_threshold", NOW,
+                    "probe-web"),
+        Observation("web:a.nxedu.example.cn", "web_links_v6_share", 0.62, NOW, "probe-web"),
+    ])
+    again = compute_kpis(scenario.inv, scenario.targets, evidence=ev, county="640104")
+    a = again.school(A)
+    v6 = a["ipv6_campus"]
+    assert any("reach_v6_loss=1" in e for e in v6.evidence), v6.evidence
+    assert any("ipv6_ra=0" in e for e in v6.evidence), v6.evidence
+    site = a["website_ipv6"]
+    assert any("web_links_v6_share=0.62" in e for e in site.evidence), site.evidence
+    assert "(measured 62%, 90% required)" in _reasons(site)[0]
+    assert "实测 62%，要求 ≥ 90%" in _reasons(site, "zh")[0]

@@ -153,6 +153,13 @@ def main() -> None:
     except typer.Abort:
         err_console.print("aborted", style="red")
         sys.exit(ExitStatus.FAILED)
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileNotFoundError) as exc:
+        if exc.filename is None:  # no file named: not the user's file, a bug
+            sys.exit(crash(exc))
+        # a file the user named or netctl must write: their environment, not a bug
+        err_console.print(f"error: {exc.strerror}: {exc.filename} (fix: check the path and its "
+                          "permissions)", style="red", markup=False, soft_wrap=True)
+        sys.exit(ExitStatus.CONFIG)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

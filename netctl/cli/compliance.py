@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from netctl.cli._common import FormatOpt, HostOpt, load, settings
+from netctl.cli._common import FormatOpt, HostOpt, device_filter, load, selected, settings
 from netctl.cli._output import ExitStatus, Format, console, print_json, print_table
 from netctl.compliance.backups import default_backups_dir
 from netctl.compliance.export import baseline_json, kpis_json
@@ -193,8 +193,12 @@ def baseline(
     any device does not pass."""
     s = settings(ctx)
     folder = backups_dir(s, backups)
+    inv = load(ctx)
+    if host:  # a host pattern that matches nothing is an error (exit 3), not "0 devices pass"
+        selected(inv, device_filter([county] if county else None, [city] if city else None,
+                                    None, None, None, host))
     devices, when, hours = run_baseline(
-        load(ctx),
+        inv,
         s.reports_dir,
         folder,
         county=county,

@@ -90,6 +90,7 @@ def test_3_bad_state_store(sample_dir: Path) -> None:
         ("config", "backup", "--school", "2401049999"),
         ("collect", "snmp", "--host", "no-such-host", "--once", "--no-influx", "--no-state"),
         ("probe", "reach", "--once", "--host", "no-such-host", "--no-store"),
+        ("compliance", "baseline", "--host", "no-such-host"),
     ],
 )
 def test_3_an_empty_selection_names_what_to_fix(
@@ -133,6 +134,15 @@ def test_3_pdf_without_chromium(sample_dir: Path, tmp_path: Path) -> None:
                env=clean_env(tmp_path, PATH=str(tmp_path)))  # no chromium on this PATH
     assert r.returncode == 3, r.stderr
     assert "Chromium" in r.stderr and "demo.sh" in r.stderr
+
+
+def test_3_an_unwritable_output_names_the_path(sample_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = netctl("--inventory", str(sample_dir), "--home", str(REPO), "report", "--county",
+               "640104", "--out", str(blocker / "r.html"), cwd=tmp_path)
+    assert r.returncode == 3, r.stderr
+    assert str(blocker) in r.stderr and "Traceback" not in r.stderr
 
 
 # -- 70: a bug -----------------------------------------------------------------------------------

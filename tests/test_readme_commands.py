@@ -200,6 +200,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Home]:
     for name in HOME_DIRS:
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("out"))
     _roster(root / "roster.xlsx")
+    # the review workflow's saved running config: a real Huawei S6730 (tests/fixtures/real)
+    shutil.copy(REPO / "tests" / "fixtures" / "real" / "huawei_vrp" /
+                "s6730_isp_access_v200r021.cfg", root / "saved.cfg")
     bindir = root / "bin"
     bindir.mkdir()
     shim = bindir / "netctl"

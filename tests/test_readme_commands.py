@@ -60,7 +60,14 @@ EXPECT: dict[str, Expect] = {
     "netctl config render": Expect(shows=("rendered",)),
     "netctl config diff": Expect(extra="--targets {targets}", shows=("summary:",)),
     "netctl config push": Expect(extra="--targets {targets}", shows=("summary:",)),
-    "netctl config rollback": Expect(extra="--targets {targets}", shows=("restoring",)),
+    "netctl config diff --host": Expect(shows=('"remediation"',)),  # offline: --running FILE
+    "netctl config rollback": Expect(
+        codes=(1,),
+        extra="--targets {targets}",
+        shows=("restoring", "refused", "--allow-removals"),
+        why="going back removes every line the push added (64 > 10): the push guard refuses "
+        "it until an engineer reviews and passes --allow-removals N (docs/push-safety.md)",
+    ),
     "netctl config history": Expect(shows=("push",)),
     "netctl collect snmp": Expect(
         codes=(3,),
@@ -244,6 +251,8 @@ def test_readme_command(line: str, home: Home) -> None:
         timeout=TIMEOUT, check=False,
     )
     output = done.stdout + done.stderr
+    if os.environ.get("NETCTL_README_DEBUG"):
+        sys.stderr.write(f"\n$ {cmd}\n{output[-1500:]}\n")
     assert done.returncode in want.codes, (
         f"{cmd}\nexit {done.returncode}, README table wants {want.codes} ({want.why})\n"
         f"{output[-3000:]}"

@@ -85,7 +85,7 @@ def test_3_bad_state_store(sample_dir: Path) -> None:
     "args",
     [
         ("config", "render", "--host", "nx640104-0001-gw"),  # the typo: gw, not gw1
-        ("config", "diff", "--county", "640104", "--role", "ap"),  # APs: through the controller
+        ("config", "diff", "--county", "640104", "--role", "ap", "--feature", "ipv6"),  # APs: WLC
         ("config", "push", "--host", "nx640104-0001-gw", "--feature", "ipv6", "--commit"),
         ("config", "backup", "--school", "2401049999"),
         ("collect", "snmp", "--host", "no-such-host", "--once", "--no-influx", "--no-state"),

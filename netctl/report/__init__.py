@@ -65,10 +65,13 @@ def render(
     out: Path,
     lang: str = "zh",
     trend: dict[str, Trend] | None = None,
+    *,
+    as_of: bool = False,
 ) -> Path:
-    """Write one report of ``report`` to ``out`` in ``fmt``."""
+    """Write one report of ``report`` to ``out`` in ``fmt`` (``as_of``: judged at a past time)."""
     templates = reports_dir / "templates"
     view = build_view(report, inv, targets, load_labels(templates, lang), lang, trend)
+    view.as_of = as_of
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is ReportFormat.xlsx:
         from netctl.report.xlsx import write_xlsx  # openpyxl only when a workbook is asked for
@@ -133,7 +136,8 @@ def write_report(
             store.close()
     scope = county or city or "640000"
     path = out or reports_dir / "out" / f"{scope}-{report.year}-{lang}.{fmt.value}"
-    return render(report, inv, targets, reports_dir, fmt, path, lang, trend)
+    return render(report, inv, targets, reports_dir, fmt, path, lang, trend,
+                  as_of=as_of is not None)
 
 
 def write_reports(

@@ -144,6 +144,7 @@ class ReportView:
     grid_svg: str = ""
     grid_rows: list[tuple[str, list[bool | None]]] = field(default_factory=list)
     kpi_ids: list[str] = field(default_factory=lambda: list(KPI_IDS))
+    as_of: bool = False  # judged at a past time (--as-of): the header says "as of", not "made"
     end_targets: dict[str, float] = field(default_factory=dict)
 
     @property

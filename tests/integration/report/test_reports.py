@@ -356,7 +356,7 @@ def test_as_of_reproduces_a_past_report(sample: Sample, tmp_path: Path) -> None:
     assert past["generated_at"].startswith(before[:13])
     out = tmp_path / "past.html"
     sample.cli("report", "--county", "640104", "--as-of", before, "--out", str(out))
-    assert out.stat().st_size > 5000
+    assert out.stat().st_size > 5000 and "数据截至" in out.read_text(encoding="utf-8")
     result = CliRunner().invoke(app, ["--inventory", str(sample.inventory), "--state",
                                       str(sample.state), "report", "--county", "640104",
                                       "--as-of", before, "--snapshot", "--out", str(out)])

@@ -18,6 +18,10 @@ from netctl.exceptions import ConfigError
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 
 TARGETS_FILE = "targets.yaml"
+WEBSITE_LINKS_V6_SHARE = 0.9
+"""Default share of a website's second-level links that must answer over IPv6. The operator's
+value is ``website_links_v6_share`` in ``reports/targets.yaml``: the web probe's verdict and the
+``website_ipv6`` KPI both read it from there (:func:`website_links_threshold`)."""
 
 
 class Targets(BaseModel):
@@ -32,7 +36,7 @@ class Targets(BaseModel):
         default=48, description="a config backup not confirmed for longer does not count"
     )
     website_links_v6_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.9,
+        default=WEBSITE_LINKS_V6_SHARE,
         description="share of a website's second-level links that must answer over IPv6",
     )
     kpis: dict[str, dict[int, float]]
@@ -126,3 +130,10 @@ def load_targets(path: Path) -> Targets:
         )
         msg = f"{path}: invalid targets: {details}"
         raise ConfigError(msg) from exc
+
+
+def website_links_threshold(reports_dir: Path) -> float:
+    """``website_links_v6_share`` of ``reports/targets.yaml`` (the one place it is set); the
+    default when the folder has no targets file."""
+    path = reports_dir / TARGETS_FILE
+    return load_targets(path).website_links_v6_share if path.is_file() else WEBSITE_LINKS_V6_SHARE

@@ -100,6 +100,22 @@ def _matches(declared: tuple[End, End], seen: tuple[End, End]) -> bool:
     return (fits(a, x) and fits(b, y)) or (fits(a, y) and fits(b, x))
 
 
+def _declare_ports(inv: Inventory, ends: Sequence[tuple[str, str]]) -> list[Edit]:
+    """A link may name an interface only if the device lists it (when it lists any)."""
+    out = []
+    for host, port in ends:
+        e = inv.devices.get(host)
+        if e is None or not e.device.interfaces:
+            continue
+        if canon(port) not in {canon(i.name) for i in e.device.interfaces}:
+            out.append(Edit(e.file, (*e.loc, "interfaces"), "append", {"name": port}))
+    return out
+
+
+def _flow_text(entry: dict[str, Any]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}"
+
+
 def _where(inv: Inventory, e: DeviceEntry, *extra: str | int) -> tuple[str, int | None]:
     del inv
     try:
@@ -218,7 +234,9 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
         edits: tuple[Edit, ...] = ()
         if same_site and county_file is not None:
             edits = (Edit(county_file, ("links",), "append",
-                          {"kind": "lan", "a": local, "b": far}),)
+                          {"kind": "lan", "a": local, "b": far}),
+                     *_declare_ports(inv, ((sl.device, sl.local_port),
+                                           (remote, sl.remote_port))))
         fix = (f"links: - {{kind: lan, a: {local}, b: {far}}}" if same_site else
                f"add the link {local} - {far} under links: with its kind and mbps")
         out.append(Drift("link_undeclared", sl.device, f"LLDP: {local} - {far}", fix,
@@ -229,16 +247,20 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
         sd = devices.get(remote)
         name = remote.removeprefix("lldp:")
         entry: dict[str, Any] = {"hostname": name, "role": "access"}
-        if sd is not None and sd.model:
+        if sd is not None and sd.model and sd.model in inv.catalog.models:
             entry["model"] = sd.model
+        elif sd is not None and sd.platform:
+            entry["platform"] = sd.platform
         valid = re.fullmatch(HOSTNAME_RE, name) is not None
-        edits = (Edit(e.file, e.loc[:-1], "append", entry),) if valid else ()
+        known = "model" in entry or "platform" in entry
+        edits = (Edit(e.file, e.loc[:-1], "append", entry),) if valid and known else ()
         chassis = f", chassis {sl.remote_chassis_id}" if sl.remote_chassis_id else ""
         out.append(Drift("device_undeclared", remote,
                          f"seen by LLDP from {sl.device}:{sl.local_port}{chassis}",
-                         f"devices: - {{hostname: {name}, role: access}} at {e.site} (check the "
-                         "role and add its model)" if valid else
-                         f"add it at {e.site} under a valid hostname", str(e.file), None, edits))
+                         f"devices: - {_flow_text(entry)} at {e.site} (check the role, add its "
+                         "model)" if edits else
+                         f"add it at {e.site} with a valid hostname, its role and model",
+                         str(e.file), None, edits))
     for le, d in declared:
         (da, _ai), (db, _bi) = d
         del _ai, _bi

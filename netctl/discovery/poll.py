@@ -19,7 +19,13 @@ from pathlib import Path
 from netctl.collectors.daemon import SnmpCollector, plan
 from netctl.collectors.snmp.client import SnmpError
 from netctl.collectors.snmp.walk import fetch
-from netctl.discovery.profiles import CompiledDiscovery, VendorRule, fingerprint, load_discovery
+from netctl.discovery.profiles import (
+    CompiledDiscovery,
+    VendorRule,
+    fingerprint,
+    load_discovery,
+    vendor_of_descr,
+)
 from netctl.inventory.filters import DeviceFilter
 from netctl.settings import Settings
 
@@ -36,6 +42,9 @@ class Neighbour:
     port: str
     sys_name: str = ""
     port_descr: str = ""
+    sys_descr: str = ""
+    vendor: str | None = None
+    platform: str | None = None
 
 
 @dataclass(slots=True)
@@ -100,7 +109,7 @@ def _text(value: object) -> str:
     return format_id(None, value) if value is not None else ""
 
 
-def _neighbours(rows: list[dict[str, object]]) -> list[Neighbour]:
+def _neighbours(rows: list[dict[str, object]], rules: list[VendorRule]) -> list[Neighbour]:
     out = []
     for r in rows:
         sub = r.get("local_port_subtype")
@@ -116,7 +125,10 @@ def _neighbours(rows: list[dict[str, object]]) -> list[Neighbour]:
         chassis = format_id(csub if isinstance(csub, int) else None, r.get("chassis_id"))
         if not local or not (chassis or remote):
             continue
-        out.append(Neighbour(local, chassis, remote, str(r.get("sys_name") or ""), pdescr))
+        descr = str(r.get("sys_descr") or "")
+        fp = vendor_of_descr(rules, descr)
+        out.append(Neighbour(local, chassis, remote, str(r.get("sys_name") or ""), pdescr,
+                             descr, fp.vendor, fp.platform))
     return out
 
 
@@ -174,7 +186,7 @@ async def discover_devices(collector: SnmpCollector, profiles: dict[str, Compile
             sub = scalars.get("lldpLocChassisIdSubtype")
             d.chassis_id = format_id(sub if isinstance(sub, int) else None,
                                      scalars.get("lldpLocChassisId")) or None
-            d.neighbours = _neighbours(rows)
+            d.neighbours = _neighbours(rows, rules)
             d.lldp_ok = True
         else:
             errors.append(f"lldp: {_why(lldp, snmp.deadline_s)}")

@@ -96,6 +96,8 @@ class VendorRule(BaseModel):
     vendor: str
     platform: str | None = None
     os_version: list[str] = Field(default_factory=list)
+    descr: str | None = Field(default=None, description="regex (case-insensitive) that "
+                              "recognises the vendor in an LLDP neighbour's system description")
 
 
 class VendorFile(BaseModel):
@@ -144,6 +146,21 @@ def fingerprint(rules: list[VendorRule], sys_object_id: str | None, sys_descr: s
                 break
     return Fingerprint(rule.vendor if rule else None, rule.platform if rule else None,
                        version or software or None)
+
+
+def vendor_of_descr(rules: list[VendorRule], descr: str | None) -> Fingerprint:
+    """The vendor of an LLDP neighbour from its system description (no sysObjectID).
+
+    Examples:
+        >>> rules = [VendorRule(enterprise=2011, vendor="Huawei", platform="huawei_vrp",
+        ...                     descr="Huawei|VRP")]
+        >>> vendor_of_descr(rules, "S5720-56C-PWR-EI-AC Huawei Versatile Routing Platform").vendor
+        'Huawei'
+    """
+    for rule in rules:
+        if descr and rule.descr and re.search(rule.descr, descr, re.IGNORECASE):
+            return fingerprint([rule], f"{ENTERPRISES}{rule.enterprise}", descr)
+    return Fingerprint(None, None, None)
 
 
 def load_discovery(folder: Path) -> tuple[dict[str, CompiledDiscovery], list[VendorRule]]:

@@ -131,6 +131,8 @@ def record_discovery(store: StateStore, polls: Iterable[DevicePoll], at: datetim
                         upsert(remote, {
                             "source": "lldp", "sys_name": n.sys_name or None,
                             "chassis_id": n.chassis_id or None,
+                            "sys_descr": n.sys_descr or None, "vendor": n.vendor,
+                            "platform": n.platform,
                             "first_seen": (prior.first_seen if prior is not None
                                            and prior.first_seen else at), "last_seen": at})
                         if prior is None:

@@ -168,19 +168,22 @@ async def discover_devices(collector: SnmpCollector, profiles: dict[str, Compile
         async def entity() -> dict[str, str]:
             async with collector.slots:
                 out, _pts, ent, _rep = await collector.poll(rt, collector.profiles["entity"])
-            return {o.metric: str(o.value) for o in ent} if out.ok else {}
+            if not out.ok:
+                raise SnmpError(out.error)
+            return {o.metric: str(o.value) for o in ent}
 
         results = await asyncio.gather(entity(), one_fetch(rt, profiles["lldp"]),
                                        one_fetch(rt, profiles["interfaces"]),
                                        return_exceptions=True)
         ent, lldp, ifs = results
-        errors = []
+        errors: list[str] = []
+        software = None
         if isinstance(ent, dict):
             d.model = ent.get("entity_model")
             d.serial = ent.get("entity_serial")
             software = ent.get("entity_software")
         else:
-            software = None
+            errors.append(f"entity: {_why(ent, snmp.deadline_s)}")
         if isinstance(lldp, tuple):
             scalars, rows = lldp
             sub = scalars.get("lldpLocChassisIdSubtype")

@@ -107,11 +107,13 @@ def record_discovery(store: StateStore, polls: Iterable[DevicePoll], at: datetim
                                         "last_error": p.error or "no answer"})
                     continue
                 prior = existing.get(p.hostname)
-                upsert(p.hostname, {
-                    "source": "snmp", "sys_name": p.sys_name, "sys_object_id": p.sys_object_id,
+                facts = {  # a part that failed this time (entity, LLDP) keeps what was known
+                    "sys_name": p.sys_name, "sys_object_id": p.sys_object_id,
                     "sys_descr": p.sys_descr, "chassis_id": p.chassis_id, "vendor": p.vendor,
                     "platform": p.platform, "model": p.model, "serial": p.serial,
-                    "os_version": p.os_version, "interfaces": "\n".join(p.interfaces),
+                    "os_version": p.os_version, "interfaces": "\n".join(p.interfaces) or None}
+                upsert(p.hostname, {
+                    "source": "snmp", **{k: v for k, v in facts.items() if v is not None},
                     "first_seen": (prior.first_seen if prior is not None and prior.first_seen
                                    else at),
                     "last_seen": at, "last_attempt": at, "last_error": p.error or None})

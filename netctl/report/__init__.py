@@ -59,10 +59,12 @@ def render(
     out: Path,
     lang: str = "zh",
     trend: dict[str, Trend] | None = None,
+    topology_svg: str = "",
 ) -> Path:
     """Write one report of ``report`` to ``out`` in ``fmt``."""
     templates = reports_dir / "templates"
     view = build_view(report, inv, targets, load_labels(templates, lang), lang, trend)
+    view.topology_svg = topology_svg
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is ReportFormat.xlsx:
         from netctl.report.xlsx import write_xlsx  # openpyxl only when a workbook is asked for
@@ -116,7 +118,10 @@ def write_report(
             store.close()
     scope = county or city or "640000"
     path = out or reports_dir / "out" / f"{scope}-{report.year}-{lang}.{fmt.value}"
-    return render(report, inv, targets, reports_dir, fmt, path, lang, trend)
+    from netctl.discovery.run import county_map_svg
+
+    svg = county_map_svg(inv, state_url, county) if county else ""
+    return render(report, inv, targets, reports_dir, fmt, path, lang, trend, svg)
 
 
 def write_reports(

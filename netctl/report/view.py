@@ -126,6 +126,7 @@ class ReportView:
     devices: list[DeviceShort] = field(default_factory=list)
     top_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     kpi_names: list[str] = field(default_factory=list)
+    topology_svg: str = ""  # the county's map (netctl.discovery.run.county_map_svg)
 
     @property
     def met_count(self) -> int:

@@ -1,10 +1,11 @@
 """The map: a topology picture per county (and the region's backbone) from the inventory and
 LLDP, with drift marked, as SVG (for the county report) and a standalone HTML page.
 
-Layout is networkx's (``bfs_layout`` from each component's highest-ranked device: backbone,
-metro, gateway...), drawn top-down; nothing is placed by hand. APs are left out (a county has
+Layout is networkx's (``multipartite_layout``, one layer per tier: backbone, metro, gateway,
+firewall/core, access), drawn top-down; nothing is placed by hand. APs are left out (a county has
 hundreds; the wireless dashboards show them). Colours: a declared link LLDP confirms is green,
-one LLDP does not show is red and dashed, one without LLDP data on either end grey; an LLDP
+one LLDP does not show is red and dashed, one without LLDP data on either end (or to a
+provider, which LLDP does not reach) grey; an LLDP
 adjacency no declared link explains is orange and dashed, and so is a device the inventory lacks;
 a declared device that never answered is drawn hollow; a device with model/platform/serial/
 interface drift has an orange ring.
@@ -79,26 +80,31 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
         marks.setdefault(d.device, set()).add(d.code)
     nodes: dict[str, MapNode] = {}
 
+    prefix = f"nx{county}-" if county else ""
+
     def add(host: str) -> None:
         if host in nodes:
             return
         e = inv.devices.get(host)
         sd = seen.get(host)
+        label = host.removeprefix("lldp:")
+        label = label.removeprefix(prefix) if prefix and label != prefix else label
         if e is None:
-            nodes[host] = MapNode(host, host.removeprefix("lldp:"), "unknown", "undeclared")
+            nodes[host] = MapNode(host, label, "unknown", "undeclared")
             return
         status = "ok" if sd is not None and sd.seen else (
             "not_seen" if sd is not None and sd.last_attempt else "unknown")
-        nodes[host] = MapNode(host, host, e.role.value, status,
+        nodes[host] = MapNode(host, label, e.role.value, status,
                               tuple(sorted(marks.get(host, set()) & FACT_CODES)))
 
     for e in inv.iter_devices():
         if wanted(e.hostname):
             add(e.hostname)
+    core = set(nodes)  # links are drawn when one end is here (their far end joins the map)
     with_lldp = {sl.device for sl in links}
     seen_pairs: dict[frozenset[tuple[str, str | None]], SeenLink] = {}
     for sl in links:
-        if sl.remote_device and sl.device in nodes:
+        if sl.remote_device and sl.device in core:
             pair = ((sl.device, canon(sl.local_port)), (sl.remote_device, canon(sl.remote_port)))
             seen_pairs.setdefault(frozenset(pair), sl)
     edges: list[MapEdge] = []
@@ -108,9 +114,9 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
         ends = []
         for end in (a, b):
             ends.append(end.device if end.device is not None else f"provider:{end.provider}")
-        if not any(x in nodes for x in ends):
+        if not any(x in core for x in ends):
             continue
-        if county is None and not all(x in nodes or x.startswith("provider:") for x in ends):
+        if county is None and not all(x in core or x.startswith("provider:") for x in ends):
             continue
         declared = ((ends[0], canon(a.interface) if a.interface else None),
                     (ends[1], canon(b.interface) if b.interface else None))
@@ -125,6 +131,8 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
                 add(x)
         if hits:
             status = "seen"
+        elif any(x.startswith("provider:") for x in ends):
+            status = "unverified"  # LLDP does not reach into a provider's network
         elif any(x in with_lldp for x in ends):
             status = "missing"
         else:
@@ -145,34 +153,52 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
     return TopologyMap(title, tuple(nodes.values()), tuple(edges), _layout(nodes, edges))
 
 
+LAYER = {"backbone": 0, "metro": 1, "gateway": 2, "firewall": 3, "core": 3, "wlc": 4,
+         "access": 4, "unknown": 4, "provider": 5}
+
+
 def _layout(nodes: dict[str, MapNode], edges: list[MapEdge]) -> dict[str, tuple[float, float]]:
-    """networkx ``bfs_layout`` under a virtual root joined to each component's top device."""
+    """networkx ``multipartite_layout``: one layer per tier (backbone, metro, gateway,
+    firewall/core, access/WLC/unknown, providers), the layers top-down; inside a layer devices
+    keep their site together (ordered by the site's first appearance in the tier above)."""
     import networkx as nx
 
     if not nodes:
         return {}
+    used = sorted({LAYER.get(n.role, 4) for n in nodes.values()})
+    rank = {layer: i for i, layer in enumerate(used)}
     g = nx.Graph()
-    g.add_nodes_from(sorted(nodes, key=lambda n: (ROLE_RANK.get(nodes[n].role, 9), n)))
     g.add_edges_from((e.a, e.b) for e in edges)
-    root = "\x00root"
-    h = g.copy()
-    for comp in sorted(nx.connected_components(g), key=lambda c: (-len(c), min(c))):
-        top = min(comp, key=lambda n: (ROLE_RANK.get(nodes[n].role, 9), n))
-        h.add_edge(root, top)
-    raw = nx.bfs_layout(h, root, align="horizontal")
-    raw.pop(root)
+    order: dict[str, float] = {}
+    for layer in used:  # a device sits under the first device above it that it links to
+        def key(n: str) -> tuple[float, str]:
+            above = [order[m] for m in g.adj.get(n, {}) if m in order]
+            return (min(above) if above else float("inf"), n)
+        tier = sorted((n for n in nodes if LAYER.get(nodes[n].role, 4) == layer), key=key)
+        for i, n in enumerate(tier):
+            order[n] = (i + 0.5) / len(tier)
+    h = nx.Graph()
+    tiers: dict[int, list[str]] = {}
+    for n in sorted(nodes, key=lambda n: (rank[LAYER.get(nodes[n].role, 4)], order[n])):
+        h.add_node(n, layer=rank[LAYER.get(nodes[n].role, 4)])
+        tiers.setdefault(rank[LAYER.get(nodes[n].role, 4)], []).append(n)
+    # a dict of ordered lists keeps the order inside each layer (a node attribute would not)
+    raw = nx.multipartite_layout(h, subset_key=tiers, align="horizontal")
     xs = [float(p[0]) for p in raw.values()]
-    ys = [float(p[1]) for p in raw.values()]
-
-    def norm(v: float, lo: float, hi: float) -> float:
-        return 0.5 if hi - lo < 1e-9 else (v - lo) / (hi - lo)
-    return {n: (norm(float(p[0]), min(xs), max(xs)), norm(float(p[1]), min(ys), max(ys)))
+    lo, hi = min(xs), max(xs)
+    top = max(1, len(used) - 1)
+    return {n: (0.5 if hi - lo < 1e-9 else (float(p[0]) - lo) / (hi - lo),
+                1.0 - h.nodes[n]["layer"] / top if len(used) > 1 else 0.5)
             for n, p in raw.items()}
 
 
 def render_svg(m: TopologyMap, *, width: int = 1000) -> str:
     """The map as one self-contained SVG element (labels escaped)."""
-    layers = len({round(y, 6) for _x, y in m.pos.values()}) or 1
+    rows: dict[float, int] = {}
+    for _x, y in m.pos.values():
+        rows[round(y, 6)] = rows.get(round(y, 6), 0) + 1
+    layers = len(rows) or 1
+    width = max(width, 100 * max(rows.values(), default=1) + 140)
     height = max(220, 110 * layers + 90)
     pad_x, pad_top, pad_bottom = 70, 40, 70
 
@@ -192,7 +218,7 @@ def render_svg(m: TopologyMap, *, width: int = 1000) -> str:
         out.append(f'<line class="edge {e.status}" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
                    f'stroke="{colour}" stroke-width="2"{extra}>'
                    f"<title>{escape(e.a)} - {escape(e.b)}: {escape(e.status)}</title></line>")
-    for n in m.nodes:
+    for i, n in enumerate(sorted(m.nodes, key=lambda n: m.pos.get(n.id, (0, 0)))):
         x, y = xy(n.id)
         colour = ROLE_COLOUR.get(n.role, "#555555")
         fill = "#ffffff" if n.status == "not_seen" else colour
@@ -204,7 +230,8 @@ def render_svg(m: TopologyMap, *, width: int = 1000) -> str:
                    f"{ring}"
                    f'<circle cx="{x}" cy="{y}" r="9" fill="{fill}" stroke="{colour}" '
                    f'stroke-width="2"{dash}/>'
-                   f'<text x="{x}" y="{round(y + 24, 1)}" text-anchor="middle">'
+                   f'<text x="{x}" y="{round(y + 24 + 12 * (i % 2), 1)}" '
+                   'text-anchor="middle">'
                    f"{escape(n.label)}</text>"
                    f"<title>{escape(n.label)} [{escape(n.role)}] {escape(n.status)}"
                    f"{escape(note)}</title></g>")
@@ -231,7 +258,7 @@ def render_html(maps: Sequence[TopologyMap], drift: Sequence[Drift], title: str)
     return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;"
-            "font-size:13px}svg{border:1px solid #eee;max-width:100%;height:auto}</style>"
+            "font-size:13px}svg{border:1px solid #eee}section{overflow-x:auto}</style>"
             f"</head><body><h1>{escape(title)}</h1>{sections}"
             f"<h2>drift ({len(drift)})</h2><table><tr><th>code</th><th>device</th>"
             f"<th>detail</th><th>fix</th></tr>{rows}</table></body></html>\n")

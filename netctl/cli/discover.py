@@ -80,8 +80,11 @@ def drift_cmd(
     from netctl.discovery.run import drift, load_seen
 
     inv = load(ctx)
-    found = drift(inv, load_seen(settings(ctx).state_url),
-                  device_filter(county, city, role, None, school, host))
+    seen = load_seen(settings(ctx).state_url)
+    if not seen.devices:
+        err_console.print("discovery has not run on this state store: run netctl discover "
+                          "first", style="yellow")
+    found = drift(inv, seen, device_filter(county, city, role, None, school, host))
     if fmt is Format.json:
         print_json({"drift": [d.as_dict() for d in found]})
     else:

@@ -28,7 +28,7 @@ from netctl.discovery.store import SeenDevice, SeenLink
 from netctl.inventory.filters import DeviceFilter, select
 from netctl.inventory.index import DeviceEntry, Inventory
 from netctl.inventory.yamlio import locate
-from netctl.models.inventory import HOSTNAME_RE, Role
+from netctl.models.inventory import HOSTNAME_RE, SERIAL_RE, Role
 
 CODES = ("device_undeclared", "device_not_seen", "platform_mismatch", "model_mismatch",
          "serial_mismatch", "link_undeclared", "link_not_seen", "interface_missing")
@@ -178,9 +178,12 @@ def _device_facts(inv: Inventory, e: DeviceEntry, sd: SeenDevice,
                          f"{sd.model}", fix, f, ln, tuple(changes)))
     if sd.serial and e.device.serial and sd.serial != e.device.serial:
         f, ln = _where(inv, e, "serial")
+        valid = re.fullmatch(SERIAL_RE, sd.serial) is not None
         out.append(Drift("serial_mismatch", host, f"declared {e.device.serial}, the device "
-                         f"reports {sd.serial}", f"serial: {sd.serial}", f, ln,
-                         (Edit(e.file, e.loc, "set", sd.serial, "serial"),)))
+                         f"reports {sd.serial}", f"serial: {sd.serial}" if valid else
+                         "correct serial: by hand (the reported one is not a valid serial)",
+                         f, ln, (Edit(e.file, e.loc, "set", sd.serial, "serial"),)
+                         if valid else ()))
     if sd.interfaces:
         have = {canon(n) for n in sd.interfaces}
         for i, iface in enumerate(e.device.interfaces):

@@ -165,7 +165,8 @@ class Interface:
     enabled: bool = True
 
 
-Serial = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+SERIAL_RE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+Serial = Annotated[str, StringConstraints(pattern=SERIAL_RE)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)

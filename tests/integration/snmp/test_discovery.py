@@ -8,7 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, REPO, Agent, free_port  # type: ignore[import-not-found, unused-ignore]
+from conftest import (  # type: ignore[import-not-found, unused-ignore]
+    FIXTURES,
+    REPO,
+    Agent,
+    free_port,
+    need,
+)
 
 from netctl.discovery.drift import compute_drift
 from netctl.discovery.poll import run_discovery
@@ -130,8 +136,6 @@ def test_cli_drift_import_assets_and_map_in_chromium(snmpsim: Agent, tmp_path: P
     import json
     import subprocess
     import tempfile
-
-    from conftest import need  # type: ignore[import-not-found, unused-ignore]
 
     from netctl.report.pdf import headless_args
 

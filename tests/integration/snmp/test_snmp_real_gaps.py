@@ -5,13 +5,15 @@ ENTITY facts where Huawei puts them, an AP without run state, an AR router with 
 from __future__ import annotations
 
 import pytest
-from conftest import Agent  # type: ignore[import-not-found, unused-ignore]
+from conftest import REPO, Agent  # type: ignore[import-not-found, unused-ignore]
 from test_snmp_agents import collector, lab_targets  # type: ignore[import-not-found, unused-ignore]
 
 from netctl.collectors.config import TargetOverride
 from netctl.collectors.daemon import SnmpCollector
 from netctl.collectors.points import Point
 from netctl.collectors.snmp.convert import ApReport
+from netctl.discovery.poll import discover_devices
+from netctl.discovery.profiles import load_discovery
 from netctl.state.store import Observation
 
 pytestmark = pytest.mark.integration
@@ -92,3 +94,21 @@ async def test_ar_router_with_builtin_ac_gets_wlan_and_unknown_ap_state(snmpsim:
     assert not unknown.online
     assert "online" not in unknown.points[0].fields  # unknown, not online=0
     assert {o.metric: o.value for o in unknown.observations}["ap_state"] == "unknown"
+
+
+async def test_discovery_reads_a_real_lldp_table(snmpsim: Agent) -> None:
+    """The real AC6605's lldpRemTable: MAC chassis ids, interface-name port ids, the local port
+    named from lldpLocPortTable; interfaces from ifDescr (no ifXTable in the excerpt)."""
+    c = collector(lab_targets({"lab-0001-core1": TargetOverride(
+        address=snmpsim.address(), community="real-huawei-ac6605")}), timeout_s=3)
+    profiles, rules = load_discovery(REPO / "collectors" / "snmp")
+    [d] = await discover_devices(c, profiles, rules)
+    c.transport.close()
+    assert d.ok and not d.error, d.error
+    assert (d.vendor, d.platform, d.os_version) == ("Huawei", "huawei_vrp", "V200R010C00SPC500")
+    assert [(n.local_port, n.chassis_id, n.port, n.sys_name) for n in d.neighbours] == [
+        ("GigabitEthernet0/0/1", "50:6f:77:ea:dc:a0", "MultiGE0/0/0", "TestAP-NAME"),
+        ("GigabitEthernet0/0/24", "48:8e:ef:71:62:60", "GigabitEthernet2/0/47",
+         "acme-pm7-s-110")]
+    assert "Vlanif70" in d.interfaces and len(d.interfaces) == 33
+    assert d.model is None and d.serial is None  # no ENTITY rows: unknown, not ""

@@ -20,7 +20,7 @@ import contextlib
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +57,7 @@ class Drift:
     file: str | None = None
     line: int | None = None
     edits: tuple[Edit, ...] = field(default=(), compare=False)
+    loc: tuple[str | int, ...] | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         """For ``--format json`` (keys are only ever added)."""
@@ -93,7 +94,7 @@ def same_model(a: str, b: str) -> bool:
 End = tuple[str, str | None]  # (device, canonical interface or None)
 
 
-def _matches(declared: tuple[End, End], seen: tuple[End, End]) -> bool:
+def matches(declared: tuple[End, End], seen: tuple[End, End]) -> bool:
     def fits(d: End, s: End) -> bool:
         return d[0] == s[0] and (d[1] is None or d[1] == s[1])
     (a, b), (x, y) = declared, seen
@@ -116,13 +117,29 @@ def _flow_text(entry: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}"
 
 
-def _where(inv: Inventory, e: DeviceEntry, *extra: str | int) -> tuple[str, int | None]:
+def _where(inv: Inventory, e: DeviceEntry, *extra: str | int
+           ) -> tuple[str, tuple[str | int, ...]]:
+    """The file and the path in it of a device's field (the line is looked up once per file
+    at the end: composing a 20,000-line county file per drift would not do)."""
     del inv
-    try:
-        line = locate(e.file, [(*e.loc, *extra)])[0]
-    except (OSError, ValueError):
-        line = None
-    return str(e.file), line
+    return str(e.file), (*e.loc, *extra)
+
+
+def _lines(found: list[Drift]) -> list[Drift]:
+    """Fill in the line of every drift that has a path, one lookup per file."""
+    by_file: dict[str, list[int]] = {}
+    for i, d in enumerate(found):
+        if d.file is not None and d.loc is not None:
+            by_file.setdefault(d.file, []).append(i)
+    out = list(found)
+    for file, idx in by_file.items():
+        try:
+            lines = locate(Path(file), [found[i].loc or () for i in idx])
+        except (OSError, ValueError):
+            continue
+        for i, line in zip(idx, lines, strict=True):
+            out[i] = replace(found[i], line=line)
+    return out
 
 
 def compute_drift(inv: Inventory, devices: dict[str, SeenDevice], links: Sequence[SeenLink],
@@ -137,15 +154,15 @@ def compute_drift(inv: Inventory, devices: dict[str, SeenDevice], links: Sequenc
             continue
         if not sd.seen:
             if sd.last_attempt is not None:
-                f, ln = _where(inv, e)
+                f, at = _where(inv, e)
                 out.append(Drift("device_not_seen", host, f"never answered ({sd.last_error})",
                                  f"check its management address and SNMP credentials, or "
-                                 f"remove it from {f}", f, ln))
+                                 f"remove it from {f}", f, None, loc=at))
             continue
         out += _device_facts(inv, e, sd, catalog)
     out += _links(inv, scope, devices, links)
     order = {c: i for i, c in enumerate(CODES)}
-    return sorted(out, key=lambda d: (order[d.code], d.device, d.detail))
+    return _lines(sorted(out, key=lambda d: (order[d.code], d.device, d.detail)))
 
 
 def _device_facts(inv: Inventory, e: DeviceEntry, sd: SeenDevice,
@@ -154,7 +171,7 @@ def _device_facts(inv: Inventory, e: DeviceEntry, sd: SeenDevice,
     host = e.hostname
     declared = e.device.model
     if sd.platform and sd.platform != e.platform.value:
-        f, ln = _where(inv, e, "model") if declared else _where(inv, e)
+        f, at = _where(inv, e, "model") if declared else _where(inv, e)
         known = [m for m, spec in catalog.items() if spec.platform.value == sd.platform
                  and sd.model and same_model(m, sd.model)]
         edits = (Edit(e.file, e.loc, "set", known[0], "model"),) if known else ()
@@ -163,9 +180,9 @@ def _device_facts(inv: Inventory, e: DeviceEntry, sd: SeenDevice,
                          f"{sd.vendor} {sd.platform}",
                          f"model: {known[0]}" if known else
                          f"set model: to the {sd.vendor} model it is ({sd.model or 'see sysDescr'})"
-                         " and add it to catalog.yaml", f, ln, edits))
+                         " and add it to catalog.yaml", f, None, edits, loc=at))
     if sd.model and declared and not same_model(sd.model, declared):
-        f, ln = _where(inv, e, "model")
+        f, at = _where(inv, e, "model")
         changes: list[Edit] = [Edit(e.file, e.loc, "set", sd.model, "model")]
         fix = f"model: {sd.model}"
         if sd.model not in catalog:
@@ -175,25 +192,25 @@ def _device_facts(inv: Inventory, e: DeviceEntry, sd: SeenDevice,
             changes.append(Edit(inv.root / "catalog.yaml", ("models",), "set", spec, sd.model))
             fix += f" (and in catalog.yaml: {sd.model}: {spec})"
         out.append(Drift("model_mismatch", host, f"declared {declared}, ENTITY-MIB says "
-                         f"{sd.model}", fix, f, ln, tuple(changes)))
+                         f"{sd.model}", fix, f, None, tuple(changes), loc=at))
     if sd.serial and e.device.serial and sd.serial != e.device.serial:
-        f, ln = _where(inv, e, "serial")
+        f, at = _where(inv, e, "serial")
         valid = re.fullmatch(SERIAL_RE, sd.serial) is not None
         out.append(Drift("serial_mismatch", host, f"declared {e.device.serial}, the device "
                          f"reports {sd.serial}", f"serial: {sd.serial}" if valid else
                          "correct serial: by hand (the reported one is not a valid serial)",
-                         f, ln, (Edit(e.file, e.loc, "set", sd.serial, "serial"),)
-                         if valid else ()))
+                         f, None, (Edit(e.file, e.loc, "set", sd.serial, "serial"),)
+                         if valid else (), loc=at))
     if sd.interfaces:
         have = {canon(n) for n in sd.interfaces}
         for i, iface in enumerate(e.device.interfaces):
             if canon(iface.name) in have:
                 continue
-            f, ln = _where(inv, e, "interfaces", i, "name")
+            f, at = _where(inv, e, "interfaces", i, "name")
             close = difflib.get_close_matches(iface.name, list(sd.interfaces), n=1)
             out.append(Drift("interface_missing", host, f"no interface {iface.name} on the "
                              "device", f"name: {close[0]}" if close else
-                             "remove it or correct its name", f, ln))
+                             "remove it or correct its name", f, None, loc=at))
     return out
 
 
@@ -220,7 +237,7 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
     with_lldp = {sl.device for sl in links}
     undeclared_devices: dict[str, list[SeenLink]] = {}
     for sl, pair in seen.values():
-        if any(_matches(d, pair) for _le, d in declared):
+        if any(matches(d, pair) for _le, d in declared):
             continue
         remote = sl.remote_device or ""
         e = scope[sl.device]
@@ -276,14 +293,10 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
         if not all(devices.get(x) is not None and devices[x].seen for x in (da, db)
                    if x in with_lldp):
             continue
-        if any(_matches(d, pair) for _sl, pair in seen.values()):
+        if any(matches(d, pair) for _sl, pair in seen.values()):
             continue
-        try:
-            line = locate(le.file, [le.loc])[0]
-        except (OSError, ValueError):
-            line = None
         out.append(Drift("link_not_seen", da if da in scope else db,
                          f"declared {le.link.a} - {le.link.b}, LLDP does not show it",
                          "check the cable and LLDP on both ends, or correct the link",
-                         str(le.file), line))
+                         str(le.file), None, loc=le.loc))
     return out

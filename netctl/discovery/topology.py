@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from netctl.discovery.drift import Drift, _matches, canon
+from netctl.discovery.drift import Drift, canon, matches
 from netctl.discovery.store import SeenDevice, SeenLink
 from netctl.inventory.index import Inventory
 from netctl.models.inventory import Role
@@ -121,7 +121,7 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
         declared = ((ends[0], canon(a.interface) if a.interface else None),
                     (ends[1], canon(b.interface) if b.interface else None))
         hits = [k for k, sl in seen_pairs.items()
-                if _matches(declared, ((sl.device, canon(sl.local_port)),
+                if matches(declared, ((sl.device, canon(sl.local_port)),
                                        (sl.remote_device or "", canon(sl.remote_port))))]
         explained.update(hits)
         for x in ends:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -115,6 +115,18 @@ def _declare_ports(inv: Inventory, ends: Sequence[tuple[str, str]]) -> list[Edit
 
 def _flow_text(entry: dict[str, Any]) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in entry.items()) + "}"
+
+
+def devices_of(pair: tuple[End, End]) -> frozenset[str]:
+    return frozenset((pair[0][0], pair[1][0]))
+
+
+def pair_index(pairs: Iterable[tuple[End, End]]) -> dict[frozenset[str], list[tuple[End, End]]]:
+    """Link ends grouped by their two devices: a link can only match one between the same two."""
+    out: dict[frozenset[str], list[tuple[End, End]]] = {}
+    for pair in pairs:
+        out.setdefault(devices_of(pair), []).append(pair)
+    return out
 
 
 def _where(inv: Inventory, e: DeviceEntry, *extra: str | int
@@ -235,9 +247,11 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
         pair = ((sl.device, canon(sl.local_port)), (sl.remote_device, canon(sl.remote_port)))
         seen.setdefault(frozenset(pair), (sl, pair))
     with_lldp = {sl.device for sl in links}
+    declared_by = pair_index(d for _le, d in declared)  # by device pair: no n x m scan
+    seen_index = pair_index(p for _sl, p in seen.values())
     undeclared_devices: dict[str, list[SeenLink]] = {}
     for sl, pair in seen.values():
-        if any(matches(d, pair) for _le, d in declared):
+        if any(matches(d, pair) for d in declared_by.get(devices_of(pair), ())):
             continue
         remote = sl.remote_device or ""
         e = scope[sl.device]
@@ -293,7 +307,7 @@ def _links(inv: Inventory, scope: dict[str, DeviceEntry], devices: dict[str, See
         if not all(devices.get(x) is not None and devices[x].seen for x in (da, db)
                    if x in with_lldp):
             continue
-        if any(matches(d, pair) for _sl, pair in seen.values()):
+        if any(matches(d, p) for p in seen_index.get(devices_of(d), ())):
             continue
         out.append(Drift("link_not_seen", da if da in scope else db,
                          f"declared {le.link.a} - {le.link.b}, LLDP does not show it",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from netctl.discovery.drift import Drift, canon, matches
+from netctl.discovery.drift import Drift, devices_of, canon, matches
 from netctl.discovery.store import SeenDevice, SeenLink
 from netctl.inventory.index import Inventory
 from netctl.models.inventory import Role
@@ -107,6 +107,13 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
         if sl.remote_device and sl.device in core:
             pair = ((sl.device, canon(sl.local_port)), (sl.remote_device, canon(sl.remote_port)))
             seen_pairs.setdefault(frozenset(pair), sl)
+    by_devices: dict[frozenset[str], list[tuple[frozenset[tuple[str, str | None]],
+                                                tuple[tuple[str, str | None],
+                                                      tuple[str, str | None]]]]] = {}
+    for key, sl in seen_pairs.items():
+        pair = ((sl.device, canon(sl.local_port)),
+                (sl.remote_device or "", canon(sl.remote_port)))
+        by_devices.setdefault(devices_of(pair), []).append((key, pair))
     edges: list[MapEdge] = []
     explained: set[frozenset[tuple[str, str | None]]] = set()
     for le in inv.links:
@@ -120,9 +127,8 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
             continue
         declared = ((ends[0], canon(a.interface) if a.interface else None),
                     (ends[1], canon(b.interface) if b.interface else None))
-        hits = [k for k, sl in seen_pairs.items()
-                if matches(declared, ((sl.device, canon(sl.local_port)),
-                                       (sl.remote_device or "", canon(sl.remote_port))))]
+        hits = [k for k, pair in by_devices.get(devices_of(declared), ())
+                if matches(declared, pair)]
         explained.update(hits)
         for x in ends:
             if x.startswith("provider:"):

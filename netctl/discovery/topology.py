@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from netctl.discovery.drift import Drift, devices_of, canon, matches
+from netctl.discovery.drift import Drift, canon, devices_of, matches
 from netctl.discovery.store import SeenDevice, SeenLink
 from netctl.inventory.index import Inventory
 from netctl.models.inventory import Role

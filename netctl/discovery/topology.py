@@ -159,6 +159,7 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
     return TopologyMap(title, tuple(nodes.values()), tuple(edges), _layout(nodes, edges))
 
 
+ROW_MAX = 40
 LAYER = {"backbone": 0, "metro": 1, "gateway": 2, "firewall": 3, "core": 3, "wlc": 4,
          "access": 4, "unknown": 4, "provider": 5}
 
@@ -166,13 +167,13 @@ LAYER = {"backbone": 0, "metro": 1, "gateway": 2, "firewall": 3, "core": 3, "wlc
 def _layout(nodes: dict[str, MapNode], edges: list[MapEdge]) -> dict[str, tuple[float, float]]:
     """networkx ``multipartite_layout``: one layer per tier (backbone, metro, gateway,
     firewall/core, access/WLC/unknown, providers), the layers top-down; inside a layer devices
-    keep their site together (ordered by the site's first appearance in the tier above)."""
+    keep their site together (ordered by the site's first appearance in the tier above); a
+    tier of more than ROW_MAX devices wraps onto several rows."""
     import networkx as nx
 
     if not nodes:
         return {}
     used = sorted({LAYER.get(n.role, 4) for n in nodes.values()})
-    rank = {layer: i for i, layer in enumerate(used)}
     g = nx.Graph()
     g.add_edges_from((e.a, e.b) for e in edges)
     order: dict[str, float] = {}
@@ -183,18 +184,21 @@ def _layout(nodes: dict[str, MapNode], edges: list[MapEdge]) -> dict[str, tuple[
         tier = sorted((n for n in nodes if LAYER.get(nodes[n].role, 4) == layer), key=key)
         for i, n in enumerate(tier):
             order[n] = (i + 0.5) / len(tier)
+    rows: list[list[str]] = []  # a tier wider than ROW_MAX wraps onto more rows
+    for layer in used:
+        tier = sorted((n for n in nodes if LAYER.get(nodes[n].role, 4) == layer),
+                      key=lambda n: order[n])
+        rows += [tier[k:k + ROW_MAX] for k in range(0, len(tier), ROW_MAX)]
     h = nx.Graph()
-    tiers: dict[int, list[str]] = {}
-    for n in sorted(nodes, key=lambda n: (rank[LAYER.get(nodes[n].role, 4)], order[n])):
-        h.add_node(n, layer=rank[LAYER.get(nodes[n].role, 4)])
-        tiers.setdefault(rank[LAYER.get(nodes[n].role, 4)], []).append(n)
+    h.add_nodes_from(n for row in rows for n in row)
     # a dict of ordered lists keeps the order inside each layer (a node attribute would not)
-    raw = nx.multipartite_layout(h, subset_key=tiers, align="horizontal")
+    raw = nx.multipartite_layout(h, subset_key=dict(enumerate(rows)), align="horizontal")
+    row_of = {n: r for r, row in enumerate(rows) for n in row}
     xs = [float(p[0]) for p in raw.values()]
     lo, hi = min(xs), max(xs)
-    top = max(1, len(used) - 1)
+    top = max(1, len(rows) - 1)
     return {n: (0.5 if hi - lo < 1e-9 else (float(p[0]) - lo) / (hi - lo),
-                1.0 - h.nodes[n]["layer"] / top if len(used) > 1 else 0.5)
+                1.0 - row_of[n] / top if len(rows) > 1 else 0.5)
             for n, p in raw.items()}
 
 

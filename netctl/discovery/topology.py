@@ -22,11 +22,9 @@ from netctl.discovery.store import SeenDevice, SeenLink
 from netctl.inventory.index import Inventory
 from netctl.models.inventory import Role
 
-ROLE_RANK = {"backbone": 0, "metro": 1, "firewall": 2, "gateway": 2, "core": 3, "wlc": 4,
-             "access": 5, "provider": 6, "unknown": 7}
 ROLE_COLOUR = {"backbone": "#4b2991", "metro": "#1f5fa8", "gateway": "#1b8a7a",
                "firewall": "#a33a3a", "core": "#3f7f3f", "wlc": "#7a5a1b", "access": "#4d6d8c",
-               "provider": "#777777", "unknown": "#e07b00"}
+               "provider": "#777777", "unknown": "#e07b00", "school": "#1b8a7a"}
 EDGE_STYLE = {"seen": ("#2a9d4b", ""), "missing": ("#d62728", "6,4"),
               "unverified": ("#9a9a9a", ""), "undeclared": ("#e07b00", "3,3")}
 FACT_CODES = {"platform_mismatch", "model_mismatch", "serial_mismatch", "interface_missing"}
@@ -41,6 +39,7 @@ class MapNode:
     role: str
     status: str  # ok | not_seen | undeclared | unknown (never asked)
     drift: tuple[str, ...] = ()
+    name: str = ""  # shown on hover (a school's name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +155,56 @@ def build_map(inv: Inventory, seen: dict[str, SeenDevice], links: Sequence[SeenL
                 continue  # the backbone map keeps to backbone and metro devices
             add(remote)
         edges.append(MapEdge(sl.device, remote, "undeclared", "lldp"))
+    if county is not None and len(nodes) > SCHOOL_LEVEL_AT:
+        nodes, edges = _by_school(inv, nodes, edges)
     return TopologyMap(title, tuple(nodes.values()), tuple(edges), _layout(nodes, edges))
 
 
+EDGE_RANK = {"missing": 0, "undeclared": 1, "seen": 2, "unverified": 3}
+
+
+def _by_school(inv: Inventory, nodes: dict[str, MapNode], edges: list[MapEdge]
+               ) -> tuple[dict[str, MapNode], list[MapEdge]]:
+    """One node per school (its devices' drift and silence folded into it), links between
+    schools and the metro node folded likewise (the worst status shows): a county of hundreds
+    of schools stays readable."""
+    school_of: dict[str, str] = {}
+    members: dict[str, list[MapNode]] = {}
+    for n in nodes.values():
+        e = inv.devices.get(n.id)
+        site = e.school if e is not None else None
+        if site is None and n.status == "undeclared":  # an unknown device joins its neighbour's
+            near = next((x.a if x.b == n.id else x.b for x in edges if n.id in (x.a, x.b)), "")
+            far = inv.devices.get(near)
+            site = far.school if far is not None else None
+        if site is not None:
+            school_of[n.id] = f"school:{site}"
+            members.setdefault(site, []).append(n)
+    out = {k: v for k, v in nodes.items() if k not in school_of}
+    for site, group in members.items():
+        entry = inv.schools.get(site)
+        name = entry.school.name if entry is not None else site
+        codes = {c for n in group for c in n.drift}
+        codes |= {"not_seen" for n in group if n.status == "not_seen"}
+        codes |= {"undeclared" for n in group if n.status == "undeclared"}
+        out[f"school:{site}"] = MapNode(f"school:{site}", site[-4:], "school", "ok",
+                                        tuple(sorted(codes)), f"{site} {name}")
+    folded: dict[frozenset[str], MapEdge] = {}
+    for x in edges:
+        a, b = school_of.get(x.a, x.a), school_of.get(x.b, x.b)
+        if a == b:
+            continue
+        key = frozenset((a, b))
+        old = folded.get(key)
+        if old is None or EDGE_RANK[x.status] < EDGE_RANK[old.status]:
+            folded[key] = MapEdge(a, b, x.status, x.label)
+    return out, list(folded.values())
+
+
 ROW_MAX = 40
-LAYER = {"backbone": 0, "metro": 1, "gateway": 2, "firewall": 3, "core": 3, "wlc": 4,
-         "access": 4, "unknown": 4, "provider": 5}
+SCHOOL_LEVEL_AT = 80  # devices on a county map above which each school is drawn as one node
+LAYER = {"backbone": 0, "metro": 1, "gateway": 2, "school": 2, "firewall": 3, "core": 3,
+         "wlc": 4, "access": 4, "unknown": 4, "provider": 5}
 
 
 def _layout(nodes: dict[str, MapNode], edges: list[MapEdge]) -> dict[str, tuple[float, float]]:
@@ -243,7 +286,7 @@ def render_svg(m: TopologyMap, *, width: int = 1000) -> str:
                    f'<text x="{x}" y="{round(y + 24 + 12 * (i % 2), 1)}" '
                    'text-anchor="middle">'
                    f"{escape(n.label)}</text>"
-                   f"<title>{escape(n.label)} [{escape(n.role)}] {escape(n.status)}"
+                   f"<title>{escape(n.name or n.label)} [{escape(n.role)}] {escape(n.status)}"
                    f"{escape(note)}</title></g>")
     ly = height - 22
     legend = [("seen", "LLDP confirms"), ("missing", "declared, not seen"),

@@ -137,6 +137,8 @@ def write_reports(
     freshness_hours: float | None = None,
 ) -> list[Path]:
     """Every county's report, computing the region's KPIs once; return the paths."""
+    from netctl.discovery.run import county_map_svg
+
     targets, rules = load_sources(reports_dir)
     store = StateStore(state_url) if state_url else None
     try:
@@ -154,7 +156,8 @@ def write_reports(
             report = region.for_county(inv, county)
             trend = history(store, "county", county) if store is not None else None
             path = out_dir / f"{county}-{report.year}-{lang}.{fmt.value}"
-            paths.append(render(report, inv, targets, reports_dir, fmt, path, lang, trend))
+            svg = county_map_svg(inv, state_url, county)
+            paths.append(render(report, inv, targets, reports_dir, fmt, path, lang, trend, svg))
     finally:
         if store is not None:
             store.close()

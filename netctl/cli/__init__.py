@@ -34,6 +34,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "report": ("netctl.cli.report", "report", "command"),
     "dashboards": ("netctl.cli.dashboards", "app", "group"),
     "demo": ("netctl.cli.demo", "demo", "command"),
+    "discover": ("netctl.cli.discover", "app", "group"),
+    "assets": ("netctl.cli.assets", "assets", "command"),
 }
 _ROOT_OPTIONS_WITH_VALUE = ("--home", "--inventory", "--state")
 

@@ -183,6 +183,11 @@ class SnmpCollector:
         self.set_targets(targets)
         self.election = self._new_election()
 
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """The poll slots (``snmp.concurrency``): other pollers (discovery) share them."""
+        return self._sem
+
     # -- configuration ------------------------------------------------------------------------
     def set_profiles(self, profiles: dict[str, Profile]) -> None:
         """Install (or replace) the profile set."""

@@ -165,6 +165,10 @@ class Interface:
     enabled: bool = True
 
 
+SERIAL_RE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+Serial = Annotated[str, StringConstraints(pattern=SERIAL_RE)]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
 class Device:
     """A managed device (NetBox: dcim.Device). Credentials are references, never secrets."""
@@ -175,6 +179,9 @@ class Device:
         default=None, description="netutils name; defaults to the model's platform in catalog.yaml"
     )
     model: str | None = None
+    serial: Serial | None = Field(
+        default=None, description="serial number / ESN as the device reports it (asset "
+        "register; netctl discover drift compares it)")
     mgmt_ipv4: IPv4Address | None = None
     mgmt_ipv6: IPv6Address | None = None
     credentials: str | None = Field(

@@ -65,6 +65,7 @@ def render(
     out: Path,
     lang: str = "zh",
     trend: dict[str, Trend] | None = None,
+    topology_svg: str = "",
     *,
     as_of: bool = False,
 ) -> Path:
@@ -72,6 +73,7 @@ def render(
     templates = reports_dir / "templates"
     view = build_view(report, inv, targets, load_labels(templates, lang), lang, trend)
     view.as_of = as_of
+    view.topology_svg = topology_svg
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is ReportFormat.xlsx:
         from netctl.report.xlsx import write_xlsx  # openpyxl only when a workbook is asked for
@@ -136,7 +138,10 @@ def write_report(
             store.close()
     scope = county or city or "640000"
     path = out or reports_dir / "out" / f"{scope}-{report.year}-{lang}.{fmt.value}"
-    return render(report, inv, targets, reports_dir, fmt, path, lang, trend,
+    from netctl.discovery.run import county_map_svg
+
+    svg = county_map_svg(inv, state_url, county) if county else ""
+    return render(report, inv, targets, reports_dir, fmt, path, lang, trend, svg,
                   as_of=as_of is not None)
 
 
@@ -153,6 +158,8 @@ def write_reports(
     freshness_hours: float | None = None,
 ) -> list[Path]:
     """Every county's report, computing the region's KPIs once; return the paths."""
+    from netctl.discovery.run import county_map_svg
+
     targets, rules = load_sources(reports_dir)
     store = StateStore(state_url) if state_url else None
     try:
@@ -170,7 +177,8 @@ def write_reports(
             report = region.for_county(inv, county)
             trend = history(store, "county", county) if store is not None else None
             path = out_dir / f"{county}-{report.year}-{lang}.{fmt.value}"
-            paths.append(render(report, inv, targets, reports_dir, fmt, path, lang, trend))
+            svg = county_map_svg(inv, state_url, county)
+            paths.append(render(report, inv, targets, reports_dir, fmt, path, lang, trend, svg))
     finally:
         if store is not None:
             store.close()

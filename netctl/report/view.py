@@ -146,6 +146,7 @@ class ReportView:
     kpi_ids: list[str] = field(default_factory=lambda: list(KPI_IDS))
     as_of: bool = False  # judged at a past time (--as-of): the header says "as of", not "made"
     end_targets: dict[str, float] = field(default_factory=dict)
+    topology_svg: str = ""  # the county's map (netctl.discovery.run.county_map_svg)
 
     @property
     def generated_local(self) -> datetime:

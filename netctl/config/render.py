@@ -34,6 +34,7 @@ from netctl.config.placeholders import SecretRef
 from netctl.config.policy import POLICY_FILE, Policy, load_policy
 from netctl.exceptions import RenderError
 from netctl.inventory.index import Inventory
+from netctl.models.text import problem_in
 from netctl.platforms import Platform
 
 Feature = Literal["ipv6", "wlan", "baseline", "all"]
@@ -63,6 +64,67 @@ def _fail(message: str) -> NoReturn:
     raise TemplateRefusal(message)
 
 
+class UnsafeValue(TemplateRefusal):
+    """A value printed by a template is not a single printable line."""
+
+
+def one_line(value: Any) -> Any:
+    """Jinja2 ``finalize``: every printed value must be printable.
+
+    A value printed on its own must be a single line; only a macro's output (template text whose
+    values were checked when the macro printed them) spans lines, and each of its lines must be
+    printable. Context strings are checked as single lines before rendering
+    (:func:`check_context`), so a line break can never come from a value.
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    for line in text.split("\n") if type(value) is str else (text,):
+        problem = problem_in(line)
+        if problem is not None:
+            shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+            msg = (f"refused: the value {shown} contains {problem}; a value must be one "
+                   "printable line (fix it in the inventory or the policy)")
+            raise UnsafeValue(msg)
+    return value
+
+
+def check_context(ctx: RenderContext) -> None:
+    """Every string a template may read is a single printable line.
+
+    Raises:
+        RenderError: naming the device, the context field and what is wrong.
+    """
+    stack: list[tuple[str, Any]] = [("", ctx.model_dump(mode="python"))]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            problem = problem_in(value)
+            if problem is not None:
+                msg = (f"{ctx.hostname}: refused: {path} = {value[:60]!r} contains {problem}; "
+                       "a value that reaches the device must be one printable line (fix it in "
+                       "the inventory or the policy: netctl inventory validate)")
+                raise RenderError(msg)
+
+
+def check_lines(hostname: str, text: str) -> None:
+    """Each rendered line must be one command: printable characters only.
+
+    Raises:
+        RenderError: naming the device, the line number and what is wrong.
+    """
+    for number, line in enumerate(text.split("\n"), 1):
+        problem = problem_in(line)
+        if problem is not None:
+            msg = (f"{hostname}: rendered line {number} is not one command: it contains "
+                   f"{problem}: {line[:80]!r}; refusing the device")
+            raise RenderError(msg)
+
+
 @functools.lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The Jinja2 environment for one templates folder (cached)."""
@@ -73,6 +135,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701
+        finalize=one_line,
     )
     env.filters.update(jinja2_convenience_function())
     env.filters.update({"ip6": ip6, "ip6u": ip6u, "prompt": prompt})
@@ -107,6 +170,7 @@ def render(ctx: RenderContext, feature: str, templates_dir: Path) -> str:
     except jinja2.TemplateSyntaxError as exc:
         msg = f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}"
         raise RenderError(msg) from exc
+    check_context(ctx)
     try:
         text = template.render(ctx=ctx, **dict(ctx))
     except jinja2.UndefinedError as exc:
@@ -117,6 +181,7 @@ def render(ctx: RenderContext, feature: str, templates_dir: Path) -> str:
         where = _location(exc.__traceback__, name)
         msg = f"{where}: {ctx.hostname}: {exc}"
         raise RenderError(msg) from exc
+    check_lines(ctx.hostname, text)
     return text if text.endswith("\n") or not text else text + "\n"
 
 

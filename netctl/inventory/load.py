@@ -167,9 +167,11 @@ def _from_pydantic(path: Path, model: type[Any], exc: ValidationError) -> Iterab
                     "or 'cisco_ios'"
                 )
         elif kind == "string_pattern_mismatch":
-            message = f"{_shown(err['input'])} is not a valid {field}"
             if "interfaces" in loc or field == "interface":
                 field = "interface"
+            message = f"{_shown(err['input'])} is not a valid {field}"
+            if field == "interface":
+                message += " name"
             fix = _PATTERN_FIXES.get(field, f"it must match {ctx.get('pattern', '')}")
         elif kind == "value_error":
             message, _, fix = str(ctx.get("error", message)).partition("; ")

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Literal, NoReturn, get_args
 
 import jinja2
+import jinja2.runtime
 from netutils.utils import jinja2_convenience_function
 
 from netctl.config.addressing import AddressSource
@@ -68,18 +69,33 @@ class UnsafeValue(TemplateRefusal):
     """A value printed by a template is not a single printable line."""
 
 
-def one_line(value: Any) -> Any:
-    """Jinja2 ``finalize``: every printed value must be printable.
+class TemplateText(str):
+    """The output of a template macro: lines of template text whose values were each checked
+    when the macro printed them, so it may span lines."""
 
-    A value printed on its own must be a single line; only a macro's output (template text whose
-    values were checked when the macro printed them) spans lines, and each of its lines must be
-    printable. Context strings are checked as single lines before rendering
-    (:func:`check_context`), so a line break can never come from a value.
+    __slots__ = ()
+
+
+class _Context(jinja2.runtime.Context):
+    """Marks what a macro returns as :class:`TemplateText` (every template call goes here)."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's
+        rv = super().call(__obj, *args, **kwargs)
+        if isinstance(__obj, jinja2.runtime.Macro) and isinstance(rv, str):
+            return TemplateText(rv)
+        return rv
+
+
+def one_line(value: Any) -> Any:
+    """Jinja2 ``finalize``: every printed value must be a single printable line.
+
+    Only a macro's output (:class:`TemplateText`) spans lines, and each of its lines must be
+    printable. A value with a line break would type a second command on the device.
     """
     if value is None or isinstance(value, bool | int | float):
         return value
     text = str(value)
-    for line in text.split("\n") if type(value) is str else (text,):
+    for line in text.split("\n") if isinstance(value, TemplateText) else (text,):
         problem = problem_in(line)
         if problem is not None:
             shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
@@ -137,6 +153,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         autoescape=False,  # noqa: S701
         finalize=one_line,
     )
+    env.context_class = _Context
     env.filters.update(jinja2_convenience_function())
     env.filters.update({"ip6": ip6, "ip6u": ip6u, "prompt": prompt})
     env.globals["fail"] = _fail

@@ -1,0 +1,74 @@
+"""Build hostile XLSX files without inflating them: a zip bomb in a few hundred milliseconds.
+
+Each bomb member is a deflate stream made of one compressed block repeated: with a full flush
+after each block the compressor starts afresh, so every block compresses to the same bytes. The
+declared sizes are honest (a real bomb); the CRC is not computed (reading it would take seconds,
+and netctl must refuse the file before reading any member).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+from openpyxl import Workbook
+
+CHUNK = 1 << 20  # 1 MiB of the same row, compressed once
+
+
+def _deflate_blocks(repeat: int, chunk: bytes) -> tuple[bytes, int]:
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+    tail = comp.flush(zlib.Z_FINISH)
+    return block * repeat + tail, len(chunk) * repeat
+
+
+def _zip(members: list[tuple[str, bytes, int, int, int]]) -> bytes:
+    """``(name, data, method, crc, uncompressed size)`` → a zip archive (no zip64)."""
+    out = io.BytesIO()
+    central = io.BytesIO()
+    for name, data, method, crc, size in members:
+        offset = out.tell()
+        raw = name.encode()
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc,
+                              len(data), size, len(raw), 0) + raw + data)
+        central.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21,
+                                  crc, len(data), size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+    cd = central.getvalue()
+    start = out.tell()
+    out.write(cd)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(cd),
+                          start, 0))
+    return out.getvalue()
+
+
+def xlsx_bomb(path: Path, megabytes: int = 8, *, lie: bool = False) -> Path:
+    """A real workbook whose first sheet is replaced by a bomb of about ``megabytes`` MiB that
+    declares (truthfully) about a thousand times as much once inflated, in several members
+    (each below 4 GiB, so no zip64). ``lie``: each member declares 1 MiB instead."""
+    good = io.BytesIO()
+    wb = Workbook()
+    wb.active.append(["学校标识码", "学校名称"])
+    wb.save(good)
+    import zipfile
+
+    members: list[tuple[str, bytes, int, int, int]] = []
+    with zipfile.ZipFile(good) as zf:
+        for info in zf.infolist():
+            if info.filename == "xl/worksheets/sheet1.xml":
+                continue
+            data = zf.read(info)
+            members.append((info.filename, data, 0, zlib.crc32(data), len(data)))
+    row = b"<row><c t=\"inlineStr\"><is><t>x</t></is></c></row>"
+    chunk = row * (CHUNK // len(row))
+    per_member = 2  # MiB compressed each
+    for i in range(max(1, megabytes // per_member)):
+        block, _ = _deflate_blocks(1, chunk)
+        repeat = (per_member << 20) // len(block)
+        data, size = _deflate_blocks(repeat, chunk)
+        name = "xl/worksheets/sheet1.xml" if i == 0 else f"xl/media/pad{i}.xml"
+        members.append((name, data, 8, 0, CHUNK if lie else size))
+    path.write_bytes(_zip(members))
+    return path

@@ -21,9 +21,10 @@ TARGETS_FILE = "targets.yaml"
 
 
 class Targets(BaseModel):
-    """The validated targets file."""
+    """The validated targets file (NaN and infinity refused: they compare false with every
+    bound, and JSON has no spelling for them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     freshness_hours: Annotated[float, Field(gt=0, le=24 * 31)] = Field(
         default=24, description="evidence older than this does not count"

@@ -18,7 +18,7 @@ import pytest
 
 import netctl.config.push as push_module
 from netctl.config.connect import Target
-from netctl.config.diff import Diff
+from netctl.config.diff import Diff, compute_diff
 from netctl.config.push import PushOptions, push
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.inventory import Role
@@ -56,7 +56,7 @@ def test_rollback_undoes_a_line_outside_the_scope(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     host, net = huawei
-    real = push_module.compute_diff
+    real = compute_diff
 
     def with_injection(*args: Any, **kwargs: Any) -> Diff:
         diff = real(*args, **kwargs)

@@ -14,14 +14,9 @@ locally with ``NETCTL_FUZZ_EXAMPLES=2000 pytest tests/fuzz``.
 from __future__ import annotations
 
 import os
-import tracemalloc
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
 
 from hypothesis import HealthCheck, settings
-
-T = TypeVar("T")
 
 settings.register_profile(
     "netctl-ci",
@@ -34,18 +29,3 @@ settings.register_profile(
                            HealthCheck.function_scoped_fixture],
 )
 settings.load_profile("netctl-ci")
-
-MEMORY_LIMIT = 64 << 20
-"""Peak memory one case may allocate (tracemalloc), far above any legitimate small input."""
-
-
-def bounded(func: Callable[[], T], limit: int = MEMORY_LIMIT) -> T:
-    """Run ``func`` and fail if it allocated more than ``limit`` bytes at its peak."""
-    tracemalloc.start()
-    try:
-        result = func()
-    finally:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    assert peak < limit, f"one case allocated {peak / 2**20:.1f} MiB"
-    return result

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fuzz_strategies import interface_like, nasty_text, yaml_scalar
+from fuzz_support import bounded
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from netctl.exceptions import InventoryError
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.text import problem_in
-from tests.fuzz.conftest import bounded
-from tests.fuzz.strategies import interface_like, nasty_text, yaml_scalar
 
 REGION = """\
 region: {code: "640000", name: 宁夏回族自治区}

@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from fuzz_strategies import nasty_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,7 +18,6 @@ from netctl.config.render import render
 from netctl.exceptions import RenderError
 from netctl.inventory.index import load_inventory
 from netctl.models.text import problem_in
-from tests.fuzz.strategies import nasty_text
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "render"

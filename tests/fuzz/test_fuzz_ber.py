@@ -13,11 +13,11 @@ import contextlib
 import hmac
 from functools import cache
 
-from fuzz_support import bounded
 from hypothesis import given
 from hypothesis import strategies as st
 
 from netctl.collectors.snmp import ber, usm
+from netctl.testing.hostile import bounded
 
 OIDS = [ber.encode_oid("1.3.6.1.2.1.1.3.0"), ber.encode_oid("1.3.6.1.2.1.2.2.1.10.1")]
 GOOD_V2C = ber.encode_v2c(b"public", ber.encode_pdu(ber.RESPONSE, 7, 0, 0, OIDS))

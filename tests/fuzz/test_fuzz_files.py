@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fuzz_strategies import nasty_text, yaml_scalar
-from fuzz_support import bounded
+from fuzz_strategies import nasty_text, yaml_scalar  # type: ignore[import-not-found,unused-ignore]
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -25,6 +24,7 @@ from netctl.exceptions import ConfigError, NetctlError, RenderError, SecretsErro
 from netctl.inventory.roster import read_roster
 from netctl.models.text import problem_in
 from netctl.secrets import Secrets
+from netctl.testing.hostile import bounded
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = ["学校标识码", "学校名称", "区县代码", "城乡分类", "学段", "班级数", "教室数",

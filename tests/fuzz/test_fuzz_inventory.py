@@ -7,14 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fuzz_strategies import interface_like, nasty_text, yaml_scalar
-from fuzz_support import bounded
+from fuzz_strategies import (  # type: ignore[import-not-found,unused-ignore]
+    interface_like,
+    nasty_text,
+    yaml_scalar,
+)
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from netctl.exceptions import InventoryError
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.text import problem_in
+from netctl.testing.hostile import bounded
 
 REGION = """\
 region: {code: "640000", name: 宁夏回族自治区}

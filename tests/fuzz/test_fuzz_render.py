@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from fuzz_strategies import nasty_text
+from fuzz_strategies import nasty_text  # type: ignore[import-not-found,unused-ignore]
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook
-from zipbomb import xlsx_bomb
 
 from netctl.exceptions import ImportRowError, NetctlError
 from netctl.inventory import rosterio
 from netctl.inventory.index import load_inventory
 from netctl.inventory.roster import import_roster, read_roster
+from netctl.testing.hostile import xlsx_bomb
 
 ZH = ["学校标识码", "学校名称", "区县代码", "城乡分类", "学段", "班级数", "教室数", "数字化教室数",
       "网站域名"]

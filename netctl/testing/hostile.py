@@ -1,19 +1,44 @@
-"""Build hostile XLSX files without inflating them: a zip bomb in a few hundred milliseconds.
+"""Hostile inputs for tests: a memory bound per case, and zip bombs built without inflating.
 
-Each bomb member is a deflate stream made of one compressed block repeated: with a full flush
-after each block the compressor starts afresh, so every block compresses to the same bytes. The
-declared sizes are honest (a real bomb); the CRC is not computed (reading it would take seconds,
-and netctl must refuse the file before reading any member).
+Used by the fuzz suite (``tests/fuzz``) and the input-limit tests; never imported at run time.
+
+The bomb's members are deflate streams made of one compressed block repeated: with a full
+flush after each block the compressor starts afresh, so every block compresses to the same
+bytes, and an 8 MiB bomb that declares (truthfully) gigabytes is written in a fraction of a
+second. The CRC is not computed (reading the member would take seconds, and netctl must refuse
+the file before reading any member).
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
+import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-from openpyxl import Workbook
+T = TypeVar("T")
+
+MEMORY_LIMIT = 64 << 20
+"""Peak memory one case may allocate (tracemalloc), far above any legitimate small input."""
+
+
+def bounded(func: Callable[[], T], limit: int = MEMORY_LIMIT) -> T:
+    """Run ``func`` and fail if it allocated more than ``limit`` bytes at its peak."""
+    tracemalloc.start()
+    try:
+        result = func()
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    if peak >= limit:
+        msg = f"one case allocated {peak / 2**20:.1f} MiB (limit {limit / 2**20:.0f} MiB)"
+        raise AssertionError(msg)
+    return result
+
 
 CHUNK = 1 << 20  # 1 MiB of the same row, compressed once
 
@@ -48,11 +73,12 @@ def xlsx_bomb(path: Path, megabytes: int = 8, *, lie: bool = False) -> Path:
     """A real workbook whose first sheet is replaced by a bomb of about ``megabytes`` MiB that
     declares (truthfully) about a thousand times as much once inflated, in several members
     (each below 4 GiB, so no zip64). ``lie``: each member declares 1 MiB instead."""
+    from openpyxl import Workbook
+
     good = io.BytesIO()
     wb = Workbook()
     wb.active.append(["学校标识码", "学校名称"])
     wb.save(good)
-    import zipfile
 
     members: list[tuple[str, bytes, int, int, int]] = []
     with zipfile.ZipFile(good) as zf:

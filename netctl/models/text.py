@@ -48,8 +48,10 @@ def problem_in(value: str) -> str | None:
     Non-ASCII spaces (U+00A0, U+3000, ...) are refused too: on a device they are not the space
     the CLI splits words on.
     """
+    if value.isprintable():  # the fast path: C code over the whole string (' ' is printable)
+        return None
     for ch in value:
-        if ch == " " or ch.isprintable():
+        if ch.isprintable():
             continue
         cat = unicodedata.category(ch)
         what = _NAMED.get(ch) or FORBIDDEN_CATEGORIES.get(cat) or "a space other than ' '"

@@ -204,3 +204,18 @@ def test_validate_cli_reports_the_injection(tmp_path: Path) -> None:
     assert "640104.yaml:12: error: schools[0].devices[0].interfaces[0].name:" in out
     assert "undo stelnet" in out and "\\n" in out  # shown escaped, never as a second line
     assert "GigabitEthernet0/0/1" in out  # the fix
+
+
+def test_vlan_names_from_the_address_plan_are_one_line() -> None:
+    """A prefix description becomes the VLAN's name in the render context."""
+    from netctl.ipam.plan import RolePlan
+
+    assert TypeAdapter(RolePlan).validate_python(
+        {"role": "teaching", "vlan": 100, "description": "classrooms and labs"})
+    for bad in ("classrooms\nvlan 999", "classrooms\u2028x", "x\x1b[31m"):
+        with pytest.raises(ValidationError):
+            TypeAdapter(RolePlan).validate_python(
+                {"role": "teaching", "vlan": 100, "description": bad})
+        with pytest.raises(ValidationError):
+            TypeAdapter(CountyFile).validate_python({"county": "640104", "prefixes": [
+                {"prefix": "2001:db8::/64", "role": "teaching", "vlan": 100, "description": bad}]})

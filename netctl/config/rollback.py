@@ -99,18 +99,23 @@ def _merge(base: HConfig, extra: HConfig) -> HConfig:
 
 def rollback_lines(platform: Platform, current: str, before: str, before_owned: str,
                    scope: FeatureScope, sent: Iterable[str],
-                   intended: str | None = None) -> list[str]:
+                   intended: str | HConfig | None = None) -> list[str]:
     """The lines that undo a push: the owned part back to ``before_owned``, and every top-level
     entry the ``sent`` lines touched back to ``before`` (the whole running config before the
     push).
 
-    ``intended`` gives the push's ownership (sections it created are removed); by default the
+    ``intended`` gives the push's ownership (sections it created are removed), as text or as a
+    parsed tree (e.g. the intended config merged with every rendered feature); by default the
     ownership of ``before_owned``.
     """
     if platform is Platform.HP_COMWARE:
         current, before = unindent_globals(current), unindent_globals(before)
     cur = parse(platform, current)
-    owned = scope.cut(cur, parse(platform, intended if intended is not None else before_owned))
+    if isinstance(intended, HConfig):
+        ownership = intended
+    else:
+        ownership = parse(platform, intended if intended is not None else before_owned)
+    owned = scope.cut(cur, ownership)
     target = parse(platform, before_owned)
     sections, keywords = touched(list(sent))
     if sections or keywords:

@@ -66,7 +66,7 @@ def touched(sent: Sequence[str]) -> tuple[frozenset[str], frozenset[str]]:
         if not line.strip() or line[0] == " ":
             continue
         text = line.strip()
-        if text in ("quit", "exit", "return", "end"):
+        if text in ("quit", "exit", "return", "end") or text.startswith(("#", "!")):
             continue
         nxt = sent[i + 1] if i + 1 < len(sent) else ""
         if nxt.startswith(" "):

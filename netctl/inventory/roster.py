@@ -584,8 +584,11 @@ def _validate(
             elif kind == "string_too_long":
                 most = (err.get("ctx") or {}).get("max_length")
                 message = f"the name is longer than {most} characters"
+            elif kind == "value_error":  # the model's own reason (e.g. a formula-like name)
+                reason = str((err.get("ctx") or {}).get("error", err["msg"]))
+                message = f"{value!r}: {reason}"
             else:
-                message = f"'{value}': {err['msg']}"
+                message = f"{value!r}: {err['msg']}"
             header = written.get(key, key)
             out.append(Problem(path, line, header, message, col.fix if col else ""))
         return None, out

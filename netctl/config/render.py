@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from typing import Any, Literal, NoReturn, get_args
 import jinja2
 import jinja2.runtime
 from netutils.utils import jinja2_convenience_function
+from pydantic import BaseModel
 
 from netctl.config.addressing import AddressSource
 from netctl.config.context import ALL_FEATURES, RenderContext, build_context
@@ -111,20 +113,25 @@ def check_context(ctx: RenderContext) -> None:
     Raises:
         RenderError: naming the device, the context field and what is wrong.
     """
-    stack: list[tuple[str, Any]] = [("", ctx.model_dump(mode="python"))]
+    stack: list[tuple[str, Any]] = [("", ctx)]
     while stack:
         path, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-        elif isinstance(value, list | tuple):
-            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
-        elif isinstance(value, str):
-            problem = problem_in(value)
-            if problem is not None:
+        if isinstance(value, str):
+            if not value.isprintable():
+                problem = problem_in(value)
                 msg = (f"{ctx.hostname}: refused: {path} = {value[:60]!r} contains {problem}; "
                        "a value that reaches the device must be one printable line (fix it in "
                        "the inventory or the policy: netctl inventory validate)")
                 raise RenderError(msg)
+        elif isinstance(value, BaseModel):
+            stack.extend((f"{path}.{k}" if path else k, v) for k, v in value.__dict__.items())
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            stack.extend((f"{path}.{f.name}", getattr(value, f.name))
+                         for f in dataclasses.fields(value))
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
 
 
 def check_lines(hostname: str, text: str) -> None:

@@ -219,3 +219,27 @@ def test_vlan_names_from_the_address_plan_are_one_line() -> None:
         with pytest.raises(ValidationError):
             TypeAdapter(CountyFile).validate_python({"county": "640104", "prefixes": [
                 {"prefix": "2001:db8::/64", "role": "teaching", "vlan": 100, "description": bad}]})
+
+
+@pytest.mark.parametrize(("model", "name", "warned"), [
+    ("S6730-H24X6C", "XGigabitEthernet0/0/1", False),
+    ("S6730-H24X6C", "XGigabitEthernet 0/0/1", True),  # Huawei prints no space
+    ("RG-S5750C-28GT4XS-H", "GigabitEthernet 0/1", False),
+    ("RG-S5750C-28GT4XS-H", "GigabitEthernet0/1", True),  # Ruijie prints one
+])
+def test_interface_names_in_their_platforms_form(
+    tmp_path: Path, model: str, name: str, warned: bool
+) -> None:
+    root = inventory(tmp_path, IF=f'"{name}"')
+    catalog = root / "catalog.yaml"
+    catalog.write_text(CATALOG + "  RG-S5750C-28GT4XS-H: {platform: ruijie_os}\n",
+                       encoding="utf-8")
+    county = root / "counties" / "640104.yaml"
+    county.write_text(county.read_text(encoding="utf-8").replace(
+        "model: S6730-H24X6C", f"model: {model}"), encoding="utf-8")
+    inv = load_inventory(root)
+    found = [w for w in inv.warnings if "writes an interface name" in w.message]
+    assert bool(found) is warned, [w.format() for w in inv.warnings]
+    if warned:
+        assert found[0].line == 12
+        assert found[0].field == "schools[0].devices[0].interfaces[0].name"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ def _forms() -> dict[Platform, tuple[re.Pattern[str], str]]:
     return {Platform(k): (re.compile(v["pattern"]), str(v["example"])) for k, v in data.items()}
 
 
+@lru_cache(maxsize=4096)  # names repeat across a region's 32,000 devices
 def spelt_right(platform: Platform, name: str) -> bool:
     """True when ``name`` has the form ``platform`` prints (unknown platforms: True)."""
     form = _forms().get(platform)

@@ -17,7 +17,7 @@ Lines neither owned nor touched are never looked at, so nothing else on the devi
 
 Examples:
     >>> from netctl.config.scope import FeatureScope
-    >>> scope = FeatureScope(lines=["^ntp-service"])
+    >>> scope = FeatureScope(replaces=["^ntp-service unicast-server "])
     >>> before = "stelnet server enable\\nntp-service unicast-server 10.0.0.1\\n"
     >>> current = "ntp-service unicast-server 10.0.0.2\\n"
     >>> sent = ["undo ntp-service unicast-server 10.0.0.1", "ntp-service unicast-server 10.0.0.2",

@@ -19,6 +19,7 @@ import pytest
 import netctl.config.push as push_module
 from netctl.config.connect import Target
 from netctl.config.diff import Diff, compute_diff
+from netctl.config.guard import Guard
 from netctl.config.push import PushOptions, push
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.inventory import Role
@@ -73,7 +74,7 @@ def test_rollback_undoes_a_line_outside_the_scope(
     opts = PushOptions(feature="baseline", templates_dir=repo_root / "templates",
                        backups_dir=tmp_path / "backups", commit=True, timeout=20.0,
                        targets={host: Target("127.0.0.1", net.ports[host], "admin", "admin")},
-                       user="tester")
+                       user="tester", guard=Guard(allow_protected=True))
     result = push(inv, [host], opts, Secrets(None, env=SECRETS))
     outcome = result.outcomes[0]
     assert outcome.status == "rolled_back", outcome.error

@@ -7,7 +7,7 @@ from netctl.config.scope import FeatureScope
 from netctl.platforms import Platform
 
 VRP = Platform.HUAWEI_VRP
-SCOPE = FeatureScope(lines=["^ntp-service"])
+SCOPE = FeatureScope(replaces=["^ntp-service unicast-server "])
 BEFORE = ("sysname gw1\nstelnet server enable\nntp-service unicast-server 10.0.0.1\n"
           "interface Vlanif10\n description teachers\n ip address 10.1.1.1 255.255.255.0\n"
           "interface LoopBack9\n description spare\n")

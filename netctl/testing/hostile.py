@@ -1,4 +1,5 @@
-"""Hostile inputs for tests: a memory bound per case, and zip bombs built without inflating.
+"""Hostile inputs for tests: a time and memory bound per case, and zip bombs built without
+inflating them.
 
 Used by the fuzz suite (``tests/fuzz``) and the input-limit tests; never imported at run time.
 
@@ -12,13 +13,15 @@ the file before reading any member).
 from __future__ import annotations
 
 import io
+import signal
 import struct
+import threading
 import tracemalloc
 import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -26,12 +29,39 @@ MEMORY_LIMIT = 64 << 20
 """Peak memory one case may allocate (tracemalloc), far above any legitimate small input."""
 
 
-def bounded(func: Callable[[], T], limit: int = MEMORY_LIMIT) -> T:
-    """Run ``func`` and fail if it allocated more than ``limit`` bytes at its peak."""
+SECONDS_LIMIT = 10.0
+"""Wall time one case may take before it is interrupted as a hang."""
+
+
+class HangError(BaseException):
+    """A case ran longer than its time limit (interrupted by SIGALRM). Not an ``Exception``,
+    so that code under test which catches every error cannot turn a hang into a refusal."""
+
+
+def bounded(func: Callable[[], T], limit: int = MEMORY_LIMIT,
+            seconds: float = SECONDS_LIMIT) -> T:
+    """Run ``func``; fail if it allocated more than ``limit`` bytes at its peak, and interrupt it
+    (:class:`HangError`) after ``seconds`` (main thread on POSIX; elsewhere only memory is
+    bounded). Hypothesis' deadline reports slow cases, but only once they return: this one
+    also stops a case that would never return."""
+    use_alarm = (hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread())
+
+    def _interrupt(signum: int, frame: object) -> None:
+        msg = f"one case ran longer than {seconds:g} s (a hang)"
+        raise HangError(msg)
+
+    previous: Any = None
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _interrupt)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
     tracemalloc.start()
     try:
         result = func()
     finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     if peak >= limit:

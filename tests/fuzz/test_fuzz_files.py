@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import functools
 import io
 import tempfile
 from pathlib import Path
@@ -140,8 +141,8 @@ def test_collector_config_and_targets(changes: list[tuple[int, int, str]], suffi
         path = Path(tmp) / f"snmp{suffix}"
         path.write_text(mutate(DAEMON, changes), encoding="utf-8")
         try:
-            load_config(path) if suffix == ".toml" else None
-            load_target_overrides(path)
+            bounded(lambda: load_config(path) if suffix == ".toml" else None)
+            bounded(lambda: load_target_overrides(path))
         except ConfigError:
             pass
 
@@ -176,7 +177,7 @@ def test_policy(changes: list[tuple[tuple[Any, ...], Any]]) -> None:
         file = Path(tmp) / "policy.yaml"
         file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         try:
-            policy = load_policy(file)
+            policy = bounded(lambda: load_policy(file))
         except RenderError:
             return
     strings = [policy.domain_name, policy.baseline.banner, policy.wlan.aaa_domain,
@@ -199,7 +200,7 @@ def test_targets(changes: list[tuple[int, int, str]]) -> None:
         path = Path(tmp) / "targets.yaml"
         path.write_text(mutate(TARGETS, changes), encoding="utf-8")
         try:
-            targets = load_targets(path)
+            targets = bounded(lambda: load_targets(path))
         except ConfigError:
             return
     targets.model_dump_json()  # valid JSON: no NaN or infinity
@@ -221,7 +222,7 @@ def test_secrets(text: str) -> None:
         secrets = Secrets(path, env={})
         for name in ("campus", "snmpv3", ""):
             try:
-                cred = secrets.get(name)
+                cred = bounded(functools.partial(secrets.get, name))
             except SecretsError as exc:
                 assert "Pa55" not in str(exc)  # a YAML error never quotes the file
                 return
@@ -243,12 +244,12 @@ def test_config_files_as_raw_bytes(data: bytes, name: str) -> None:
         path.write_bytes(data)
         try:
             if name == "snmp.toml":
-                load_config(path)
+                bounded(lambda: load_config(path))
             elif name == "targets.toml":
-                load_target_overrides(path)
+                bounded(lambda: load_target_overrides(path))
             elif name == "targets.yaml":
-                load_targets(path)
+                bounded(lambda: load_targets(path))
             else:
-                load_policy(path)
+                bounded(lambda: load_policy(path))
         except (ConfigError, RenderError):
             pass

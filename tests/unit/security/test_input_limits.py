@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -76,3 +77,20 @@ def test_no_tag_value_can_escape_the_separator(value: str) -> None:
     # InfluxDB 1.x: a separator is escaped when the byte before it is a backslash
     seps = [i for i, ch in enumerate(head) if ch in ", " and head[i - 1] != "\\"]
     assert len(seps) == 2, line  # m,device=…,n=1 → two unescaped commas, no unescaped space
+
+
+def test_the_fuzz_bound_interrupts_a_hang_even_inside_a_catch_all() -> None:
+    import time
+
+    from netctl.testing.hostile import HangError, bounded
+
+    def swallow_everything() -> None:
+        with contextlib.suppress(Exception):  # code under test that catches every error
+            time.sleep(5)
+
+    start = time.monotonic()
+    with pytest.raises(HangError):
+        bounded(swallow_everything, seconds=0.2)
+    assert time.monotonic() - start < 2
+    with pytest.raises(AssertionError, match="allocated"):
+        bounded(lambda: bytearray(8 << 20), limit=1 << 20)

@@ -156,3 +156,18 @@ def test_import_across_counties_is_all_or_nothing(
     assert snapshot(inv_copy) == before  # the first file was put back; no temp files left
     result = import_roster(inv_copy, roster)  # and the import then works
     assert result.moved == 1
+
+
+def test_cli_import_of_a_bomb_exits_1_without_a_traceback(inv_copy: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bomb = xlsx_bomb(tmp_path / "roster.xlsx", megabytes=8)
+    before = snapshot(inv_copy)
+    r = subprocess.run(
+        [sys.executable, "-c", "from netctl.cli import main; main()", "--inventory",
+         str(inv_copy), "inventory", "import", str(bomb)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "zip bomb" in r.stderr and "Traceback" not in r.stderr + r.stdout
+    assert snapshot(inv_copy) == before

@@ -25,9 +25,10 @@ value is ``website_links_v6_share`` in ``reports/targets.yaml``: the web probe's
 
 
 class Targets(BaseModel):
-    """The validated targets file."""
+    """The validated targets file (NaN and infinity refused: they compare false with every
+    bound, and JSON has no spelling for them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     freshness_hours: Annotated[float, Field(gt=0, le=24 * 31)] = Field(
         default=24, description="evidence older than this does not count"

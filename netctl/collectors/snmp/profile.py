@@ -338,6 +338,9 @@ def load_profiles(folder: Path) -> dict[str, Profile]:
                 where = ".".join(str(p) for p in err["loc"]) or "(profile)"
                 errors.append(f"{path}: {where}: {err['msg']}")
             continue
+        except UnicodeDecodeError:
+            errors.append(f"{path}: not UTF-8 text (save the profile as UTF-8)")
+            continue
         except (yaml.YAMLError, OSError) as exc:
             errors.append(f"{path}: {exc}")
             continue

@@ -38,8 +38,9 @@ from netctl.compliance.engine import KpiReport, compute_kpis, save_snapshot
 from netctl.compliance.runner import load_sources
 from netctl.exceptions import ConfigError, NetctlError
 from netctl.inventory.generate import write_inventory
-from netctl.inventory.index import Inventory, load_inventory
+from netctl.inventory.index import Inventory
 from netctl.inventory.stats import InventoryStats, inventory_stats
+from netctl.ipam.merge import load_inventory
 from netctl.models.inventory import Role
 from netctl.settings import Settings
 from netctl.state import StateStore

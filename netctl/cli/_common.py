@@ -8,7 +8,8 @@ import typer
 
 from netctl.cli._output import Format, print_problems
 from netctl.inventory.filters import DeviceFilter, FilterError, select
-from netctl.inventory.index import DeviceEntry, Inventory, load_inventory
+from netctl.inventory.index import DeviceEntry, Inventory
+from netctl.ipam.merge import load_inventory
 from netctl.models.inventory import Role
 from netctl.settings import Settings
 

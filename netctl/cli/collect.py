@@ -49,8 +49,9 @@ def snmp(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Poll SNMP devices with the profiles of collectors/snmp/profiles."""
-    from netctl.collectors.daemon import run_daemon, run_once
+    from netctl.collectors.daemon import run_once
     from netctl.collectors.targets import Shard
+    from netctl.daemon import run_daemon
 
     flt = device_filter(county, city, role, platform, school, host)
     selected(load(ctx), flt)  # an empty selection is an error (exit 3), not "0 polls, ok"

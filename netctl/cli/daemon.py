@@ -27,8 +27,8 @@ def daemon(
     log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING")] = "INFO",
 ) -> None:
     """Run the collector daemon (SNMP schedules; see docs/collectors.md)."""
-    from netctl.collectors.daemon import run_daemon
     from netctl.collectors.targets import Shard
+    from netctl.daemon import run_daemon
 
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

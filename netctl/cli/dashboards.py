@@ -11,7 +11,8 @@ from netctl.cli._common import settings
 from netctl.cli._output import console
 from netctl.dashboards.build import DASHBOARDS_PATH, GENERATIONS, Influx, build
 from netctl.dashboards.text import parse_lang
-from netctl.inventory.index import Inventory, load_inventory
+from netctl.inventory.index import Inventory
+from netctl.ipam.merge import load_inventory
 
 app = typer.Typer(help="Grafana dashboards and alert rules for the NOC, as code.",
                   no_args_is_help=True)

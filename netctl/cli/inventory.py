@@ -25,9 +25,9 @@ from netctl.cli._output import ExitStatus, Format, console, print_json, print_pr
 from netctl.exceptions import InventoryError
 from netctl.inventory.filters import select
 from netctl.inventory.generate import write_inventory
-from netctl.inventory.index import load_inventory
 from netctl.inventory.show import describe
 from netctl.inventory.stats import inventory_stats
+from netctl.ipam.merge import load_inventory
 
 app = typer.Typer(help="The source of truth: schools, nodes, devices, links.", no_args_is_help=True)
 
@@ -114,7 +114,9 @@ def show(
 ) -> None:
     """Show one school, device, node or county with everything attached to it."""
     inv = load(ctx)
-    info = describe(inv, name)
+    from netctl.ipam.query import school_prefix_lines
+
+    info = describe(inv, name, held_prefixes=school_prefix_lines)
     if fmt is Format.json:
         print_json(info)
         return

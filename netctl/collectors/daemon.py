@@ -1,7 +1,9 @@
 """The SNMP collector: schedules, per-device isolation, sinks, health, signals.
 
 :class:`SnmpCollector` owns the moving parts; :func:`run_once` and :func:`run_daemon` are what
-``netctl collect snmp --once`` and ``netctl daemon`` call.
+``netctl collect snmp --once`` and ``netctl daemon`` call (``netctl daemon`` through
+:func:`netctl.daemon.run_daemon`, which runs the probe schedules beside the SNMP ones as a
+*companion*: the collectors never import the probes).
 
 * Every (device, profile) pair has its own schedule: a stable phase (a hash of the pair, so
   restarts keep the spread and 20,000 devices do not all start at :00) plus a random jitter of up
@@ -28,7 +30,7 @@ import random
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,8 @@ from netctl.collectors.snmp.wlan import ApElection
 from netctl.collectors.targets import Shard, Target, build_targets, stable_hash
 from netctl.exceptions import ConfigError, NetctlError
 from netctl.inventory.filters import DeviceFilter, select
-from netctl.inventory.index import Inventory, load_inventory
+from netctl.inventory.index import Inventory
+from netctl.ipam.merge import load_inventory
 from netctl.models.inventory import Role
 from netctl.secrets import Secrets
 from netctl.settings import Settings
@@ -643,14 +646,21 @@ async def run_once(settings: Settings, *, flt: DeviceFilter | None = None,
     return summary
 
 
+Companion = Callable[[asyncio.Event, InfluxSink | None], Coroutine[Any, Any, None]]
+"""A schedule that runs beside the SNMP ones until the stop event is set (the probes')."""
+
+
 async def run_daemon(settings: Settings, *, config_path: Path | None = None,
                      targets_file: Path | None = None, flt: DeviceFilter | None = None,
                      shard: Shard | None = None,
-                     stop: asyncio.Event | None = None, snmp: bool = True) -> None:
-    """``netctl daemon``: poll on schedule until SIGTERM/SIGINT; SIGHUP reloads.
+                     stop: asyncio.Event | None = None, snmp: bool = True,
+                     companions: Sequence[Companion] = ()) -> None:
+    """Poll on schedule until SIGTERM/SIGINT; SIGHUP reloads.
 
+    Each companion runs beside the SNMP schedules (given the stop event and the InfluxDB sink)
+    and is awaited before returning: :func:`netctl.daemon.run_daemon` passes the probe schedules.
     With ``snmp`` (the default) a daemon that would poll nothing refuses to start
-    (``ConfigError``, exit 3) instead of running idle; ``snmp=False`` runs the probes only.
+    (``ConfigError``, exit 3) instead of running idle; ``snmp=False`` runs the companions only.
     """
     p = plan(settings, config_path=config_path, targets_file=targets_file, flt=flt, shard=shard)
     for problem in p.problems:
@@ -682,20 +692,17 @@ async def run_daemon(settings: Settings, *, config_path: Path | None = None,
 
     log.info("collector started: %d targets, %d profiles, shard %s, pid %d", len(p.targets),
              len(p.profiles), shard or Shard(), os.getpid())
-    from netctl.probes.schedule import run_probe_schedules  # probe-web, probe-reach (issue 6)
-
-    probes = asyncio.create_task(run_probe_schedules(settings, stop, influx=influx_sink, flt=flt,
-                                                     shard=shard))
+    tasks = [asyncio.create_task(companion(stop, influx_sink)) for companion in companions]
     try:
         await collector.run(stop, reload, reloader)
     finally:
         stop.set()
-        for failure in await asyncio.gather(probes, return_exceptions=True):
+        for failure in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(failure, BaseException):
-                log.error("probe schedules failed: %s", failure)
+                log.error("companion schedule failed: %s", failure)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
 
 
-__all__ = ["ApInfo", "CollectorError", "ConfigError", "PollOutcome", "RunSummary",
+__all__ = ["ApInfo", "CollectorError", "Companion", "ConfigError", "PollOutcome", "RunSummary",
            "SnmpCollector", "plan", "run_daemon", "run_once"]

@@ -12,17 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Interface, IPv6Interface, ip_interface
-from typing import TYPE_CHECKING
 
+from netctl.compliance.devices import DeviceBaseline
 from netctl.compliance.evidence import Evidence, Reading
 from netctl.compliance.model import Reason
 from netctl.compliance.registry import AddressRegistry
 from netctl.compliance.targets import Targets
 from netctl.inventory.index import Inventory
 from netctl.models.inventory import Endpoint, Link
-
-if TYPE_CHECKING:
-    from netctl.compliance.devices import DeviceBaseline
 
 OPER_STATUS = {
     1: "up",

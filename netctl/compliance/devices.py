@@ -6,19 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleResult, RuleSet, check_config
 from netctl.compliance.cache import CACHE_FILE, BaselineCache
 from netctl.compliance.evidence import age_text
-from netctl.compliance.model import Reason, SchoolResult
+from netctl.compliance.model import Reason
 from netctl.inventory.index import DeviceEntry, Inventory
 from netctl.models.inventory import Role
-
-if TYPE_CHECKING:
-    from netctl.compliance.context import Context
-    from netctl.inventory.index import SchoolEntry
 
 DeviceStatus = Literal["pass", "partial", "fail", "no_backup", "stale", "no_rules"]
 
@@ -194,47 +190,3 @@ def check_devices(
     ]
     store.save()
     return out
-
-
-def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
-    """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
-    if r.backup is None:
-        return f"{r.hostname} {r.status}"
-    line = f"{r.hostname} {r.status} backup={r.backup}"
-    if r.backup_at is not None:
-        line += f" @{ctx.ev.stamp(r.backup_at)}"
-    if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
-        line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
-    bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
-    return line + (f" not passing: {', '.join(bad)}" if bad else "")
-
-
-def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
-    """Devices of the school whose newest running config passes every rule of its platform."""
-    code = s.code
-    results = [
-        ctx.baselines[d.hostname] for d in ctx.inv.devices_at(code) if d.hostname in ctx.baselines
-    ]
-    if not results:
-        return SchoolResult(
-            code,
-            "security_baseline",
-            0,
-            1,
-            False,
-            (
-                Reason(
-                    "no_devices", "清单中没有需检查基线的设备", "no devices to check in inventory"
-                ),
-            ),
-        )
-    passed = [r for r in results if r.passed]
-    evidence = tuple(_baseline_line(ctx, r) for r in results)
-    if len(passed) == len(results):
-        return SchoolResult(
-            code, "security_baseline", len(passed), len(results), True, (), evidence
-        )
-    reasons = [why for r in results if not r.passed for why in r.reasons]
-    return SchoolResult(
-        code, "security_baseline", len(passed), len(results), False, tuple(reasons), evidence
-    )

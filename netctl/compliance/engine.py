@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from netctl import geo
-from netctl.compliance import addresses, declared, devices, ipv6, links, wireless
+from netctl.compliance import addresses, declared, ipv6, links, security, wireless
 from netctl.compliance.baseline import RuleSet
 from netctl.compliance.context import Context
 from netctl.compliance.devices import DeviceBaseline, check_devices
@@ -135,7 +135,7 @@ def school_results(ctx: Context, s: SchoolEntry) -> list[SchoolResult]:
         "multi_network": links.multi_network,
         "egress_firewall": declared.egress_firewall,
         "digital_classrooms": declared.digital_classrooms,
-        "security_baseline": devices.security_baseline,
+        "security_baseline": security.security_baseline,
     }
     out: dict[str, SchoolResult] = {}
     for kpi, rule in rules.items():

@@ -16,14 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from netctl.compliance.kpis import KPI_IDS, KPIS, PLAN_YEARS
 from netctl.exceptions import ConfigError
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
+from netctl.probes import WEBSITE_LINKS_V6_SHARE
 
 TARGETS_FILE = "targets.yaml"
-WEBSITE_LINKS_V6_SHARE = 0.9
-"""Default share of a website's second-level links that must answer over IPv6. The operator's
-value is ``website_links_v6_share`` in ``reports/targets.yaml``: the web probe's verdict and the
-``website_ipv6`` KPI both read it from there (:func:`website_links_threshold`)."""
-
-
 class Targets(BaseModel):
     """The validated targets file (NaN and infinity refused: they compare false with every
     bound, and JSON has no spelling for them)."""

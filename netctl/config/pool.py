@@ -32,7 +32,7 @@ def _shard(root: str, names: list[str], options: PushOptions, secrets: Secrets,
     """In a worker process: push one shard, report each device as it ends."""
     from pathlib import Path
 
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
 
     inv = load_inventory(Path(root))
 

@@ -116,7 +116,7 @@ def write(proposal: Proposal) -> list[Path]:
         InventoryError: the edited inventory would not load (nothing is written); its problems
             name the real files.
     """
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
 
     root = proposal.root.resolve()
     with tempfile.TemporaryDirectory(prefix="netctl-import-") as tmp:

@@ -225,7 +225,7 @@ async def run_discovery(settings: Settings, *, flt: DeviceFilter | None = None,
                         record: bool = True) -> DiscoverySummary:
     """``netctl discover``: poll the selected devices and record what was seen."""
     from netctl.discovery.store import record_discovery
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
     from netctl.state.store import StateStore
 
     started = time.monotonic()

@@ -3,21 +3,29 @@
 :func:`load_inventory` is the one entry point: it reads the folder, validates each file, joins
 them, and raises :class:`~netctl.exceptions.InventoryError` listing every error (file, line,
 field, fix). Warnings (a school without a gateway, say) are kept on ``Inventory.warnings``.
+
+The inventory stands alone: it imports nothing above it. What a floor above adds to a loaded
+inventory (IPAM's plan, records and management addresses) comes through a hook:
+:func:`register_attachment`. :mod:`netctl.ipam.merge` registers IPAM's attachment when it is
+imported, and its :func:`netctl.ipam.merge.load_inventory` (what netctl's own modules call) is
+this function with that registration guaranteed. A folder that holds IPAM files loaded while no
+IPAM attachment is registered is refused (a programming error, never silently without IPAM's
+addresses).
 """
 
 from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from netctl import geo
 from netctl.exceptions import Problem
 from netctl.inventory.load import Finding, RawInventory, raise_if_errors, read_files
 from netctl.inventory.names import check_interface_names
-from netctl.ipam.merge import IpamData, attach_ipam
 from netctl.models.inventory import (
     CatalogFile,
     CountyFile,
@@ -105,7 +113,9 @@ class Inventory:
     nodes: dict[str, Node] = field(default_factory=dict)
     links: list[LinkEntry] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-    ipam: IpamData | None = None  # the address plan and IPAM's records (netctl.ipam.merge)
+    # the address plan and IPAM's records (a netctl.ipam.merge.IpamData, put here by IPAM's
+    # attachment; the inventory does not know its type)
+    ipam: Any = None
     _by_site: dict[str, list[DeviceEntry]] = field(default_factory=dict, repr=False)
     _links_by_site: dict[str, list[Link]] = field(default_factory=dict, repr=False)
     # hostnames declared but rejected (no platform, in a duplicate school): their own error is
@@ -156,15 +166,42 @@ class Inventory:
         return iter(self.devices.values())
 
 
+Attachment = Callable[["Inventory", bool], list[Finding]]
+"""``attach(inventory, apply)``: adds a floor's data to a joined inventory, returns findings."""
+
+_ATTACHMENTS: dict[str, Attachment] = {}
+IPAM_ATTACHMENT = "ipam"
+_IPAM_FILES = ("address-plan.yaml", "ipam")
+
+
+def register_attachment(name: str, attach: Attachment) -> None:
+    """Have :func:`load_inventory` call ``attach`` on every inventory it loads (after the join,
+    in registration order; registering a name again replaces it)."""
+    _ATTACHMENTS[name] = attach
+
+
+def attachments() -> tuple[str, ...]:
+    """The names of the registered attachments."""
+    return tuple(_ATTACHMENTS)
+
+
 def load_inventory(root: Path, *, apply_ipam: bool = True) -> Inventory:
     """Load, validate and cross-check the inventory folder at ``root``.
 
-    IPAM's plan and records are attached as ``Inventory.ipam``, and devices get the management
-    addresses IPAM recorded; ``apply_ipam=False`` leaves them with what their files declare.
+    Every registered attachment runs on the joined inventory: IPAM's (registered by
+    :mod:`netctl.ipam.merge`) puts the plan and records in ``Inventory.ipam`` and gives devices
+    the management addresses IPAM recorded; ``apply_ipam=False`` leaves them with what their
+    files declare.
 
     Raises:
         InventoryError: with every error found (file, line, field, fix).
+        RuntimeError: the folder holds IPAM files but no IPAM attachment is registered (load
+            through :func:`netctl.ipam.merge.load_inventory`).
     """
+    if IPAM_ATTACHMENT not in _ATTACHMENTS and any((root / f).exists() for f in _IPAM_FILES):
+        msg = (f"{root} holds IPAM files but IPAM is not attached: a bug in the caller (fix: "
+               "load with netctl.ipam.merge.load_inventory, or import netctl.ipam.merge first)")
+        raise RuntimeError(msg)
     # Loading allocates hundreds of thousands of objects that all live on: the cyclic garbage
     # collector would scan them again and again for nothing (about 20 % of a region's load).
     was_enabled = gc.isenabled()
@@ -174,7 +211,8 @@ def load_inventory(root: Path, *, apply_ipam: bool = True) -> Inventory:
         raise_if_errors(findings)
         assert raw is not None  # noqa: S101 - read_files returns None only with errors
         inventory, more = join(raw)
-        more += attach_ipam(inventory, apply=apply_ipam)
+        for attach in tuple(_ATTACHMENTS.values()):
+            more += attach(inventory, apply_ipam)
         inventory.warnings = raise_if_errors(findings + more)
         return inventory
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from netctl import geo
@@ -13,21 +14,29 @@ class NotFoundError(NetctlError):
     """The name matches no school, device, node or county."""
 
 
-def _prefixes(inv: Inventory, code: str, pinned: list[str]) -> list[str]:
-    """The school's prefixes as IPAM holds them (what ``ipam show`` lists), else the pinned ones."""
-    from netctl.ipam import query  # IPAM reads the inventory; only `show` needs it here
+PrefixLines = Callable[[Inventory, str], list[str]]
+"""``(inventory, school code)`` → the school's prefixes as lines (IPAM's
+:func:`netctl.ipam.query.school_prefix_lines`); raises :class:`NetctlError` when it cannot say."""
 
+
+def _prefixes(inv: Inventory, code: str, pinned: list[str], held: PrefixLines | None) -> list[str]:
+    """The school's prefixes as IPAM holds them (what ``ipam show`` lists), else the pinned ones.
+
+    The inventory does not read IPAM (IPAM reads the inventory): the caller passes ``held``.
+    """
+    if held is None:
+        return pinned
     try:
-        held = query.show(inv, code).get("prefixes", [])
+        out = held(inv, code)
     except NetctlError:
         return pinned
-    out = [" ".join(str(v) for v in (p["role"], p.get("vlan"), p.get("ipv6"), p.get("ipv4"))
-                    if v) for p in held]
     return out or pinned
 
 
-def describe(inv: Inventory, name: str) -> dict[str, Any]:
-    """A plain dict describing a school, device, node or county named ``name``."""
+def describe(inv: Inventory, name: str, *, held_prefixes: PrefixLines | None = None
+             ) -> dict[str, Any]:
+    """A plain dict describing a school, device, node or county named ``name`` (a school's
+    prefixes from ``held_prefixes`` when given, else those pinned in its file)."""
     if name in inv.schools:
         s = inv.schools[name]
         school = s.school
@@ -52,7 +61,8 @@ def describe(inv: Inventory, name: str) -> dict[str, Any]:
                 for link in inv.links_at(school.code)
             ],
             "prefixes": _prefixes(inv, school.code, [f"{p.prefix} {p.role} (pinned in the "
-                                                     "inventory)" for p in school.prefixes]),
+                                                     "inventory)" for p in school.prefixes],
+                                  held_prefixes),
         }
     if name in inv.devices:
         d = inv.devices[name]

@@ -1,6 +1,9 @@
 """Merge IPAM into a loaded inventory: the plan, the records, and every device's addresses.
 
-:func:`attach_ipam` is called by :func:`netctl.inventory.index.load_inventory`. It reads
+:func:`attach_ipam` is registered as the inventory's ``ipam`` attachment when this module is
+imported, so :func:`netctl.inventory.index.load_inventory` calls it on every inventory it loads;
+:func:`load_inventory` here is that loader with the registration guaranteed (the inventory
+imports nothing above it: the arrow goes from IPAM to the inventory, never back). It reads
 ``address-plan.yaml`` (validated like any inventory file) and ``ipam/*.yaml`` (parsed, not yet
 interpreted: the records are turned into prefixes only when someone asks, see
 :meth:`IpamData.allocations`), and gives each device without a declared management address the
@@ -19,9 +22,16 @@ import socket
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from netctl.exceptions import InventoryError
+from netctl.inventory.index import (
+    IPAM_ATTACHMENT,
+    DeviceEntry,
+    Inventory,
+    register_attachment,
+)
+from netctl.inventory.index import load_inventory as _load_inventory
 from netctl.inventory.load import Finding, resolve
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 from netctl.ipam.net import gc_paused
@@ -33,9 +43,6 @@ from netctl.ipam.records import (
     parse_county,
     parse_region,
 )
-
-if TYPE_CHECKING:
-    from netctl.inventory.index import DeviceEntry, Inventory
 
 REGION_FILE = "region"
 
@@ -272,3 +279,21 @@ def _conflict(entry: DeviceEntry, name: str, declared: object, recorded: object,
         "the declared address wins: run 'netctl ipam allocate' to record it, "
         f"or remove '{name}' from the device",
     )
+
+
+def _attach(inv: Inventory, apply: bool) -> list[Finding]:
+    return attach_ipam(inv, apply=apply)
+
+
+register_attachment(IPAM_ATTACHMENT, _attach)
+
+
+def load_inventory(root: Path, *, apply_ipam: bool = True) -> Inventory:
+    """:func:`netctl.inventory.index.load_inventory` with IPAM attached: the plan and records in
+    ``Inventory.ipam``, and devices with the management addresses IPAM recorded
+    (``apply_ipam=False``: with what their files declare).
+
+    Raises:
+        InventoryError: with every error found (file, line, field, fix).
+    """
+    return _load_inventory(root, apply_ipam=apply_ipam)

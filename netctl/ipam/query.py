@@ -25,6 +25,18 @@ def _data(inv: Inventory) -> IpamData:
     return inv.ipam if inv.ipam is not None else IpamData(inv.root)
 
 
+def school_prefix_lines(inv: Inventory, code: str) -> list[str]:
+    """The school's prefixes as ``ipam show`` lists them, one line each (role, VLAN, IPv6, IPv4):
+    what ``netctl inventory show`` prints for a school.
+
+    Raises:
+        NetctlError: IPAM cannot say (no plan, no records).
+    """
+    held = show(inv, code).get("prefixes", [])
+    return [" ".join(str(v) for v in (p["role"], p.get("vlan"), p.get("ipv6"), p.get("ipv4")) if v)
+            for p in held]
+
+
 def _plan(inv: Inventory) -> AddressPlan:
     plan = _data(inv).plan
     if plan is None:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from netctl import geo
-from netctl.inventory.index import Inventory, load_inventory
+from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml, write_atomic
 from netctl.ipam.allocate import (
     AllocationError,
@@ -26,7 +26,7 @@ from netctl.ipam.allocate import (
     release,
     reserve,
 )
-from netctl.ipam.merge import IpamData
+from netctl.ipam.merge import IpamData, load_inventory
 from netctl.ipam.net import Net, gc_paused, parse_net
 from netctl.ipam.plan import PLAN_FILE, AddressPlan
 from netctl.ipam.records import (
@@ -50,10 +50,10 @@ class WriteResult:
 
 
 def ipam_of(inv: Inventory) -> IpamData:
-    """The inventory's IPAM data (always attached by ``load_inventory``)."""
-    if inv.ipam is None:
-        return IpamData(inv.root)
-    return inv.ipam
+    """The inventory's IPAM data (attached by :func:`netctl.ipam.merge.load_inventory`; read
+    from the folder when the inventory was loaded without it)."""
+    data = inv.ipam
+    return data if isinstance(data, IpamData) else IpamData(inv.root)
 
 
 def plan_of(inv: Inventory) -> AddressPlan:

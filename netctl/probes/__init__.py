@@ -9,3 +9,9 @@
 
 The method, the verdict reasons and every setting are described in ``docs/probes.md``.
 """
+
+WEBSITE_LINKS_V6_SHARE = 0.9
+"""Default share of a website's second-level links that must answer over IPv6. The operator's
+value is ``website_links_v6_share`` in ``reports/targets.yaml``: the web probe's verdict and the
+``website_ipv6`` KPI both read it from there (:func:`netctl.compliance.targets.
+website_links_threshold`, which the callers above the probes hand in)."""

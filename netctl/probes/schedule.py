@@ -27,11 +27,11 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from netctl.collectors.points import Point, lines
-from netctl.compliance.targets import WEBSITE_LINKS_V6_SHARE, website_links_threshold
 from netctl.exceptions import ConfigError
 from netctl.inventory.filters import DeviceFilter
-from netctl.inventory.index import load_inventory
+from netctl.ipam.merge import load_inventory
 from netctl.models.inventory import Role
+from netctl.probes import WEBSITE_LINKS_V6_SHARE
 from netctl.probes.reach import Method, ReachConfig
 from netctl.probes.run import (
     REACH_SOURCE,
@@ -208,10 +208,14 @@ async def run_probe_schedules(
     settings: Settings, stop: asyncio.Event, *, influx: LineSink | None = None,
     flt: DeviceFilter | None = None, shard: ShardLike | None = None,
     config_path: Path | None = None, store: StateStore | None = None,
+    links_threshold: Callable[[], float] | None = None,
 ) -> None:
     """Run the ``probe-web`` and ``probe-reach`` schedules until ``stop`` is set.
 
-    This is the function ``netctl daemon`` starts next to its SNMP schedules.
+    This is the function ``netctl daemon`` starts next to its SNMP schedules
+    (:func:`netctl.daemon.run_daemon`). ``links_threshold`` is asked before each web round (the
+    daemon reads ``website_links_v6_share`` of ``reports/targets.yaml``, so an edit applies at the
+    next round); without it, :data:`netctl.probes.WEBSITE_LINKS_V6_SHARE`.
     """
     cfg = load_probe_settings(config_path or settings.collectors_dir / "daemons" / "probes.toml")
     own_store = store is None
@@ -229,7 +233,7 @@ async def run_probe_schedules(
     async def web_round() -> str:
         inv = await asyncio.to_thread(load_inventory, settings.inventory_dir)
         sites = [s for s in website_sites(inv, flt) if owned(s.domain)]
-        threshold = website_links_threshold(settings.reports_dir)
+        threshold = links_threshold() if links_threshold is not None else WEBSITE_LINKS_V6_SHARE
         run = await run_web_probe(sites, cfg.web.probe_config(threshold), shard=shard_text)
         written = await writer.write(web_observations(run.results))
         emit(run.points)

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import dns.asyncresolver
 
-from netctl.compliance.targets import WEBSITE_LINKS_V6_SHARE
+from netctl.probes import WEBSITE_LINKS_V6_SHARE
 from netctl.probes.content import (
     ContentComparison,
     Page,

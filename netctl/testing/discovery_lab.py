@@ -22,7 +22,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netctl.inventory.index import DeviceEntry, Inventory, load_inventory
+from netctl.inventory.index import DeviceEntry, Inventory
+from netctl.ipam.merge import load_inventory
 from netctl.models.inventory import Role
 
 SYS = {  # platform: (enterprise arc prefix, sysDescr with {model})

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from netctl.collectors.daemon import run_daemon
+from netctl.daemon import run_daemon
 from netctl.probes.schedule import load_probe_settings
 from netctl.settings import Settings
 from netctl.state.store import StateStore

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from netctl.compliance.evidence import DEVICE_METRICS, ENDPOINT_METRICS, Evidence
-from netctl.compliance.targets import WEBSITE_LINKS_V6_SHARE, website_links_threshold
+from netctl.compliance.targets import website_links_threshold
+from netctl.probes import WEBSITE_LINKS_V6_SHARE
 from netctl.state import Observation
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -15,6 +15,7 @@ from netctl.exceptions import InventoryError
 from netctl.inventory.index import load_inventory
 from netctl.inventory.yamlio import dump_yaml, read_yaml
 from netctl.ipam.allocate import AllocationError
+from netctl.ipam.merge import IpamData
 from netctl.ipam.net import parse_net
 from netctl.ipam.query import check
 from netctl.ipam.records import Allocations
@@ -30,7 +31,7 @@ def texts(root: Path) -> dict[str, str]:
 
 def records(root: Path) -> Allocations:
     inv = load_inventory(root)
-    assert inv.ipam is not None
+    assert isinstance(inv.ipam, IpamData)
     return inv.ipam.allocations()
 
 
@@ -67,7 +68,7 @@ def refusal_text(exc: pytest.ExceptionInfo[AllocationError]) -> str:
 
 def test_whole_sample_region_is_allocated_and_checks_clean(allocated_dir: Path) -> None:
     inv = load_inventory(allocated_dir)
-    assert inv.ipam is not None
+    assert isinstance(inv.ipam, IpamData)
     allocs = inv.ipam.allocations()
     assert sorted(allocs.region.cities) == ["640100", "640200", "640300", "640400", "640500"]
     # cities in code order after the backbone's infrastructure block

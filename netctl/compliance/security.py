@@ -1,0 +1,53 @@
+"""The ``security_baseline`` KPI rule: a school's devices whose newest running configuration passes
+every rule of its platform (the baselines themselves are :mod:`netctl.compliance.devices`)."""
+
+from __future__ import annotations
+
+from netctl.compliance.context import Context
+from netctl.compliance.devices import DeviceBaseline
+from netctl.compliance.model import Reason, SchoolResult
+from netctl.inventory.index import SchoolEntry
+
+
+def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
+    """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
+    if r.backup is None:
+        return f"{r.hostname} {r.status}"
+    line = f"{r.hostname} {r.status} backup={r.backup}"
+    if r.backup_at is not None:
+        line += f" @{ctx.ev.stamp(r.backup_at)}"
+    if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
+        line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
+    bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
+    return line + (f" not passing: {', '.join(bad)}" if bad else "")
+
+
+def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
+    """Devices of the school whose newest running config passes every rule of its platform."""
+    code = s.code
+    results = [
+        ctx.baselines[d.hostname] for d in ctx.inv.devices_at(code) if d.hostname in ctx.baselines
+    ]
+    if not results:
+        return SchoolResult(
+            code,
+            "security_baseline",
+            0,
+            1,
+            False,
+            (
+                Reason(
+                    "no_devices", "清单中没有需检查基线的设备", "no devices to check in inventory"
+                ),
+            ),
+        )
+    passed = [r for r in results if r.passed]
+    evidence = tuple(_baseline_line(ctx, r) for r in results)
+    if len(passed) == len(results):
+        return SchoolResult(
+            code, "security_baseline", len(passed), len(results), True, (), evidence
+        )
+    reasons = [why for r in results if not r.passed for why in r.reasons]
+    return SchoolResult(
+        code, "security_baseline", len(passed), len(results), False, tuple(reasons), evidence
+    )

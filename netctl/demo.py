@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
 import shutil
 import time
@@ -161,6 +162,23 @@ def _demo_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
+DEMO_PACKAGES = ("fakenos", "paramiko")
+"""The ``[demo]`` extra: what the emulated devices need beyond netctl's own dependencies."""
+
+
+def require_demo_extra() -> None:
+    """Refuse to start the demo without the ``[demo]`` extra (the emulated devices).
+
+    Raises:
+        ConfigError: a package of the extra is missing (exit 3), naming the install command.
+    """
+    missing = [name for name in DEMO_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        msg = (f"the demo's emulated devices need {', '.join(missing)}, not installed (fix: "
+               "pip install 'netctl[demo]', or run scripts/demo.sh, which installs it)")
+        raise ConfigError(msg)
+
+
 def run_demo(out: Path, schools: int = 66, seed: int = 2027, *,
              influx_url: str | None = None, keep_running: bool = False,
              on_ready: object = None, lang: str = "zh") -> DemoResult:
@@ -174,6 +192,7 @@ def run_demo(out: Path, schools: int = 66, seed: int = 2027, *,
         timings[name] = round(now - mark[0], 2)
         mark[0] = now
 
+    require_demo_extra()
     out = out.resolve()
     prepare_home(out)
     _snmp_config(out, influx_url)

@@ -1,5 +1,17 @@
 """Device platforms, by netutils' normalised names, mapped to driver names only at the edge.
 
+The netmiko and NAPALM names come from :mod:`netutils.lib_mapper` (``NETMIKO_LIB_MAPPER_REVERSE``,
+``NAPALM_LIB_MAPPER_REVERSE``) wherever netutils maps the platform; netctl's own choices are the
+few entries of ``_NETMIKO_CHOICES``, each with its reason:
+
+- ``huawei_vrp`` → ``huawei``: netutils says ``huawei_vrp``, netmiko's alias of the same class
+  (``HuaweiSSH``); netctl keeps the canonical class key, which its emulator, measurements and
+  driver subclass (:mod:`netctl.config.connect`) are keyed by. VRP V8 (CloudEngine, NetEngine)
+  is an OS family of ``huawei_vrp``, not a platform: :mod:`netctl.config.connect` picks netmiko's
+  ``huawei_vrpv8`` class (netutils' name for it too) from the device's family.
+- ``frr`` → ``cisco_ios``: netutils maps no netmiko driver for FRRouting; vtysh speaks IOS-style
+  CLI and netmiko drives it as ``cisco_ios``.
+
 Examples:
     >>> Platform("huawei_vrp").netmiko
     'huawei'
@@ -12,6 +24,8 @@ Examples:
 from __future__ import annotations
 
 from enum import StrEnum
+
+from netutils.lib_mapper import NAPALM_LIB_MAPPER_REVERSE, NETMIKO_LIB_MAPPER_REVERSE
 
 
 class Platform(StrEnum):
@@ -27,8 +41,8 @@ class Platform(StrEnum):
     def netmiko(self) -> str:
         """The netmiko ``device_type``.
 
-        netutils maps ``huawei_vrp`` to netmiko's alias ``huawei_vrp``; netctl uses the canonical
-        ``huawei`` class name, which is the same driver.
+        netutils' name (``NETMIKO_LIB_MAPPER_REVERSE``) except netctl's documented choices
+        (module docstring): ``huawei`` for ``huawei_vrp``, ``cisco_ios`` for ``frr``.
         """
         return _NETMIKO[self]
 
@@ -43,19 +57,15 @@ class Platform(StrEnum):
         return _VENDOR[self]
 
 
+_NETMIKO_CHOICES: dict[Platform, str] = {
+    Platform.HUAWEI_VRP: "huawei",  # netutils: "huawei_vrp", the same netmiko class (see above)
+    Platform.FRR: "cisco_ios",  # netutils maps none; vtysh speaks IOS-style CLI
+}
 _NETMIKO: dict[Platform, str] = {
-    Platform.HUAWEI_VRP: "huawei",
-    Platform.HP_COMWARE: "hp_comware",
-    Platform.RUIJIE_OS: "ruijie_os",
-    Platform.CISCO_IOS: "cisco_ios",
-    Platform.FRR: "cisco_ios",  # vtysh speaks IOS-style CLI; netmiko drives it as cisco_ios
+    p: _NETMIKO_CHOICES.get(p) or NETMIKO_LIB_MAPPER_REVERSE[p.value] for p in Platform
 }
 _NAPALM: dict[Platform, str | None] = {
-    Platform.HUAWEI_VRP: None,
-    Platform.HP_COMWARE: None,
-    Platform.RUIJIE_OS: None,
-    Platform.CISCO_IOS: "ios",
-    Platform.FRR: None,
+    p: NAPALM_LIB_MAPPER_REVERSE.get(p.value) for p in Platform
 }
 _VENDOR: dict[Platform, str] = {
     Platform.HUAWEI_VRP: "Huawei",

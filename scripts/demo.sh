@@ -4,7 +4,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 # Chromium and the CJK fonts: `netctl report --format pdf` prints the Chinese report with them
 need_apt python3-venv python3-pip chromium fonts-noto-cjk
-make_venv ""
+make_venv "[demo]"
 installed=$SECONDS
 status=0
 .venv/bin/netctl demo "$@" || status=$?

@@ -151,7 +151,8 @@ def test_testing_only_from_tests_benchmarks_and_the_demo() -> None:
              for file, imports in _all_imports().items()
              if not file.startswith("netctl/testing/")
              and _module(REPO / file) not in TESTING_ALLOWED
-             for line, mod in imports if mod == "netctl.testing" or mod.startswith("netctl.testing.")]
+             for line, mod in imports
+             if mod == "netctl.testing" or mod.startswith("netctl.testing.")]
     assert wrong == [], "production code imports the simulation:\n" + "\n".join(wrong)
 
 
@@ -162,7 +163,7 @@ def test_no_simulation_in_compliance_or_probes() -> None:
 
 def test_production_loads_the_inventory_with_ipam() -> None:
     wrong = []
-    for file, _imports_ in _all_imports().items():
+    for file in _all_imports():
         if file.startswith(("netctl/inventory/", "netctl/ipam/merge.py")):
             continue
         tree = ast.parse((REPO / file).read_text(encoding="utf-8"))

@@ -68,7 +68,7 @@ def test_a_bomb_that_lies_about_its_size_is_still_bounded(tmp_path: Path) -> Non
 
 
 def test_too_many_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("netctl.inventory.roster.MAX_ROWS", 50)
+    monkeypatch.setattr("netctl.inventory.roster_read.MAX_ROWS", 50)
     rows = [[f"24010490{i:02d}", f"学校{i}", "640104", "城区", "小学", "1", "1", "1", ""]
             for i in range(60)]
     roster = read_roster(write_csv(tmp_path / "r.csv", rows))

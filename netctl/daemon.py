@@ -1,6 +1,6 @@
 """``netctl daemon``: the SNMP schedules with the probe schedules beside them.
 
-The collectors (:mod:`netctl.collectors.daemon`) and the probes (:mod:`netctl.probes.schedule`)
+The collectors (:mod:`netctl.collectors.service`) and the probes (:mod:`netctl.probes.schedule`)
 sit on the same floor and the collectors never import the probes: this module, one floor up (it
 also reads the plan's targets, :mod:`netctl.compliance.targets`), hands the probe schedules to the
 collector daemon as a companion.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from netctl.collectors.daemon import Companion
-from netctl.collectors.daemon import run_daemon as run_collectors
+from netctl.collectors.service import Companion
+from netctl.collectors.service import run_daemon as run_collectors
 from netctl.collectors.sinks.influx import InfluxSink
 from netctl.collectors.targets import Shard
 from netctl.compliance.targets import website_links_threshold
@@ -42,7 +42,7 @@ async def run_daemon(settings: Settings, *, config_path: Path | None = None,
                      snmp: bool = True) -> None:
     """Poll SNMP on schedule and run the probe schedules until SIGTERM/SIGINT; SIGHUP reloads.
 
-    ``snmp=False`` runs the probes only (see :func:`netctl.collectors.daemon.run_daemon`).
+    ``snmp=False`` runs the probes only (see :func:`netctl.collectors.service.run_daemon`).
     """
     await run_collectors(settings, config_path=config_path, targets_file=targets_file, flt=flt,
                          shard=shard, stop=stop, snmp=snmp,

@@ -318,8 +318,8 @@ def _needing(inv: Inventory, before: KpiReport, net: DemoNetwork) -> tuple[list[
 def _poll_and_probe(settings: Settings, snmp_targets: Path, net: DemoNetwork, web: SchoolWeb,
                     inv: Inventory) -> Round:
     """One round: ``collect snmp --once``, ``probe web --once``, ``probe reach --once``."""
-    from netctl.collectors.daemon import make_sinks, plan, run_once
     from netctl.collectors.points import Point, lines
+    from netctl.collectors.service import make_sinks, plan, run_once
     from netctl.collectors.sinks.influx import InfluxSink
     from netctl.probes.reach import ReachConfig, ReachTarget
     from netctl.probes.run import gateway_targets, run_reach_probe, run_web_probe, website_sites

@@ -49,7 +49,7 @@ def snmp(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Poll SNMP devices with the profiles of collectors/snmp/profiles."""
-    from netctl.collectors.daemon import run_once
+    from netctl.collectors.service import run_once
     from netctl.collectors.targets import Shard
     from netctl.daemon import run_daemon
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from netctl.collectors.daemon import SnmpCollector, plan
+from netctl.collectors.daemon import SnmpCollector
+from netctl.collectors.service import plan
 from netctl.collectors.snmp.client import SnmpError
 from netctl.collectors.snmp.walk import fetch
 from netctl.discovery.profiles import (

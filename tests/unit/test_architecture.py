@@ -53,7 +53,6 @@ TESTING_ALLOWED = {"netctl.demo", "netctl.cli.demo"}  # plus tests/ and benchmar
 TOO_LONG_OWNED = {
     "netctl/ipam/allocate.py": "perf2 (issue 17) is splitting it",
     "netctl/testing/emulator/vendors.py": "corpus (issues 11, 12) splits it per platform",
-    "netctl/collectors/daemon.py": "keys (issue 13: the spool) is changing it",
 }
 MAX_LINES = 650
 # runtime dependencies that are not imported, and why

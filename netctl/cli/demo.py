@@ -13,7 +13,7 @@ import typer
 from netctl.cli._output import console, print_table
 from netctl.cli.inventory import print_stats
 from netctl.compliance.kpis import KPIS
-from netctl.demo import DEMO_SECRETS, DemoResult, run_demo
+from netctl.demo import DEMO_SECRETS, DemoResult, require_demo_extra, run_demo
 
 
 def _fmt(kpi: str, v: float | None) -> str:
@@ -101,6 +101,7 @@ def demo(
 ) -> None:
     """Build the sample region, start it as an emulated network on loopback, push, poll, probe,
     and show which KPIs the push moved."""
+    require_demo_extra()  # exit 3 naming pip install 'netctl[demo]' before anything is printed
     console.print(f"[bold]netctl demo[/bold]: sample region with {schools} schools in {out}/, "
                   "emulated on loopback")
     done = threading.Event()

@@ -17,7 +17,7 @@ from netctl.collectors.daemon import SnmpCollector
 from netctl.collectors.snmp.profile import load_profiles
 from netctl.collectors.targets import build_targets
 from netctl.inventory.generate import write_inventory
-from netctl.inventory.index import load_inventory
+from netctl.ipam.merge import load_inventory
 from netctl.secrets import Secrets
 from netctl.testing.agent import AgentNetwork, AgentSpec, DeviceFacts, MibBuilder, V3Credentials
 from netctl.testing.demonet import emulated, initial_config

@@ -36,7 +36,7 @@ CHILD = """
 import gc, json, resource, shutil, sys, time
 from datetime import date
 from pathlib import Path
-from netctl.inventory.index import load_inventory
+from netctl.ipam.merge import load_inventory
 from netctl.ipam.allocate import allocate
 from netctl.ipam.records import Allocations
 from netctl.ipam.store import plan_of, write_allocations

@@ -107,7 +107,7 @@ def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
     from netctl.config.connect import Target
     from netctl.config.pool import push_in_processes
     from netctl.config.push import PushOptions
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
     from netctl.secrets import Secrets
 
     inv = load_inventory(Path(job["inventory"]))
@@ -196,7 +196,7 @@ def prepare(root: Path, schools: int, feature: str, count: int, seed: int
     """Generated, allocated inventory; a seeded sample of ``count`` devices with a change."""
     from netctl.config.render import render_many
     from netctl.inventory.generate import write_inventory
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
     from netctl.ipam.store import run_allocate
     from netctl.models.inventory import Role
 
@@ -225,7 +225,7 @@ def remediations(root: Path, feature: str, platforms: dict[str, str], workers: i
     from netctl.config.connect import Target
     from netctl.config.placeholders import SecretRef, fill
     from netctl.config.push import PushOptions, push
-    from netctl.inventory.index import load_inventory
+    from netctl.ipam.merge import load_inventory
     from netctl.secrets import Secrets
 
     inv = load_inventory(root / "inventory")

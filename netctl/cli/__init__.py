@@ -34,6 +34,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "report": ("netctl.cli.report", "report", "command"),
     "dashboards": ("netctl.cli.dashboards", "app", "group"),
     "demo": ("netctl.cli.demo", "demo", "command"),
+    "ssh": ("netctl.cli.ssh", "app", "group"),
 }
 _ROOT_OPTIONS_WITH_VALUE = ("--home", "--inventory", "--state")
 

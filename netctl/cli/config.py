@@ -71,6 +71,9 @@ def render(
 
 # -- backup / diff / push / rollback / history (the push workflow) -----------------------------
 
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict-host-keys", help="Refuse devices whose SSH host key is not recorded yet (no "
+    "trust on first use; production). Also NETCTL_STRICT_HOST_KEYS=1")]
 TargetsOpt = Annotated[Path | None, typer.Option(
     "--targets", help="YAML mapping hostname → host:port to connect to instead of the "
     "management address (labs, emulators, jump hosts)")]
@@ -79,7 +82,7 @@ TargetsOpt = Annotated[Path | None, typer.Option(
 def _push_cli(
     ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
     timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
-    fmt: Format = Format.table, show_diff: bool = True,
+    fmt: Format = Format.table, show_diff: bool = True, strict: bool = False,
 ) -> None:
     """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
     import getpass
@@ -87,6 +90,7 @@ def _push_cli(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from netctl.compliance.backups import default_backups_dir
+    from netctl.config.hostkeys import default_known_hosts, strict_from_env
     from netctl.config.push import PushOptions, load_targets, push
     from netctl.secrets import Secrets
     from netctl.state import StateStore
@@ -97,7 +101,8 @@ def _push_cli(
         feature=feature, templates_dir=s.templates_dir,
         backups_dir=default_backups_dir(s.state_url, s.home), commit=commit,
         workers=workers, timeout=timeout, targets=load_targets(targets) if targets else {},
-        user=getpass.getuser(),
+        user=getpass.getuser(), known_hosts=default_known_hosts(s.state_url, s.home),
+        strict_host_keys=strict or strict_from_env(),
     )
     failures: list[str] = []
     with StateStore(s.state_url) as store, Progress(
@@ -142,12 +147,12 @@ def diff(
     platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
     feature: FeatureOpt = "all", workers: Annotated[int, typer.Option()] = 50,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
-    targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+    targets: TargetsOpt = None, fmt: FormatOpt = Format.table, strict_host_keys: StrictOpt = False,
 ) -> None:
     """Back up running configs and show the remediation a push would send (undo/no included)."""
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, feature, commit=False, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt)
+              targets=targets, fmt=fmt, strict=strict_host_keys)
 
 
 @app.command()
@@ -159,12 +164,12 @@ def push(
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     workers: Annotated[int, typer.Option(help="Devices at once")] = 50,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
-    targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+    targets: TargetsOpt = None, fmt: FormatOpt = Format.table, strict_host_keys: StrictOpt = False,
 ) -> None:
     """Push the remediation, verify, save; roll back a device on failure. Dry run by default."""
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, feature, commit=commit, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt)
+              targets=targets, fmt=fmt, strict=strict_host_keys)
 
 
 @app.command()
@@ -174,11 +179,12 @@ def backup(
     platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
     workers: Annotated[int, typer.Option()] = 50,
     timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Fetch running configs into the versioned backup store (secrets masked)."""
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, "all", commit=False, workers=workers, timeout=timeout,
-              targets=targets, show_diff=False)
+              targets=targets, show_diff=False, strict=strict_host_keys)
 
 
 @app.command()
@@ -189,6 +195,7 @@ def rollback(
         help="Backup file name (see `netctl config history HOST`), or 'previous'")] = "previous",
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Bring a device back to a saved backup (within what netctl's features own)."""
     from netctl.compliance.backups import default_backups_dir
@@ -209,7 +216,7 @@ def rollback(
     console.print(f"restoring {hostname} to {chosen.name}", markup=False)
     text = restorable(chosen.read_text(encoding="utf-8"))
     _push_cli(ctx, [hostname], "all", commit=commit, workers=1, timeout=timeout,
-              targets=targets, intended={hostname: text})
+              targets=targets, intended={hostname: text}, strict=strict_host_keys)
 
 
 @app.command()

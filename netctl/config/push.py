@@ -42,6 +42,7 @@ from netctl.config.connect import (
 )
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.hier import parse
+from netctl.config.hostkeys import KnownHosts
 from netctl.config.placeholders import SecretRef
 from netctl.config.render import Rendered, render_many
 from netctl.config.scope import FeatureScope, load_scopes
@@ -50,6 +51,7 @@ from netctl.inventory.index import Inventory
 from netctl.platforms import Platform
 from netctl.secrets import Secrets
 from netctl.state import PushDevice, PushRecord, StateStore
+from netctl.state.locks import DeviceLocks
 
 Progress = Callable[[str, str, int, int], None]
 """``on_progress(hostname, status, done, total)``, called from worker threads."""
@@ -113,6 +115,15 @@ class PushOptions:
     timeout: float = 30.0
     targets: Mapping[str, Target] = field(default_factory=dict)
     user: str = ""
+    known_hosts: Path | None = None
+    """netctl's SSH known_hosts (default: ``known_hosts`` beside the backups folder)."""
+    strict_host_keys: bool = False
+    """Refuse devices whose host key is not recorded yet (no trust on first use)."""
+
+    def host_keys(self) -> KnownHosts:
+        """The known_hosts file and policy of this push."""
+        path = self.known_hosts or self.backups_dir.parent / "known_hosts"
+        return KnownHosts(path, strict=self.strict_host_keys, user=self.user or None)
 
 
 def load_targets(path: Path) -> dict[str, Target]:
@@ -205,6 +216,7 @@ def push(
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()
+    locks = DeviceLocks(store, user=options.user or None) if store and options.commit else None
 
     def report(outcome: DeviceOutcome) -> DeviceOutcome:
         nonlocal done
@@ -234,7 +246,19 @@ def push(
             status = "skipped" if r.skipped else "failed"
             return Result(host=t.host, result=report(DeviceOutcome(
                 hostname, r.platform, status, error=r.skipped or r.error or "")))
-        outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets, resolve)
+        held = None
+        if locks is not None:  # a commit changes the device: one push at a time per device
+            try:
+                held = locks.acquire(f"device:{hostname}", f"push {options.feature}")
+            except NetctlError as exc:
+                return Result(host=t.host, result=report(DeviceOutcome(
+                    hostname, r.platform, "failed", error=f"not pushed: {exc}")))
+        try:
+            outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
+                                  resolve)
+        finally:
+            if held is not None and locks is not None:
+                locks.release(held)
         return Result(host=t.host, result=report(outcome))
 
     hosts = Hosts({n: Host(name=n) for n in names})
@@ -284,7 +308,8 @@ def _one_device(
 
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
-        conn = connect(platform, target, timeout=options.timeout)
+        conn = connect(platform, target, timeout=options.timeout,
+                       host_keys=options.host_keys(), device=hostname)
     except (NetctlError, OSError) as exc:
         return out("failed", error=f"connect: {exc}")
     except Exception as exc:  # netmiko raises many types; one line per device

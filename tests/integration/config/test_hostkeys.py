@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import paramiko
+import paramiko  # type: ignore[import-untyped]
 import pytest
 from typer.testing import CliRunner
 

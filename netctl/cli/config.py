@@ -199,11 +199,10 @@ def rollback(
 ) -> None:
     """Bring a device back to a saved backup (within what netctl's features own)."""
     from netctl.compliance.backups import default_backups_dir
-    from netctl.config.backup import list_backups
     from netctl.config.push import restorable
 
     s = settings(ctx)
-    saved = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+    saved = _backups(default_backups_dir(s.state_url, s.home), hostname)
     if to == "previous":
         if len(saved) < 2:
             raise typer.BadParameter(f"{hostname} has {len(saved)} backup(s): no previous one")
@@ -228,12 +227,11 @@ def history(
     """Recent pushes (who, when, result), or one device's backups."""
     from netctl.cli._output import print_table
     from netctl.compliance.backups import default_backups_dir
-    from netctl.config.backup import list_backups
     from netctl.state import StateStore
 
     s = settings(ctx)
     if hostname:
-        files = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+        files = _backups(default_backups_dir(s.state_url, s.home), hostname)
         rows = [{"backup": p.name, "bytes": p.stat().st_size} for p in files]
     else:
         with StateStore(s.state_url) as store:
@@ -245,6 +243,16 @@ def history(
         return
     columns = list(rows[0]) if rows else ["(none)"]
     print_table(None, columns, ([r[c] for c in columns] for r in rows))
+
+
+def _backups(backups_dir: Path, hostname: str) -> list[Path]:
+    """A device's backups; a name that would leave the backups folder is a bad argument."""
+    from netctl.config.backup import UnsafeNameError, list_backups
+
+    try:
+        return list_backups(backups_dir, hostname)
+    except UnsafeNameError as exc:
+        raise typer.BadParameter(str(exc), param_hint="HOSTNAME") from None
 
 
 def _hosts(ctx: typer.Context, county: list[str] | None, city: list[str] | None,

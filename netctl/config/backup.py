@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from netctl.compliance.backups import newest_backup
+from netctl.exceptions import NetctlError
 from netctl.inventory.yamlio import write_atomic
 
 _SECRET = re.compile(
@@ -51,9 +52,35 @@ def mask_secrets(text: str) -> str:
     return "\n".join(_SECRET.sub(sub, line) for line in text.split("\n"))
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+
+
+class UnsafeNameError(NetctlError):
+    """A hostname or backup name that would leave the backups folder."""
+
+
+def device_folder(backups_dir: Path, hostname: str) -> Path:
+    """``<backups>/<hostname>``, refusing names that are not one plain path segment.
+
+    Examples:
+        >>> device_folder(Path("b"), "gw1.edu").as_posix()
+        'b/gw1.edu'
+        >>> device_folder(Path("b"), "../etc")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        netctl.config.backup.UnsafeNameError: '../etc' is not a device name: ...
+    """
+    if not _SAFE_NAME.fullmatch(hostname) or ".." in hostname:
+        msg = (f"{hostname!r} is not a device name: letters, digits, '.', '_' and '-' only, "
+               "not starting with '.' (a name cannot leave the backups folder)")
+        raise UnsafeNameError(msg)
+    return backups_dir / hostname
+
+
 def write_backup(backups_dir: Path, hostname: str, running: str,
                  taken_at: datetime | None = None) -> Path | None:
     """Store a masked running config; return its path, or None when it equals the newest one."""
+    device_folder(backups_dir, hostname)
     masked = mask_secrets(running.replace("\r\n", "\n")).rstrip("\n") + "\n"
     newest = newest_backup(backups_dir, hostname)
     if newest is not None and newest.read() == masked:
@@ -71,5 +98,7 @@ def write_backup(backups_dir: Path, hostname: str, running: str,
 
 def list_backups(backups_dir: Path, hostname: str) -> list[Path]:
     """Every backup of a device, oldest first."""
-    folder = backups_dir / hostname
-    return sorted(folder.glob("*.cfg")) if folder.is_dir() else []
+    folder = device_folder(backups_dir, hostname)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.glob("*.cfg") if p.is_file() and not p.is_symlink())

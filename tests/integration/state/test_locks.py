@@ -18,14 +18,10 @@ from netctl.state.locks import DeviceLocks, LockHeldError
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    with StateStore(url) as store, store.engine.begin() as conn:  # a clean table per test
-        conn.exec_driver_sql("DELETE FROM locks")
-    return url
+@pytest.fixture
+def store_url(state_url: str) -> str:
+    """A fresh store on SQLite, then on the session's private PostgreSQL (tests/conftest.py)."""
+    return state_url
 
 
 def test_second_taker_is_told_who_holds_it(store_url: str) -> None:

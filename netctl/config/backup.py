@@ -28,28 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from netctl.compliance.backups import newest_backup
+from netctl.config.masking import Masking
 from netctl.exceptions import NetctlError
 from netctl.inventory.yamlio import write_atomic
 
-_SECRET = re.compile(
-    r"(?P<key>\b(?:password|secret|key|community|shared-key|pre-shared-key|preshared-key|"
-    r"pass-phrase|passphrase|auth-key|priv-key|authentication-mode\s+(?:md5|sha\S*)|"
-    r"privacy-mode\s+(?:aes\S*|des\S*|3des)|auth\s+(?:md5|sha\S*)|priv\s+(?:aes(?:\s+\d+)?|des\S*))"
-    r"(?:\s+(?:cipher|irreversible-cipher|simple|hash|encrypted|plain|[0-9]))?)\s+(?P<value>\S+)",
-    re.IGNORECASE,
-)
-_NOT_SECRET = frozenset({"<masked>", "level", "privilege", "ssh", "telnet", "terminal",
-                         "service-type", "policy", "encryption", "aaa", "local", "group"})
 
-
-def mask_secrets(text: str) -> str:
-    """Replace every secret value in a configuration by ``<masked>``."""
-    def sub(m: re.Match[str]) -> str:
-        if m["value"].lower() in _NOT_SECRET:
-            return m[0]
-        return f"{m['key']} <masked>"
-
-    return "\n".join(_SECRET.sub(sub, line) for line in text.split("\n"))
+def mask_secrets(text: str, masking: Masking | None = None, platform: str | None = None) -> str:
+    """Replace every secret value in a configuration by ``<masked>`` (the platform's forms of
+    ``templates/masking.yaml`` when given, always the built-in keyword rule)."""
+    return (masking or Masking.builtin()).mask(text, platform)
 
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
@@ -78,10 +65,11 @@ def device_folder(backups_dir: Path, hostname: str) -> Path:
 
 
 def write_backup(backups_dir: Path, hostname: str, running: str,
-                 taken_at: datetime | None = None) -> Path | None:
+                 taken_at: datetime | None = None, *, masking: Masking | None = None,
+                 platform: str | None = None) -> Path | None:
     """Store a masked running config; return its path, or None when it equals the newest one."""
     device_folder(backups_dir, hostname)
-    masked = mask_secrets(running.replace("\r\n", "\n")).rstrip("\n") + "\n"
+    masked = mask_secrets(running.replace("\r\n", "\n"), masking, platform).rstrip("\n") + "\n"
     newest = newest_backup(backups_dir, hostname)
     if newest is not None and newest.read() == masked:
         # unchanged: touch it, so the compliance engine sees the config confirmed just now

@@ -25,7 +25,7 @@ from netmiko.base_connection import BaseConnection as _Base
 from netmiko.huawei.huawei import HuaweiSSH as _HuaweiSSH
 from netmiko.ruijie.ruijie_os import RuijieOSSSH as _RuijieSSH
 
-from netctl.config.hostkeys import KnownHosts
+from netctl.config.hostkeys import KnownHosts, host_id
 from netctl.config.placeholders import SecretRef, fill, split_prompts
 from netctl.exceptions import NetctlError
 from netctl.platforms import Platform
@@ -152,7 +152,8 @@ def _open_verified(platform: Platform, params: dict[str, Any], host_keys: KnownH
                 break
             cause = cause.__cause__ or cause.__context__
         if isinstance(cause, paramiko.BadHostKeyException):
-            raise host_keys.changed(cause, device) from None
+            hid = host_id(str(params["host"]), int(params["port"]))
+            raise host_keys.changed(cause, device, hid) from None
         raise
     return conn
 

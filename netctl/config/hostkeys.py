@@ -213,9 +213,10 @@ class KnownHosts:
         conn.alt_key_file = str(self.path)
         conn.key_policy = self.policy(device)
 
-    def changed(self, exc: paramiko.BadHostKeyException, device: str) -> HostKeyChangedError:
-        """Turn paramiko's exception into netctl's, with an audit line."""
-        hid = str(exc.hostname)
+    def changed(self, exc: paramiko.BadHostKeyException, device: str,
+                hid: str) -> HostKeyChangedError:
+        """Turn paramiko's exception into netctl's, with an audit line (``hid``: the host id,
+        ``[host]:port``; paramiko's exception names the bare host)."""
         old, new = fingerprint(exc.expected_key), fingerprint(exc.key)
         self.audit("refused-changed", hid, new, device)
         return HostKeyChangedError(hid, device or hid, old, new)

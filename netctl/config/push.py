@@ -43,6 +43,7 @@ from netctl.config.connect import (
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.hier import parse
 from netctl.config.hostkeys import KnownHosts
+from netctl.config.masking import Masking
 from netctl.config.placeholders import SecretRef
 from netctl.config.render import Rendered, render_many
 from netctl.config.scope import FeatureScope, load_scopes
@@ -119,6 +120,10 @@ class PushOptions:
     """netctl's SSH known_hosts (default: ``known_hosts`` beside the backups folder)."""
     strict_host_keys: bool = False
     """Refuse devices whose host key is not recorded yet (no trust on first use)."""
+
+    def masking(self) -> Masking:
+        """The secret forms to mask (``<templates>/masking.yaml``)."""
+        return Masking.load(self.templates_dir)
 
     def host_keys(self) -> KnownHosts:
         """The known_hosts file and policy of this push."""
@@ -303,7 +308,12 @@ def _one_device(
 
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
-        return DeviceOutcome(hostname, platform, status, diff.text if diff else "", error,
+        # what is printed and stored in the state store: the running config's secret forms
+        # (``undo … cipher %^%#…``) masked like a backup
+        masking = options.masking()
+        return DeviceOutcome(hostname, platform, status,
+                             masking.mask(diff.text, platform.value) if diff else "",
+                             masking.mask_tokens(error),
                              round(time.monotonic() - start, 3), backup)
 
     try:
@@ -317,7 +327,8 @@ def _one_device(
     diff: Diff | None = None
     try:
         before = show_running(conn, platform)
-        backup = write_backup(options.backups_dir, hostname, before)
+        backup = write_backup(options.backups_dir, hostname, before,
+                              masking=options.masking(), platform=platform.value)
         diff = compute_diff(platform, before, intended, scope)
         if not diff.changed:
             return out("unchanged", backup=backup)
@@ -334,7 +345,8 @@ def _one_device(
                        f"{missing}")
                 raise NetctlError(msg)
             save(conn, platform)
-            write_backup(options.backups_dir, hostname, after)
+            write_backup(options.backups_dir, hostname, after, masking=options.masking(),
+                         platform=platform.value)
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
             return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out)

@@ -74,6 +74,17 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     assert len(backups) == 2  # before and after the push
 
     back = run("config", "rollback", huawei, "--commit", "--targets", str(targets))
+    # the rollback negates the SNMPv3 user the push created: its encrypted keys, as the device
+    # displays them (%#%#…%#%#), are neither printed nor stored in the state store
+    assert "undo snmp-agent usm-user v3 netctl authentication-mode sha <masked>" in back.stdout
+    assert "%#%#" not in back.stdout + back.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        stored = " ".join(str(r) for r in db.execute("SELECT diff, error FROM push_devices"))
+    assert "%#%#" not in stored and "<masked>" in stored
+    backup_text = "".join(p.read_text() for p in (tmp_path / ".netctl" / "backups").rglob("*.cfg"))
+    assert "%#%#" not in backup_text and "Adm1n-Pa55w0rd" not in backup_text
     assert back.returncode == 0, back.stdout + back.stderr
     assert "changed 1" in back.stdout
     assert not net[huawei].has_line("ntp-service unicast-server 10.64.0.1")

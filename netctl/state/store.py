@@ -132,6 +132,8 @@ class StateStore:
         """
         applied: list[int] = []
         try:
+            if self.version() == s.MIGRATIONS[-1].version:
+                return applied  # up to date: a read, no write lock (read-only commands)
             try:
                 with self.engine.begin() as conn:
                     s.schema_version.create(conn, checkfirst=True)

@@ -85,6 +85,8 @@ def test_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
             assert store.latest() == []
             assert store.version() >= 3
             assert DeviceLocks(store).held() == []  # the writer has not committed
+            with StateStore(f"sqlite:///{path}") as again:  # opening (migrate) only reads
+                assert again.pushes()[0].feature == "ipv6"
             assert time.monotonic() - start < 1.0
         finally:
             writer.execute("ROLLBACK")

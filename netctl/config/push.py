@@ -208,6 +208,7 @@ def push(
     from nornir.plugins.runners import ThreadedRunner
 
     result = PushResult(options.feature, options.commit)
+    options.masking()  # a missing or broken masking.yaml stops the run before any connection
     names = list(hostnames)
     scope = load_scopes(options.templates_dir).for_feature(options.feature)
     given = intended or {}

@@ -102,3 +102,26 @@ def test_a_failed_device_gives_exit_1_and_its_reason(
     assert r.returncode == 1
     assert f"{hosts[1]}: failed: connect:" in r.stderr
     assert "changed 1" in r.stdout and "failed 1" in r.stdout
+
+
+def test_strict_host_keys_from_the_command_line(lab: tuple[EmulatedNetwork, list[str], Path],
+                                                sample_dir: Path, tmp_path: Path,
+                                                repo_root: Path) -> None:
+    """``--strict-host-keys`` refuses unknown keys before login; a TOFU run records them in
+    ``known_hosts`` beside the state store, after which strict mode connects."""
+    net, hosts, targets = lab
+    sel = [a for h in hosts for a in ("--host", h)]
+    strict = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                    "baseline", "--targets", str(targets), "--strict-host-keys")
+    assert strict.returncode == 1
+    assert strict.stderr.count("unknown host key") == 2, strict.stderr
+    assert all(net[h].logins == 0 and net[h].failed_logins == 0 for h in hosts)
+    tofu = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                  "baseline", "--targets", str(targets))
+    assert tofu.returncode == 0, tofu.stderr
+    assert len((tmp_path / "known_hosts").read_text().splitlines()) == 2
+    again = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                   "baseline", "--targets", str(targets), "--strict-host-keys")
+    assert again.returncode == 0, again.stderr
+    listed = netctl(sample_dir, tmp_path, repo_root, "ssh", "keys", "list", "--format", "json")
+    assert listed.returncode == 0 and all(h in listed.stdout for h in hosts)

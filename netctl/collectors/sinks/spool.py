@@ -133,7 +133,11 @@ class Spool:
         oldest: float | None = None
         while files and used + incoming > self.max_bytes:
             victim = files.pop(0)
-            oldest = oldest or victim.path.stat().st_mtime
+            if oldest is None:
+                try:
+                    oldest = victim.path.stat().st_mtime
+                except FileNotFoundError:  # replayed in the meantime
+                    oldest = None
             victim.path.unlink(missing_ok=True)
             used -= victim.size
             dropped += victim.points

@@ -31,6 +31,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from netctl.config.diff import Diff
 from netctl.exceptions import ConfigError
 
 MASK = "<masked>"
@@ -168,6 +169,22 @@ class Masking:
 
 _LOCK = threading.Lock()
 _CACHE: dict[Path, tuple[int, Masking]] = {}
+
+
+def mask_diff(masking: Masking, diff: Diff) -> Diff:
+    """A copy of ``diff`` for people and records: every line that came from the running config
+    (removed, refused, remediation negations) with its secrets masked. Never send it."""
+    from dataclasses import replace
+
+    p = diff.platform.value
+    return replace(
+        diff,
+        remediation=[masking.mask(line, p) for line in diff.remediation],
+        running_scoped=masking.mask(diff.running_scoped, p),
+        removed=tuple(masking.mask(line, p) for line in diff.removed),
+        refused=tuple(replace(r, line=masking.mask(r.line, p)) for r in diff.refused),
+        protected=tuple(masking.mask(line, p) for line in diff.protected),
+    )
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -54,14 +54,19 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     def run(*a: str) -> subprocess.CompletedProcess[str]:
         return netctl(sample_dir, tmp_path, repo_root, *a)
 
-    dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
+    refused = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
+    assert refused.returncode == 1, refused.stderr  # the baseline changes management access
+    assert "summary: refused 2" in refused.stdout
+    assert "touches protected configuration" in refused.stderr
+    dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets),
+              "--allow-protected")
     assert dry.returncode == 0, dry.stderr
     assert "undo telnet server enable" in dry.stdout
     assert "summary: would_change 2" in dry.stdout
     assert "Adm1n-Pa55w0rd" not in dry.stdout + dry.stderr
 
     done = run("config", "push", *sel, "--feature", "baseline", "--commit", "--targets",
-               str(targets), "--format", "json")
+               str(targets), "--format", "json", "--allow-protected")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [d["status"] for d in report["devices"]] == ["changed", "changed"]
@@ -69,27 +74,34 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 
     hist = run("config", "history", "--format", "json")
-    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True]
+    records = json.loads(hist.stdout)
+    assert [r["dry_run"] for r in records] == [False, True, True]
+    assert "(overrides: allow-protected)" in records[0]["summary"]
+    assert records[2]["summary"].startswith("refused 2")
     backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
-    assert len(backups) == 2  # before and after the push
+    assert len(backups) == 2  # before and after the push (a dry run stores no new copy)
 
     back = run("config", "rollback", huawei, "--commit", "--targets", str(targets))
-    # the rollback negates the SNMPv3 user the push created: its encrypted keys, as the device
-    # displays them (%#%#…%#%#), are neither printed nor stored in the state store
-    assert "undo snmp-agent usm-user v3 netctl authentication-mode sha <masked>" in back.stdout
+    # the SNMPv3 user the push created: its encrypted keys, as the device displays them
+    # (%#%#…%#%#), are neither printed nor stored in the state store
+    # (the rollback keeps protected lines and lists them: masked)
+    assert ("kept (protected): snmp-agent usm-user v3 netctl authentication-mode sha <masked>"
+            in back.stdout), back.stdout
     assert "%#%#" not in back.stdout + back.stderr
     import sqlite3
 
     with sqlite3.connect(tmp_path / "state.db") as db:
         stored = " ".join(str(r) for r in db.execute("SELECT diff, error FROM push_devices"))
-    assert "%#%#" not in stored and "<masked>" in stored
+    assert "%#%#" not in stored
     backup_text = "".join(p.read_text() for p in (tmp_path / ".netctl" / "backups").rglob("*.cfg"))
     assert "%#%#" not in backup_text and "Adm1n-Pa55w0rd" not in backup_text
     assert back.returncode == 0, back.stdout + back.stderr
     assert "changed 1" in back.stdout
     assert not net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
-    # back to the device as it was before the push: no baseline user either
-    assert "local-user netops" not in net[huawei].running_config
+    # back to the device as it was before the push, except protected lines, which a rollback
+    # never removes: the user the push created stays (and is listed as kept)
+    assert "local-user netops" in net[huawei].running_config
+    assert "kept (protected)" in back.stdout, back.stdout
 
 
 def test_a_failed_device_gives_exit_1_and_its_reason(
@@ -98,7 +110,8 @@ def test_a_failed_device_gives_exit_1_and_its_reason(
     net, hosts, targets = lab
     net[hosts[1]].knobs.refuse_login = True
     r = netctl(sample_dir, tmp_path, repo_root, "config", "push", "--host", hosts[0], "--host",
-               hosts[1], "--feature", "baseline", "--commit", "--targets", str(targets))
+               hosts[1], "--feature", "baseline", "--commit", "--targets", str(targets),
+               "--allow-protected")
     assert r.returncode == 1
     assert f"{hosts[1]}: failed: connect:" in r.stderr
     assert "changed 1" in r.stdout and "failed 1" in r.stdout
@@ -112,16 +125,18 @@ def test_strict_host_keys_from_the_command_line(lab: tuple[EmulatedNetwork, list
     net, hosts, targets = lab
     sel = [a for h in hosts for a in ("--host", h)]
     strict = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
-                    "baseline", "--targets", str(targets), "--strict-host-keys")
+                    "baseline", "--targets", str(targets), "--strict-host-keys",
+                    "--allow-protected")
     assert strict.returncode == 1
     assert strict.stderr.count("unknown host key") == 2, strict.stderr
     assert all(net[h].logins == 0 and net[h].failed_logins == 0 for h in hosts)
     tofu = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
-                  "baseline", "--targets", str(targets))
+                  "baseline", "--targets", str(targets), "--allow-protected")
     assert tofu.returncode == 0, tofu.stderr
     assert len((tmp_path / "known_hosts").read_text().splitlines()) == 2
     again = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
-                   "baseline", "--targets", str(targets), "--strict-host-keys")
+                   "baseline", "--targets", str(targets), "--strict-host-keys",
+                   "--allow-protected")
     assert again.returncode == 0, again.stderr
     listed = netctl(sample_dir, tmp_path, repo_root, "ssh", "keys", "list", "--format", "json")
     assert listed.returncode == 0 and all(h in listed.stdout for h in hosts)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netctl.config.connect import Target
+from netctl.config.guard import Guard
 from netctl.config.push import PushOptions, PushResult, push
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.inventory import Role
@@ -47,7 +48,8 @@ def _options(net: EmulatedNetwork, tmp_path: Path, repo_root: Path, user: str,
         feature="baseline", templates_dir=repo_root / "templates",
         backups_dir=tmp_path / "backups", commit=True, timeout=20.0,
         targets={h: Target("127.0.0.1", net.ports[h], "admin", "admin") for h in hosts},
-        user=user, known_hosts=tmp_path / "known_hosts")
+        user=user, known_hosts=tmp_path / "known_hosts",
+        guard=Guard(allow_protected=True))  # the baseline changes management access
 
 
 def test_second_push_to_the_same_device_is_refused(

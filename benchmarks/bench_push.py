@@ -56,9 +56,10 @@ def vm_hwm_mb() -> float:
 
 
 def cpu_s() -> float:
-    """CPU seconds of this process (user + system, all threads)."""
+    """CPU seconds of this process and its finished children (user + system, all threads)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
 
 
 # -- emulated devices, in a child process ----------------------------------------------------
@@ -101,7 +102,8 @@ def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
     """netctl's whole push workflow (``netctl.config.push.push``), committed."""
     t0 = time.perf_counter()
     from netctl.config.connect import Target
-    from netctl.config.push import PushOptions, push
+    from netctl.config.pool import push_in_processes
+    from netctl.config.push import PushOptions
     from netctl.inventory.index import load_inventory
     from netctl.secrets import Secrets
 
@@ -114,7 +116,8 @@ def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
         targets={h: Target("127.0.0.1", p, "admin", "admin") for h, p in job["ports"].items()},
         user="bench")
     c0, w0 = cpu_s(), time.perf_counter()
-    result = push(inv, list(job["ports"]), opts, Secrets(None, env=dict(SECRETS)))
+    result = push_in_processes(inv, list(job["ports"]), opts, Secrets(None, env=dict(SECRETS)),
+                               processes=job.get("processes", 1))
     conn.send({"wall": time.perf_counter() - w0, "cpu": cpu_s() - c0, "ready": ready,
                "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(),
                "statuses": dict(Counter(o.status for o in result.outcomes)),
@@ -249,7 +252,7 @@ def summary(label: str, runs: list[dict[str, Any]], n: int) -> str:
     statuses: Counter[str] = Counter()
     for r in runs:
         statuses.update(r["statuses"])
-    return (f"{label:<8} wall s {med('wall')}  CPU s {med('cpu')}  "
+    return (f"{label:<9} wall s {med('wall')}  CPU s {med('cpu')}  "
             f"peak MB {med('hwm')}  MB before 1st session {med('hwm_ready')}  "
             f"start-up s {med('ready')}  {n / statistics.median(r['wall'] for r in runs):6.1f}"
             f" devices/s  {dict(statuses)}")
@@ -262,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--devices", type=int, default=200)
     ap.add_argument("--workers", type=int, default=50)
     ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--processes", type=int, default=1,
+                    help="also time netctl with the devices shared by this many processes")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--feature", default="ipv6", choices=["ipv6", "baseline", "wlan"])
     args = ap.parse_args(argv)
@@ -280,15 +285,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = remediations(root, args.feature, platforms, args.workers)
         print(f"remediation: {statistics.mean(len(v) for v in lines.values()):.0f} lines a "
               f"device on average (netctl's dry run; the peer sends exactly these)")
-        runs: dict[str, list[dict[str, Any]]] = {"netctl": [], "peer": []}
+        pushers: list[tuple[str, Any, int]] = [("netctl", netctl_pusher, 1),
+                                               ("peer", peer_pusher, 1)]
+        if args.processes > 1:
+            pushers.append((f"netctl×{args.processes}", netctl_pusher, args.processes))
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in pushers}
         failed = 0
         for rep in range(args.reps):
-            for name, target in (("netctl", netctl_pusher), ("peer", peer_pusher)):
+            for name, target, processes in pushers:
                 emu = Emulators(list(platforms.items()))
                 try:
                     job = {"inventory": str(root / "inventory"), "feature": args.feature,
                            "backups": str(root / f"b-{name}-{rep}"), "workers": args.workers,
-                           "ports": emu.ports, "lines": lines, "platforms": platforms}
+                           "ports": emu.ports, "lines": lines, "platforms": platforms,
+                           "processes": processes}
                     figures = run_child(target, job)
                 finally:
                     emu.stop()
@@ -301,8 +311,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"{figures['cpu']:.2f} s, peak {figures['hwm']:.0f} MB", flush=True)
         n = len(hosts)
         print(f"\n{n} devices, workers={args.workers}, medians (ranges) of {args.reps} runs each:")
-        print(summary("netctl", runs["netctl"], n))
-        print(summary("peer", runs["peer"], n))
+        for name, rows in runs.items():
+            print(summary(name, rows, n))
+        if args.processes > 1:
+            print(f"(netctl×{args.processes}: peak memory is the parent's; each worker process "
+                  "loads the inventory again)")
         for key, label in (("wall", "wall"), ("cpu", "CPU"), ("hwm", "peak memory")):
             ratio = (statistics.median(r[key] for r in runs["netctl"])
                      / statistics.median(r[key] for r in runs["peer"]))

@@ -105,7 +105,7 @@ def _push_cli(
     ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
     timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
     fmt: Format = Format.table, show_diff: bool = True, guard: Guard | None = None,
-    strict: bool = False,
+    strict: bool = False, processes: int = 1,
 ) -> None:
     """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
     import getpass
@@ -140,8 +140,14 @@ def _push_cli(
             del total
             bar.update(task, completed=done, last=f"{host} {status}")
 
-        result = push(inv, hosts, options, Secrets(s.secrets_file), store=store,
-                      on_progress=progress, intended=intended)
+        if processes > 1 and intended is None:
+            from netctl.config.pool import push_in_processes
+
+            result = push_in_processes(inv, hosts, options, Secrets(s.secrets_file),
+                                       processes=processes, store=store, on_progress=progress)
+        else:
+            result = push(inv, hosts, options, Secrets(s.secrets_file), store=store,
+                          on_progress=progress, intended=intended)
     if fmt is Format.json:
         print_json({"push_id": result.push_id, "feature": feature, "commit": commit,
                     "devices": [{"hostname": o.hostname, "status": o.status,
@@ -253,6 +259,9 @@ def push(
     feature: PushFeatureOpt = None,
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     workers: Annotated[int, typer.Option(help="Devices at once")] = 50,
+    processes: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes sharing the devices and the --workers (past one "
+        "core, for pushes to hundreds of devices; each process loads the inventory)")] = 1,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
     targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
     allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
@@ -266,7 +275,7 @@ def push(
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, chosen, commit=commit, workers=workers, timeout=timeout,
               targets=targets, fmt=fmt, guard=Guard(allow_removals, allow_protected),
-              strict=strict_host_keys)
+              strict=strict_host_keys, processes=processes)
 
 
 @app.command()

@@ -126,6 +126,9 @@ class PushOptions:
     """netctl's SSH known_hosts (default: ``known_hosts`` beside the backups folder)."""
     strict_host_keys: bool = False
     """Refuse devices whose host key is not recorded yet (no trust on first use)."""
+    lock_store_url: str | None = None
+    """Where a push run without a store (a :mod:`netctl.config.pool` child) takes its device
+    locks."""
 
     def masking(self) -> Masking:
         """The secret forms to mask (``<templates>/masking.yaml``)."""
@@ -262,7 +265,11 @@ def push(
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()
-    locks = DeviceLocks(store, user=options.user or None) if store and options.commit else None
+    lock_store = store
+    if lock_store is None and options.lock_store_url and options.commit:
+        lock_store = StateStore(options.lock_store_url, migrate=False)  # a pool's child process
+    locks = DeviceLocks(lock_store, user=options.user or None) \
+        if lock_store and options.commit else None
 
     def report(outcome: DeviceOutcome) -> DeviceOutcome:
         nonlocal done
@@ -323,6 +330,8 @@ def push(
                                   error=f"internal error: {exc!r}")
         result.outcomes.append(value)
     result.finished_at = datetime.now(UTC)
+    if lock_store is not None and lock_store is not store:
+        lock_store.close()
     if store is not None:
         result.push_id = store.record_push(_record(result, options))
     return result

@@ -120,7 +120,8 @@ async def test_once_over_vendor_agents(snmpsim: Agent, snmpd: Agent, tmp_path: P
     polled = defaultdict(set)
     for o in summary.outcomes:
         polled[o.hostname].add(o.profile)
-    assert polled["lab-0001-ac1"] == {"system", "if_mib", "ip_mib", "entity", "huawei_wlan"}
+    assert polled["lab-0001-ac1"] == {"system", "if_mib", "ip_mib", "ipv6_ra", "entity",
+                                      "huawei_wlan"}
     assert "h3c_wlan" in polled["lab-0002-ac1"]
     assert "ruijie_wlan" in polled["lab-0003-ac1"]
 

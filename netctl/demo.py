@@ -168,7 +168,7 @@ def _demo_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
-DEMO_PACKAGES = ("fakenos", "paramiko")
+DEMO_PACKAGES = ("fakenos",)
 """The ``[demo]`` extra: what the emulated devices need beyond netctl's own dependencies."""
 
 

@@ -1,7 +1,7 @@
-"""InfluxDB sink: batches of line protocol through influxdb-client's v2 write API.
+"""InfluxDB sink: batches of line protocol to the InfluxDB v2 write API (``POST /api/v2/write``).
 
 * batching: points accumulate and are written every ``flush_interval_s`` or ``batch_size``;
-* gzip on the wire (``enable_gzip``), millisecond precision, explicit timestamps;
+* gzip on the wire (``gzip``), millisecond precision, explicit timestamps;
 * retries with exponential backoff for a fresh batch, then the disk spool
   (:mod:`netctl.collectors.sinks.spool`); while the spool holds data, new batches join it so
   the order is kept and a down server is not hammered; a background loop replays it, oldest
@@ -10,21 +10,29 @@
   block the spool for ever; a spool file that cannot be read back is quarantined (see
   :mod:`netctl.collectors.sinks.spool`), never retried for ever.
 
-The HTTP call is blocking (urllib3), so it runs in a worker thread; the event loop keeps
-polling meanwhile.
+One write is one ``httpx`` POST (``org``, ``bucket``, ``precision=ms``; ``Authorization: Token
+…`` when a token is set): 2xx written, 400/422 rejected, any other status or a transport error
+retried. The batching, retries and spool are netctl's own (influxdb-client's batching would be a
+second queue with its own retries and no disk spool, so netctl does not use it:
+docs/architecture.md). The HTTP call is blocking, so it runs in a worker thread; the event loop
+keeps polling meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from netctl.collectors.config import InfluxSettings
 from netctl.collectors.sinks.spool import Spool
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +48,7 @@ class InfluxSink:
         self.spool = Spool(spool_dir, int(settings.spool_max_mb * 1_000_000))
         self._buffer: list[str] = []
         self._lock = asyncio.Lock()
-        self._client: Any = None
-        self._write_api: Any = None
+        self._client: httpx.Client | None = None
         self._down_until = 0.0
         self._backoff = settings.backoff_s
         self.points_written = 0
@@ -142,40 +149,42 @@ class InfluxSink:
                 delay = min(delay * 2, self.settings.backoff_max_s)
         return False
 
-    def _api(self) -> Any:
-        if self._write_api is None:
-            from influxdb_client.client.influxdb_client import InfluxDBClient
-            from influxdb_client.client.write_api import SYNCHRONOUS
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            import httpx
 
-            self._client = InfluxDBClient(
-                url=self.settings.url, token=self.token or "", org=self.settings.org,
-                timeout=int(self.settings.timeout_s * 1000), enable_gzip=self.settings.gzip)
-            self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
-        return self._write_api
+            self._client = httpx.Client(timeout=self.settings.timeout_s)
+        return self._client
 
     def _post(self, lines: list[str]) -> str:
         """One HTTP write: ``ok``, ``rejected`` (malformed, dropped) or ``retry``."""
-        from influxdb_client.domain.write_precision import WritePrecision
-        from influxdb_client.rest import ApiException
-
         if not lines:
             return "ok"
+        body = "\n".join(lines).encode()
+        headers = {"Content-Type": "text/plain; charset=utf-8", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        if self.settings.gzip:
+            body = gzip.compress(body, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
         try:
-            self._api().write(bucket=self.settings.bucket, org=self.settings.org,
-                              record="\n".join(lines), write_precision=WritePrecision.MS)
-        except ApiException as exc:
-            if exc.status in (400, 422):
-                self.points_rejected += len(lines)
-                log.error("InfluxDB rejected %d points (HTTP %s): %s; batch dropped",  # noqa: TRY400
-                          len(lines), exc.status, (exc.body or "")[:300])
-                return "rejected"
-            log.warning("InfluxDB write failed: HTTP %s %s", exc.status, exc.reason)
-            return "retry"
-        except Exception as exc:
+            r = self._http().post(
+                f"{self.settings.url.rstrip('/')}/api/v2/write", content=body, headers=headers,
+                params={"org": self.settings.org, "bucket": self.settings.bucket,
+                        "precision": "ms"})
+        except Exception as exc:  # transport errors (httpx.HTTPError), a bad URL: retried
             log.warning("InfluxDB write failed: %s", type(exc).__name__)
             return "retry"
-        self.points_written += len(lines)
-        return "ok"
+        if r.is_success:
+            self.points_written += len(lines)
+            return "ok"
+        if r.status_code in (400, 422):
+            self.points_rejected += len(lines)
+            log.error("InfluxDB rejected %d points (HTTP %s): %s; batch dropped",
+                      len(lines), r.status_code, r.text[:300])
+            return "rejected"
+        log.warning("InfluxDB write failed: HTTP %s %s", r.status_code, r.reason_phrase)
+        return "retry"
 
 
 def _chunks(lines: list[str], size: int) -> list[list[str]]:

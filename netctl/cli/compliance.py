@@ -157,10 +157,18 @@ def baseline(
     lang: LangOpt = "zh",
     backups: BackupsOpt = None,
     freshness_hours: FreshOpt = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Check this one saved config file instead of the backups "
+        "(needs --platform; no inventory)")] = None,
+    platform: Annotated[str | None, typer.Option(
+        "--platform", help="Platform of --config: huawei_vrp | hp_comware | ruijie_os | "
+        "cisco_ios")] = None,
 ) -> None:
     """MLPS 2.0 baseline (GB/T 22239-2019) of each device's newest backed-up config; exit 1 if
-    any device does not pass."""
+    any device does not pass. With --config FILE --platform P: one saved config file."""
     s = settings(ctx)
+    if config is not None or platform is not None:
+        _baseline_file(s, config, platform, fmt, lang)
     folder = backups_dir(s, backups)
     devices, when, hours = run_baseline(
         load(ctx),
@@ -192,3 +200,31 @@ def baseline(
         rows,
     )
     raise typer.Exit(ExitStatus.FAILED if failed else ExitStatus.OK)
+
+
+def _baseline_file(s: Settings, config: Path | None, platform: str | None, fmt: Format,
+                   lang: str) -> None:
+    """``compliance baseline --config FILE --platform P``: one file against its platform's rules."""
+    from netctl.compliance.baseline import check_config, load_rules
+    from netctl.compliance.export import rule_json
+    from netctl.config.review import read_running
+
+    if config is None or platform is None:
+        raise typer.BadParameter("--config FILE and --platform P go together")
+    rulesets = load_rules(s.reports_dir / "rules")
+    if platform not in rulesets:
+        raise typer.BadParameter(f"--platform '{platform}': rules exist for "
+                                 f"{', '.join(sorted(rulesets))}")
+    results = check_config(read_running(config), rulesets[platform])
+    status = ("pass" if all(r.status == "pass" for r in results)
+              else "fail" if all(r.status == "fail" for r in results) else "partial")
+    if fmt is Format.json:
+        print_json({"config": str(config), "platform": platform, "status": status,
+                    "rules": [rule_json(r) for r in results]})
+    else:
+        print_table(f"{config} ({platform}): {status}",
+                    ["rule", "clause", "status", "title", "offending lines"],
+                    ([r.rule, r.clause, r.status, r.title.zh if lang != "en" else r.title.en,
+                      "; ".join(f"L{o.line}: {o.text}" for o in r.offending[:3])]
+                     for r in results))
+    raise typer.Exit(ExitStatus.OK if status == "pass" else ExitStatus.FAILED)

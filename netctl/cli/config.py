@@ -20,6 +20,8 @@ from netctl.cli._common import (
     settings,
 )
 from netctl.cli._output import ExitStatus, Format, console, err_console, print_json
+from netctl.config.diff import Diff
+from netctl.config.guard import DEFAULT_MAX_REMOVALS, Guard
 from netctl.config.render import FEATURES, render_many
 from netctl.inventory.filters import select
 from netctl.inventory.yamlio import write_atomic
@@ -76,10 +78,30 @@ TargetsOpt = Annotated[Path | None, typer.Option(
     "management address (labs, emulators, jump hosts)")]
 
 
+PushFeatureOpt = Annotated[str | None, typer.Option(
+    "--feature", help=f"Required: {' | '.join(FEATURES)} (what the push may change; "
+    "docs/push-safety.md)", show_default=False)]
+AllowRemovalsOpt = Annotated[int, typer.Option(
+    "--allow-removals", help="Refuse a device whose remediation removes more lines than this")]
+AllowProtectedOpt = Annotated[bool, typer.Option(
+    "--allow-protected", help="Let the push add or change protected lines (management access, "
+    "users, AAA, SSH, SNMP; templates/protect.yaml); they are never removed")]
+
+
+def _required_feature(feature: str | None) -> str:
+    if feature is None:
+        raise typer.BadParameter(f"--feature is required: choose {', '.join(FEATURES)} "
+                                 "(see docs/push-safety.md)", param_hint="--feature")
+    if feature not in FEATURES:
+        raise typer.BadParameter(f"'{feature}': choose {', '.join(FEATURES)}",
+                                 param_hint="--feature")
+    return feature
+
+
 def _push_cli(
     ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
     timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
-    fmt: Format = Format.table, show_diff: bool = True,
+    fmt: Format = Format.table, show_diff: bool = True, guard: Guard | None = None,
 ) -> None:
     """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
     import getpass
@@ -97,7 +119,7 @@ def _push_cli(
         feature=feature, templates_dir=s.templates_dir,
         backups_dir=default_backups_dir(s.state_url, s.home), commit=commit,
         workers=workers, timeout=timeout, targets=load_targets(targets) if targets else {},
-        user=getpass.getuser(),
+        user=getpass.getuser(), guard=guard or Guard(),
     )
     failures: list[str] = []
     with StateStore(s.state_url) as store, Progress(
@@ -117,17 +139,21 @@ def _push_cli(
         print_json({"push_id": result.push_id, "feature": feature, "commit": commit,
                     "devices": [{"hostname": o.hostname, "status": o.status,
                                  "remediation": o.remediation, "error": o.error,
-                                 "seconds": o.seconds} for o in result.outcomes]})
+                                 "seconds": o.seconds, **_counts_json(o.diff)}
+                                for o in result.outcomes]})
     else:
         for o in result.outcomes:
-            if show_diff and o.remediation and o.status in ("would_change", "changed"):
+            if show_diff and o.diff is not None and o.status in ("would_change", "changed",
+                                                                  "refused"):
                 console.print(f"==> {o.hostname} ({o.platform.value}) {o.status} <==",
                               markup=False)
+                _print_counts(o.diff)
                 console.print(o.remediation, end="", markup=False, highlight=False)
             if o.failed or o.status == "failed":
                 failures.append(f"{o.hostname}: {o.status}: {o.error}")
         counts = {st: result.count(st) for st in ("changed", "would_change", "unchanged",
-                                                  "rolled_back", "failed", "skipped")}
+                                                  "refused", "rolled_back", "failed",
+                                                  "skipped")}
         console.print("summary: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v)
                       + (f" (push #{result.push_id})" if result.push_id else ""))
         for line in failures:
@@ -135,19 +161,74 @@ def _push_cli(
     raise typer.Exit(ExitStatus.OK if result.ok else ExitStatus.FAILED)
 
 
+_NOT_SENT = Guard(max_removals=10**9, allow_protected=True)
+"""A backup run sends nothing: the guard has nothing to refuse."""
+
+
+def _counts_json(d: Diff | None) -> dict[str, object]:
+    if d is None:
+        return {}
+    return {"added": d.added_count, "removed": list(d.removed),
+            "refused": [{"line": r.line, "reason": r.reason} for r in d.refused],
+            "protected_changes": list(d.protected),
+            "sections": [{"section": s, "added": a, "removed": r} for s, a, r in d.sections]}
+
+
+def _print_counts(d: Diff) -> None:
+    """The risk first: lines added/removed per section, protected lines left alone."""
+    from netctl.cli._output import print_table
+
+    print_table(f"+{d.added_count} -{d.removed_count} lines", ["section", "added", "removed"],
+                ([s, a, r] for s, a, r in d.sections))
+    for r in d.refused:
+        console.print(f"  kept (protected): {r.line}  [{r.reason}]", markup=False,
+                      highlight=False)
+
+
+def _offline_diff(ctx: typer.Context, host: list[str] | None, feature: str, running: Path,
+                  guard: Guard, fmt: Format) -> None:
+    """``config diff --running FILE``: one device against a saved config, no connection."""
+    from netctl.config.review import read_running, review
+
+    if not host or len(host) != 1:
+        raise typer.BadParameter("--running FILE needs exactly one --host", param_hint="--host")
+    r = review(load(ctx), host[0], feature, read_running(running), settings(ctx).templates_dir,
+               guard)
+    if fmt is Format.json:
+        print_json(r.as_json())
+    else:
+        console.print(f"==> {r.hostname} ({r.diff.platform.value}) feature {feature} <==",
+                      markup=False)
+        _print_counts(r.diff)
+        console.print(r.diff.text, end="", markup=False, highlight=False)
+        for reason in r.refusal:
+            err_console.print(f"refused: {reason}", style="red", markup=False, soft_wrap=True)
+    raise typer.Exit(ExitStatus.FAILED if r.refusal else ExitStatus.OK)
+
+
 @app.command()
 def diff(
     ctx: typer.Context,
     county: CountyOpt = None, city: CityOpt = None, role: RoleOpt = None,
     platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
-    feature: FeatureOpt = "all", workers: Annotated[int, typer.Option()] = 50,
+    feature: PushFeatureOpt = None, workers: Annotated[int, typer.Option()] = 50,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
     targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+    running: Annotated[Path | None, typer.Option(
+        "--running", help="Diff against this saved running config, without connecting "
+        "(one --host)")] = None,
+    allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
+    allow_protected: AllowProtectedOpt = False,
 ) -> None:
-    """Back up running configs and show the remediation a push would send (undo/no included)."""
+    """Back up running configs and show the remediation a push would send (undo/no included),
+    with the lines added/removed per section and the guard's verdict."""
+    chosen = _required_feature(feature)
+    guard = Guard(allow_removals, allow_protected)
+    if running is not None:
+        _offline_diff(ctx, host, chosen, running, guard, fmt)
     hosts = _hosts(ctx, county, city, role, platform, school, host)
-    _push_cli(ctx, hosts, feature, commit=False, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt)
+    _push_cli(ctx, hosts, chosen, commit=False, workers=workers, timeout=timeout,
+              targets=targets, fmt=fmt, guard=guard)
 
 
 @app.command()
@@ -155,16 +236,21 @@ def push(
     ctx: typer.Context,
     county: CountyOpt = None, city: CityOpt = None, role: RoleOpt = None,
     platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
-    feature: FeatureOpt = "all",
+    feature: PushFeatureOpt = None,
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     workers: Annotated[int, typer.Option(help="Devices at once")] = 50,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
     targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
+    allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
+    allow_protected: AllowProtectedOpt = False,
 ) -> None:
-    """Push the remediation, verify, save; roll back a device on failure. Dry run by default."""
+    """Push the remediation, verify, save; roll back a device on failure. Dry run by default.
+    A device whose remediation removes more than --allow-removals lines or changes protected
+    configuration is refused (docs/push-safety.md)."""
+    chosen = _required_feature(feature)
     hosts = _hosts(ctx, county, city, role, platform, school, host)
-    _push_cli(ctx, hosts, feature, commit=commit, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt)
+    _push_cli(ctx, hosts, chosen, commit=commit, workers=workers, timeout=timeout,
+              targets=targets, fmt=fmt, guard=Guard(allow_removals, allow_protected))
 
 
 @app.command()
@@ -178,7 +264,7 @@ def backup(
     """Fetch running configs into the versioned backup store (secrets masked)."""
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, "all", commit=False, workers=workers, timeout=timeout,
-              targets=targets, show_diff=False)
+              targets=targets, show_diff=False, guard=_NOT_SENT)
 
 
 @app.command()
@@ -189,6 +275,8 @@ def rollback(
         help="Backup file name (see `netctl config history HOST`), or 'previous'")] = "previous",
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+    allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
+    allow_protected: AllowProtectedOpt = False,
 ) -> None:
     """Bring a device back to a saved backup (within what netctl's features own)."""
     from netctl.compliance.backups import default_backups_dir
@@ -209,7 +297,8 @@ def rollback(
     console.print(f"restoring {hostname} to {chosen.name}", markup=False)
     text = restorable(chosen.read_text(encoding="utf-8"))
     _push_cli(ctx, [hostname], "all", commit=commit, workers=1, timeout=timeout,
-              targets=targets, intended={hostname: text})
+              targets=targets, intended={hostname: text},
+              guard=Guard(allow_removals, allow_protected))
 
 
 @app.command()

@@ -9,7 +9,7 @@ not a change (a rotation is an explicit push with ``--rotate-secrets``).
 Examples:
     >>> from netctl.platforms import Platform
     >>> from netctl.config.scope import FeatureScope
-    >>> scope = FeatureScope(lines=["^ntp-service"], default_children=["^ipv6"])
+    >>> scope = FeatureScope(replaces=["^ntp-service unicast-server "])
     >>> running = ("ntp-service unicast-server 10.0.0.1\\n"
     ...            "interface Vlanif10\\n ip address 10.1.1.1 24\\n")
     >>> intended = "ntp-service unicast-server 10.0.0.2\\ninterface Vlanif10\\n ipv6 enable\\n"
@@ -27,20 +27,49 @@ from dataclasses import dataclass
 from hier_config import HConfig
 from hier_config.child import HConfigChild
 
-from netctl.config.hier import parse
+from netctl.config.hier import merge_into, parse
 from netctl.config.placeholders import TOKEN_RE, match_pattern
+from netctl.config.protect import DeviceProtection, format_path
 from netctl.config.scope import FeatureScope
 from netctl.platforms import Platform
 
 
 @dataclass(frozen=True, slots=True)
+class Refused:
+    """A protected running line the remediation leaves alone, and why."""
+
+    line: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Diff:
-    """The difference between a device's running config and the intended config of a feature."""
+    """The difference between a device's running config and the intended config of a feature.
+
+    ``removed`` lists the running lines the remediation takes away or replaces (``section >
+    line``), ``refused`` the protected lines it would have owned and leaves in place,
+    ``protected`` the remediation lines that add or change protected configuration and
+    ``sections`` the additions and removals per top-level section (``(global)`` for lines).
+    """
 
     platform: Platform
     remediation: list[str]
     running_scoped: str
     intended: str
+    removed: tuple[str, ...] = ()
+    refused: tuple[Refused, ...] = ()
+    protected: tuple[str, ...] = ()
+    sections: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def added_count(self) -> int:
+        """Lines added or changed."""
+        return sum(a for _, a, _ in self.sections)
+
+    @property
+    def removed_count(self) -> int:
+        """Running lines removed or replaced."""
+        return len(self.removed)
 
     @property
     def changed(self) -> bool:
@@ -120,8 +149,38 @@ def unindent_globals(text: str) -> str:
     return "".join(out)
 
 
-def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope) -> Diff:
-    """The remediation that brings the feature's part of ``running`` to ``intended``."""
+def _only_in(have: HConfig | HConfigChild, other: HConfig | HConfigChild | None,
+             out: list[tuple[str, ...]]) -> None:
+    """Paths of ``have``'s lines that ``other`` lacks (a missing section: it and its lines)."""
+    for child in have.children:
+        twin = other.get_child(equals=child.text) if other is not None else None
+        if twin is None:
+            out.append(tuple(child.path()))
+            out.extend(tuple(d.path()) for d in child.all_children())
+        else:
+            _only_in(child, twin, out)
+
+
+def _per_section(added: list[tuple[str, ...]], removed: list[tuple[str, ...]],
+                 sections: set[str]) -> tuple[tuple[str, int, int], ...]:
+    """``(section, added, removed)``; top-level lines count under ``(global)``."""
+    counts: dict[str, list[int]] = {}
+    for i, paths in enumerate((added, removed)):
+        for path in paths:
+            key = path[0] if len(path) > 1 or path[0] in sections else "(global)"
+            counts.setdefault(key, [0, 0])[i] += 1
+    return tuple((k, a, r) for k, (a, r) in counts.items())
+
+
+def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope,
+                 protection: DeviceProtection | None = None, owner: str = "") -> Diff:
+    """The remediation that brings the feature's part of ``running`` to ``intended``.
+
+    With ``protection``, protected running lines are never removed (they are reported in
+    ``refused``) and remediation lines that change protected configuration are listed in
+    ``protected``. ``owner`` (a rollback to a backup) is a rendered config whose lines are
+    owned too, so that what a later push added is removed.
+    """
     if platform is Platform.HP_COMWARE:
         running = unindent_globals(running)
     run_tree = parse(platform, running)
@@ -129,16 +188,39 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
     hidden = [c.text for c in want.children if scope.is_hidden(c.text)]
     for child in [c for c in want.children if scope.is_hidden(c.text)]:
         child.delete()
-    owned = scope.cut(run_tree, want)
+    owner_tree = want
+    if owner:
+        owner_tree = parse(platform, intended)
+        merge_into(owner_tree, parse(platform, owner))
+    owned = scope.cut(run_tree, owner_tree)
     for tree in (owned, want):
         _flatten_banners(tree)
     _adopt_secret_lines(owned, want)
-    remediation = tree_lines(owned.config_to_get_to(want), exits=True)
+    refused: list[tuple[str, str]] = []
+    if protection is not None:
+        protection.learn(run_tree)
+        refused = protection.refused_in(owned, want)
+    delta = owned.config_to_get_to(want)
+    remediation = tree_lines(delta, exits=True)
     if remediation:
         remediation += hidden
+    removed: list[tuple[str, ...]] = []
+    added: list[tuple[str, ...]] = []
+    _only_in(owned, want, removed)
+    _only_in(want, owned, added)
+    touched: list[str] = []
+    if protection is not None:
+        touched = [format_path(p) for p in
+                   (tuple(c.path()) for c in delta.all_children() if not c.children)
+                   if protection.reason(p) is not None]
     return Diff(
         platform=platform,
         remediation=remediation,
         running_scoped="".join(line + "\n" for line in tree_lines(owned, exits=False)),
         intended="".join(line + "\n" for line in tree_lines(want, exits=False)),
+        removed=tuple(format_path(p) for p in removed),
+        refused=tuple(Refused(line, why) for line, why in refused),
+        protected=tuple(touched),
+        sections=_per_section(added, removed, {c.text for t in (owned, want)
+                                               for c in t.children if c.children}),
     )

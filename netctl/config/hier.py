@@ -14,14 +14,18 @@ Examples:
 
 from __future__ import annotations
 
+import re
+
 from hier_config import HConfig, get_hconfig, get_hconfig_driver
 from hier_config import Platform as HPlatform
 from hier_config.child import HConfigChild
-from hier_config.models import PerLineSubRule
+from hier_config.exceptions import DuplicateChildError
+from hier_config.models import MatchRule, ParentAllowsDuplicateChildRule, PerLineSubRule
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 from hier_config.platforms.hp_comware5.driver import HConfigDriverHPComware5
 
+from netctl.exceptions import ConfigError
 from netctl.platforms import Platform
 
 
@@ -68,5 +72,77 @@ def driver(platform: Platform) -> HConfigDriverBase:
 
 
 def parse(platform: Platform, text: str) -> HConfig:
-    """Parse config text (intended or running) into a hier_config tree."""
-    return get_hconfig(driver(platform), text)
+    """Parse config text (intended or running) into a hier_config tree.
+
+    A line repeated in the same section (real devices show them: a second ``undo shutdown``, a
+    section printed twice) is kept once, in the place it first appeared; a section printed twice
+    is merged into the first. Text that cannot be parsed at all raises :class:`ConfigError`
+    naming the line.
+
+    Examples:
+        >>> t = parse(Platform.CISCO_IOS, "interface Gi1\\n shutdown\\n shutdown\\n"
+        ...                                "interface Gi1\\n description x\\n")
+        >>> [c.text for c in t.all_children()]
+        ['interface Gi1', 'shutdown', 'description x']
+    """
+    drv = driver(platform)
+    try:
+        return get_hconfig(drv, text)
+    except DuplicateChildError:
+        pass
+    except Exception as exc:
+        raise _unparsable(text, exc) from exc
+    try:
+        return _parse_tolerant(drv, text)
+    except Exception as exc:
+        raise _unparsable(text, exc) from exc
+
+
+class _TolerantRoot(HConfig):
+    """A root whose children may repeat while loading (merged right after)."""
+
+    def _is_duplicate_child_allowed(self) -> bool:
+        return True
+
+
+def _parse_tolerant(drv: HConfigDriverBase, text: str) -> HConfig:
+    from hier_config.constructors import _load_from_string_lines
+
+    rules = drv.rules.model_copy(deep=True)
+    rules.parent_allows_duplicate_child.extend(
+        ParentAllowsDuplicateChildRule(match_rules=(MatchRule(re_search=""),) * depth)
+        for depth in range(1, 8))
+    tolerant_driver = type(drv)()
+    tolerant_driver.rules = rules
+    root = _TolerantRoot(tolerant_driver)
+    for rule in root.driver.rules.full_text_sub:
+        text = re.sub(rule.search, rule.replace, text)
+    _load_from_string_lines(root, text)
+    for child in tuple(root.all_children()):
+        child.delete_sectional_exit()
+    out = HConfig(drv)
+    merge_into(out, root)
+    for callback in drv.rules.post_load_callbacks:
+        callback(out)
+    return out
+
+
+def merge_into(dst: HConfig | HConfigChild, src: HConfig | HConfigChild) -> None:
+    """Add ``src``'s lines to ``dst``; a section both have is merged, never repeated."""
+    for child in src.children:
+        twin = dst.add_child(child.text, return_if_present=True)
+        merge_into(twin, child)
+
+
+def _unparsable(text: str, exc: Exception) -> ConfigError:
+    """A parse failure naming the line: the repeated one, or the last one read."""
+    lines = text.splitlines()
+    detail = " ".join(str(exc).split())[:200]
+    m = re.search(r"\('?(.*?)'?\)$", detail)
+    needle = m.group(1).split("', '")[-1] if m else ""
+    found = [i for i, line in enumerate(lines, 1) if needle and line.strip() == needle]
+    n = found[1] if len(found) > 1 else found[0] if found else len(lines)
+    where = lines[n - 1].strip() if lines else ""
+    msg = (f"cannot parse the config at line {n} ({where!r}): {type(exc).__name__}: {detail}; "
+           "fix or remove that line in the saved config")
+    return ConfigError(msg)

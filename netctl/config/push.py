@@ -31,6 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hier_config import HConfig
+
 from netctl.config.backup import write_backup
 from netctl.config.connect import (
     LineRejectedError,
@@ -41,8 +43,10 @@ from netctl.config.connect import (
     show_running,
 )
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
-from netctl.config.hier import parse
+from netctl.config.guard import Guard, verdict
+from netctl.config.hier import merge_into, parse
 from netctl.config.placeholders import SecretRef
+from netctl.config.protect import DeviceProtection, load_protection
 from netctl.config.render import Rendered, render_many
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
@@ -54,7 +58,7 @@ from netctl.state import PushDevice, PushRecord, StateStore
 Progress = Callable[[str, str, int, int], None]
 """``on_progress(hostname, status, done, total)``, called from worker threads."""
 
-FAILED_STATUSES = frozenset({"failed", "rolled_back"})
+FAILED_STATUSES = frozenset({"failed", "rolled_back", "refused"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +67,12 @@ class DeviceOutcome:
 
     hostname: str
     platform: Platform
-    status: str  # unchanged | would_change | changed | rolled_back | failed | skipped
+    status: str  # unchanged | would_change | changed | refused | rolled_back | failed | skipped
     remediation: str = ""
     error: str = ""
     seconds: float = 0.0
     backup: Path | None = None
+    diff: Diff | None = None
 
     @property
     def failed(self) -> bool:
@@ -113,6 +118,7 @@ class PushOptions:
     timeout: float = 30.0
     targets: Mapping[str, Target] = field(default_factory=dict)
     user: str = ""
+    guard: Guard = field(default_factory=Guard)
 
 
 def load_targets(path: Path) -> dict[str, Target]:
@@ -155,7 +161,7 @@ def resolve_target(inv: Inventory, hostname: str, secrets: Secrets,
 
 
 def rollback_lines(platform: Platform, current: str, before_owned: str, intended: str,
-                   scope: FeatureScope) -> list[str]:
+                   scope: FeatureScope, owner: str = "") -> list[str]:
     """The lines that bring the owned part of ``current`` back to ``before_owned``.
 
     Ownership is that of the push (the intended config's sections), so sections the push
@@ -164,10 +170,35 @@ def rollback_lines(platform: Platform, current: str, before_owned: str, intended
     if platform is Platform.HP_COMWARE:
         current = unindent_globals(current)
     cur = parse(platform, current)
-    owned = scope.cut(cur, parse(platform, intended))
+    owned = scope.cut(cur, _owner_tree(platform, intended, owner))
     target = parse(platform, before_owned)
     rem = owned.config_to_get_to(target)
     return tree_lines(rem, exits=True)
+
+
+def _owner_tree(platform: Platform, intended: str, owner: str) -> HConfig:
+    """The intended config, plus (a rollback) the rendered config whose lines netctl owns."""
+    tree = parse(platform, intended)
+    if owner:
+        merge_into(tree, parse(platform, owner))
+    return tree
+
+
+def _owners(inv: Inventory, names: list[str], templates_dir: Path) -> dict[str, str | Rendered]:
+    """What netctl owns on each device restored from a backup: every feature that renders.
+
+    A device none of whose features render gets the failed render instead (its reasons).
+    """
+    out: dict[str, str | Rendered] = {}
+    per_feature = [render_many(inv, names, f, templates_dir=templates_dir)
+                   for f in ("baseline", "ipv6", "wlan")]
+    for i, name in enumerate(names):
+        results = [r[i] for r in per_feature]
+        texts = [r.text for r in results if r.text]
+        out[name] = "".join(texts) if texts else Rendered(
+            name, results[0].platform, None,
+            error="; ".join(r.error or r.skipped or "" for r in results if r.error))
+    return out
 
 
 def push(
@@ -194,14 +225,23 @@ def push(
     result = PushResult(options.feature, options.commit)
     names = list(hostnames)
     scope = load_scopes(options.templates_dir).for_feature(options.feature)
+    protection = load_protection(options.templates_dir)
     given = intended or {}
     to_render = [n for n in names if n not in given]
     rendered = {r.hostname: r for r in render_many(inv, to_render, options.feature,
                                                    templates_dir=options.templates_dir)}
-    for name, text in given.items():  # only what the feature owns (no sysname, no `return`)
+    owners: dict[str, str] = {}
+    for name, owner in _owners(inv, list(given), options.templates_dir).items():
+        if isinstance(owner, Rendered):
+            rendered[name] = owner  # nothing renders: the device fails with the reasons
+        else:
+            owners[name] = owner
+    for name, text in given.items():  # only what the features own (no sysname, no `return`)
         platform = inv.devices[name].platform
+        if name not in owners:
+            continue
         tree = parse(platform, unindent_globals(text) if platform is Platform.HP_COMWARE else text)
-        owned = tree_lines(scope.cut(tree, tree), exits=False)
+        owned = tree_lines(scope.cut(tree, parse(platform, owners[name])), exits=False)
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()
@@ -234,7 +274,11 @@ def push(
             status = "skipped" if r.skipped else "failed"
             return Result(host=t.host, result=report(DeviceOutcome(
                 hostname, r.platform, status, error=r.skipped or r.error or "")))
-        outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets, resolve)
+        device = inv.devices[hostname].device
+        guard = protection.for_platform(r.platform).for_device(
+            str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a)
+        outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
+                              resolve, guard, owners.get(hostname, ""))
         return Result(host=t.host, result=report(outcome))
 
     hosts = Hosts({n: Host(name=n) for n in names})
@@ -258,8 +302,10 @@ def push(
 def _record(result: PushResult, options: PushOptions) -> PushRecord:
     n_failed = len(result.failed)
     summary = ", ".join(f"{s} {result.count(s)}" for s in
-                        ("changed", "would_change", "unchanged", "rolled_back", "failed",
-                         "skipped") if result.count(s))
+                        ("changed", "would_change", "unchanged", "refused", "rolled_back",
+                         "failed", "skipped") if result.count(s))
+    if options.guard.describe():
+        summary += f" (overrides: {options.guard.describe()})"
     return PushRecord(
         user=options.user or os.environ.get("NETCTL_USER") or getpass.getuser(),
         feature=result.feature, dry_run=not result.commit,
@@ -274,13 +320,14 @@ def _record(result: PushResult, options: PushOptions) -> PushRecord:
 def _one_device(
     inv: Inventory, hostname: str, platform: Platform, intended: str, scope: FeatureScope,
     options: PushOptions, secrets: Secrets, resolve: Callable[[SecretRef], str],
+    protection: DeviceProtection, owner: str = "",
 ) -> DeviceOutcome:
     start = time.monotonic()
 
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
         return DeviceOutcome(hostname, platform, status, diff.text if diff else "", error,
-                             round(time.monotonic() - start, 3), backup)
+                             round(time.monotonic() - start, 3), backup, diff)
 
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
@@ -293,16 +340,20 @@ def _one_device(
     try:
         before = show_running(conn, platform)
         backup = write_backup(options.backups_dir, hostname, before)
-        diff = compute_diff(platform, before, intended, scope)
+        diff = compute_diff(platform, before, intended, scope, protection, owner)
         if not diff.changed:
-            return out("unchanged", backup=backup)
+            return out("unchanged", diff, backup=backup)
+        refusal = verdict(diff, options.guard)
+        if refusal:
+            return out("refused", diff, error="; ".join(refusal), backup=backup)
         if not options.commit:
             return out("would_change", diff, backup=backup)
         try:
             send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
             after = show_running(conn, platform)
-            left = _beyond_defaults(compute_diff(platform, after, intended, scope).remediation,
-                                    diff.remediation)
+            left = _beyond_defaults(
+                compute_diff(platform, after, intended, scope, protection, owner).remediation,
+                diff.remediation)
             if left:
                 missing = "; ".join(line.strip() for line in left[:5])
                 msg = (f"verify: {len(left)} line(s) not in the running config: "
@@ -312,7 +363,7 @@ def _one_device(
             write_backup(options.backups_dir, hostname, after)
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
-            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out)
+            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out, owner)
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
@@ -322,16 +373,17 @@ def _one_device(
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: FeatureScope,
                resolve: Callable[[SecretRef], str], cause: Exception,
-               out: Callable[..., DeviceOutcome]) -> DeviceOutcome:
+               out: Callable[..., DeviceOutcome], owner: str = "") -> DeviceOutcome:
     reason = _short(cause)
     try:
         current = show_running(conn, platform)
-        back = rollback_lines(platform, current, diff.running_scoped, intended, scope)
+        back = rollback_lines(platform, current, diff.running_scoped, intended, scope, owner)
         if back:
             send_lines(conn, platform, back, resolve)
             again = show_running(conn, platform)
             left = _beyond_defaults(
-                rollback_lines(platform, again, diff.running_scoped, intended, scope), back)
+                rollback_lines(platform, again, diff.running_scoped, intended, scope, owner),
+                back)
             if left:
                 msg = ("the running config still differs from before the push: "
                        + "; ".join(line.strip() for line in left[:5]))

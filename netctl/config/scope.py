@@ -1,10 +1,34 @@
-"""What each feature owns in a running configuration (``templates/scopes.yaml``).
+"""What each feature owns in a running config: the lines it renders (``templates/scopes.yaml``).
 
 A feature's intended config is partial: the ``ipv6`` templates say nothing of IPv4 addresses or
-descriptions. Comparing it with the whole running config would negate everything else, so the
-running config is first cut down to the part the feature owns, and hier_config computes the
-remediation between that part and the intended config. Lines the feature owns but the intended
-config no longer has are negated (``undo``/``no``); nothing outside the scope is touched.
+descriptions. The running config is first cut down to the part the feature owns, and hier_config
+computes the remediation between that part and the intended config. Ownership is by line, read
+from the intended config of the device being diffed:
+
+- a running **section** is owned when the intended config has the same section; within it the
+  same rules apply to its children (nothing else in the section is owned);
+- a running **line** is owned when the intended config has the same line at the same place, or
+  its negation, or (both being lines, not sections) the same *command key*: the part of the line
+  matched by one of the feature's ``replaces`` patterns (``ntp-service unicast-server `` owns
+  every NTP server line, so that an old server is replaced; a line matching no pattern is its own
+  key);
+- a running line or section is owned, whole, when it matches one of the feature's ``stale``
+  patterns: explicit, narrow patterns for what netctl once rendered and may remove (an old IPv6
+  address on an interface the template addresses, an SSID profile named by netctl's policy).
+  A stale pattern with a ``section`` applies only inside a section the intended config declares.
+
+Nothing else is owned, so ``undo``/``no`` is only ever sent for these lines. ``all`` is the union
+of the three features' patterns, read against ``main.j2``'s intended config.
+
+Examples:
+    >>> from netctl.config.hier import parse
+    >>> from netctl.platforms import Platform
+    >>> scope = FeatureScope(replaces=["^ipv6 address (?!.*link-local)"])
+    >>> running = parse(Platform.HUAWEI_VRP, "interface Vlanif10\\n ip address 10.0.0.1 24\\n"
+    ...     " ipv6 address 2001:DB8::1/64\\n port-security enable\\n")
+    >>> want = parse(Platform.HUAWEI_VRP, "interface Vlanif10\\n ipv6 address 2001:DB8::2/64\\n")
+    >>> [c.text for c in scope.cut(running, want).all_children()]
+    ['interface Vlanif10', 'ipv6 address 2001:DB8::1/64']
 """
 
 from __future__ import annotations
@@ -13,71 +37,110 @@ import re
 from functools import cache
 from pathlib import Path
 
-from hier_config import HConfig
+from hier_config import HConfig, get_hconfig
 from hier_config.child import HConfigChild
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from netctl.exceptions import ConfigError
-from netctl.inventory.yamlio import read_yaml
+from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
+
+FEATURE_NAMES = ("ipv6", "baseline", "wlan")
+_NEGATION = re.compile(r"^(undo|no) ")
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class SectionScope(_Model):
-    """A section of which only some children belong to the feature."""
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        msg = f"bad regular expression {value!r}: {exc}"
+        raise ValueError(msg) from exc
+    if value.strip("^$") in (".*", ".+", "", r"\S+", r"\S.*"):
+        msg = f"{value!r} matches everything: ownership patterns must be narrow"
+        raise ValueError(msg)
+    return value
 
-    section: str
-    children: list[str]
+
+class StalePattern(_Model):
+    """Lines a feature may remove although its templates no longer render them."""
+
+    line: str
+    section: str | None = None  # only inside a section of this pattern the intended declares
+    why: str = ""
+
+    _v_line = field_validator("line")(_check_regex)
+
+    @field_validator("section")
+    @classmethod
+    def _v_section(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
 
 
 class FeatureScope(_Model):
-    """What one feature owns."""
+    """How one feature's ownership is read from its intended config."""
 
-    lines: list[str] = Field(default_factory=list)
-    sections: list[SectionScope] = Field(default_factory=list)
-    default_children: list[str] = Field(default_factory=list)
+    replaces: list[str] = Field(default_factory=list)
+    stale: list[StalePattern] = Field(default_factory=list)
     hidden: list[str] = Field(default_factory=list)
+
+    @field_validator("replaces", "hidden")
+    @classmethod
+    def _v_patterns(cls, values: list[str]) -> list[str]:
+        return [_check_regex(v) for v in values]
 
     def is_hidden(self, line: str) -> bool:
         """True for a line the device accepts but never displays."""
         return any(re.match(p, line.strip()) for p in self.hidden)
 
-    def _rx(self, patterns: list[str]) -> re.Pattern[str] | None:
-        return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    def key(self, text: str) -> str:
+        """The command key of a line: what an intended line replaces in the running config.
+
+        Examples:
+            >>> FeatureScope(replaces=["^ntp-service unicast-server "]).key(
+            ...     "undo ntp-service unicast-server 10.0.0.1")
+            'ntp-service unicast-server '
+            >>> FeatureScope().key("no ip http server")
+            'ip http server'
+        """
+        bare = _NEGATION.sub("", text)
+        rx = _compiled(tuple(self.replaces))
+        m = rx.match(bare) if rx is not None else None
+        return m.group(0) if m else bare
 
     def cut(self, running: HConfig, intended: HConfig) -> HConfig:
         """The part of ``running`` this feature owns (a new tree; ``running`` is untouched)."""
-        out = _empty_like(running)
-        whole = self._rx(self.lines)
-        default = self._rx(self.default_children)
-        partial = [(re.compile(s.section), self._rx(s.children)) for s in self.sections]
-        declared = {c.text for c in intended.children if c.children}
-        for child in running.children:
-            if whole is not None and whole.match(child.text):
-                out.add_deep_copy_of(child)
-                continue
-            rx = next((c for s, c in partial if s.match(child.text)), None)
-            if rx is None and child.text in declared:
-                rx = default
-            if rx is None:
-                continue
-            section = out.add_child(child.text)
-            _copy_matching(child, section, rx)
+        out = get_hconfig(running.driver)
+        self._cut_level(running, intended, out, ())
         return out
 
+    def _cut_level(self, run: HConfig | HConfigChild, want: HConfig | HConfigChild,
+                   out: HConfig | HConfigChild, parents: tuple[str, ...]) -> None:
+        leaf_keys = {self.key(c.text) for c in want.children if not c.children}
+        for child in run.children:
+            twin = want.get_child(equals=child.text)
+            if twin is not None and (child.children or twin.children):
+                section = out.add_child(child.text, return_if_present=True)
+                self._cut_level(child, twin, section, (*parents, child.text))
+            elif (twin is not None or self._stale(child.text, parents)
+                  or (not child.children and self.key(child.text) in leaf_keys)):
+                out.add_deep_copy_of(child)
 
-def _empty_like(tree: HConfig) -> HConfig:
-    from hier_config import get_hconfig
+    def _stale(self, text: str, parents: tuple[str, ...]) -> bool:
+        for s in self.stale:
+            if s.section is None:
+                if not parents and re.match(s.line, text):
+                    return True
+            elif parents and re.match(s.section, parents[-1]) and re.match(s.line, text):
+                return True
+        return False
 
-    return get_hconfig(tree.driver)
 
-
-def _copy_matching(src: HConfigChild, dst: HConfigChild, rx: re.Pattern[str]) -> None:
-    for grandchild in src.children:
-        if rx.match(grandchild.text):
-            dst.add_deep_copy_of(grandchild)
+@cache
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
 class Scopes(_Model):
@@ -92,11 +155,13 @@ class Scopes(_Model):
         if feature == "all":
             parts = [self.ipv6, self.baseline, self.wlan]
             return FeatureScope(
-                lines=[p for s in parts for p in s.lines],
-                sections=[p for s in parts for p in s.sections],
-                default_children=[p for s in parts for p in s.default_children],
+                replaces=[p for s in parts for p in s.replaces],
+                stale=[p for s in parts for p in s.stale],
                 hidden=[p for s in parts for p in s.hidden],
             )
+        if feature not in FEATURE_NAMES:
+            msg = f"unknown feature '{feature}': choose {', '.join((*FEATURE_NAMES, 'all'))}"
+            raise ConfigError(msg)
         scope: FeatureScope = getattr(self, feature)
         return scope
 
@@ -105,22 +170,16 @@ class Scopes(_Model):
 def _load(path: Path, mtime_ns: int) -> Scopes:
     del mtime_ns  # part of the cache key only
     try:
-        scopes = Scopes.model_validate(read_yaml(path))
+        data = read_yaml(path)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        return Scopes.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         msg = f"{path}: {where}: {first['msg']}"
         raise ConfigError(msg) from exc
-    for feature in ("ipv6", "baseline", "wlan"):
-        scope = scopes.for_feature(feature)
-        for pattern in [*scope.lines, *scope.default_children, *scope.hidden,
-                        *(p for s in scope.sections for p in (s.section, *s.children))]:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                msg = f"{path}: {feature}: bad regular expression {pattern!r}: {exc}"
-                raise ConfigError(msg) from exc
-    return scopes
 
 
 def load_scopes(templates_dir: Path) -> Scopes:

@@ -54,14 +54,19 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     def run(*a: str) -> subprocess.CompletedProcess[str]:
         return netctl(sample_dir, tmp_path, repo_root, *a)
 
-    dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
+    refused = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets))
+    assert refused.returncode == 1, refused.stderr  # the baseline changes management access
+    assert "summary: refused 2" in refused.stdout
+    assert "touches protected configuration" in refused.stderr
+    dry = run("config", "diff", *sel, "--feature", "baseline", "--targets", str(targets),
+              "--allow-protected")
     assert dry.returncode == 0, dry.stderr
     assert "undo telnet server enable" in dry.stdout
     assert "summary: would_change 2" in dry.stdout
     assert "Adm1n-Pa55w0rd" not in dry.stdout + dry.stderr
 
     done = run("config", "push", *sel, "--feature", "baseline", "--commit", "--targets",
-               str(targets), "--format", "json")
+               str(targets), "--format", "json", "--allow-protected")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [d["status"] for d in report["devices"]] == ["changed", "changed"]
@@ -69,16 +74,18 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 
     hist = run("config", "history", "--format", "json")
-    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True]
+    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True, True]
     backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
-    assert len(backups) == 2  # before and after the push
+    assert len(backups) == 2  # before and after the push (a dry run stores no new copy)
 
     back = run("config", "rollback", huawei, "--commit", "--targets", str(targets))
     assert back.returncode == 0, back.stdout + back.stderr
     assert "changed 1" in back.stdout
     assert not net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
-    # back to the device as it was before the push: no baseline user either
-    assert "local-user netops" not in net[huawei].running_config
+    # back to the device as it was before the push, except protected lines, which a rollback
+    # never removes: the user the push created stays (and is listed as kept)
+    assert "local-user netops" in net[huawei].running_config
+    assert "kept (protected)" in back.stdout, back.stdout
 
 
 def test_a_failed_device_gives_exit_1_and_its_reason(
@@ -87,7 +94,8 @@ def test_a_failed_device_gives_exit_1_and_its_reason(
     net, hosts, targets = lab
     net[hosts[1]].knobs.refuse_login = True
     r = netctl(sample_dir, tmp_path, repo_root, "config", "push", "--host", hosts[0], "--host",
-               hosts[1], "--feature", "baseline", "--commit", "--targets", str(targets))
+               hosts[1], "--feature", "baseline", "--commit", "--targets", str(targets),
+               "--allow-protected")
     assert r.returncode == 1
     assert f"{hosts[1]}: failed: connect:" in r.stderr
     assert "changed 1" in r.stdout and "failed 1" in r.stdout

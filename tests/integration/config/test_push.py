@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from netctl.config.connect import Target
+from netctl.config.guard import Guard
 from netctl.config.push import PushOptions, PushResult, push
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.models.inventory import Role
@@ -77,6 +78,7 @@ def options(
         timeout=timeout,
         targets={h: Target("127.0.0.1", net.ports[h], "admin", "admin") for h in names},
         user="tester",
+        guard=Guard(allow_protected=True),  # the baseline changes management access
     )
 
 

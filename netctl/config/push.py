@@ -41,13 +41,14 @@ from netctl.config.connect import (
     save,
     send_lines,
     show_running,
+    two_stage,
 )
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.guard import Guard, verdict
 from netctl.config.hier import merge_into, parse
 from netctl.config.placeholders import SecretRef
 from netctl.config.protect import DeviceProtection, load_protection
-from netctl.config.render import Rendered, render_many
+from netctl.config.render import Rendered, policy_for, render_many
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
 from netctl.inventory.index import Inventory
@@ -277,8 +278,9 @@ def push(
         device = inv.devices[hostname].device
         guard = protection.for_platform(r.platform).for_device(
             str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a)
+        family = policy_for(options.templates_dir).os_family(r.platform, device.model)
         outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
-                              resolve, guard, owners.get(hostname, ""))
+                              resolve, guard, owners.get(hostname, ""), family=family)
         return Result(host=t.host, result=report(outcome))
 
     hosts = Hosts({n: Host(name=n) for n in names})
@@ -320,9 +322,10 @@ def _record(result: PushResult, options: PushOptions) -> PushRecord:
 def _one_device(
     inv: Inventory, hostname: str, platform: Platform, intended: str, scope: FeatureScope,
     options: PushOptions, secrets: Secrets, resolve: Callable[[SecretRef], str],
-    protection: DeviceProtection, owner: str = "",
+    protection: DeviceProtection, owner: str = "", *, family: str = "default",
 ) -> DeviceOutcome:
     start = time.monotonic()
+    commit = two_stage(platform, family)  # VRP V8: lines take effect at `commit`
 
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
@@ -331,7 +334,7 @@ def _one_device(
 
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
-        conn = connect(platform, target, timeout=options.timeout)
+        conn = connect(platform, target, timeout=options.timeout, family=family)
     except (NetctlError, OSError) as exc:
         return out("failed", error=f"connect: {exc}")
     except Exception as exc:  # netmiko raises many types; one line per device
@@ -349,7 +352,8 @@ def _one_device(
         if not options.commit:
             return out("would_change", diff, backup=backup)
         try:
-            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
+            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout,
+                       commit=commit)
             after = show_running(conn, platform)
             left = _beyond_defaults(
                 compute_diff(platform, after, intended, scope, protection, owner).remediation,
@@ -363,7 +367,8 @@ def _one_device(
             write_backup(options.backups_dir, hostname, after)
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
-            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out, owner)
+            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out, owner,
+                              commit=commit)
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
@@ -373,13 +378,19 @@ def _one_device(
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: FeatureScope,
                resolve: Callable[[SecretRef], str], cause: Exception,
-               out: Callable[..., DeviceOutcome], owner: str = "") -> DeviceOutcome:
+               out: Callable[..., DeviceOutcome], owner: str = "", *,
+               commit: bool = False) -> DeviceOutcome:
+    """Bring the owned part back to what it was. VRP V8 (``commit``): a push that failed before
+    its ``commit`` left nothing to undo (the candidate was discarded on leaving system view);
+    after a commit the inverse lines are sent and committed, like any other push, rather than
+    ``rollback configuration to commit-id`` (docs/emulator.md: another session may have
+    committed in between, and the result is verified line by line either way)."""
     reason = _short(cause)
     try:
         current = show_running(conn, platform)
         back = rollback_lines(platform, current, diff.running_scoped, intended, scope, owner)
         if back:
-            send_lines(conn, platform, back, resolve)
+            send_lines(conn, platform, back, resolve, commit=commit)
             again = show_running(conn, platform)
             left = _beyond_defaults(
                 rollback_lines(platform, again, diff.running_scoped, intended, scope, owner),

@@ -64,9 +64,9 @@ def render_config(profile: VendorProfile, root: ConfigNode) -> str:
     """The full ``display current-configuration`` / ``show running-config`` text."""
     body = render_body(profile, root)
     if profile.platform == "huawei_vrp":
-        lines = ["!Software Version V200R019C10SPC500", *body, "return"]
+        lines = [profile.display_header, *body, "return"]
     elif profile.platform == "hp_comware":
-        lines = ["#", " version 7.1.070, Release 6616", *body, "return"]
+        lines = ["#", profile.display_header, *body, "return"]
     else:
         version = "version 15.2" if profile.platform == "cisco_ios" else "version 11.0(5)B9P59"
         text = "\n".join([version, *body, "end"])

@@ -99,9 +99,9 @@ SHOW_RUNNING: dict[Platform, str] = {
 
 ERROR_PATTERN: dict[Platform, str] = {
     Platform.HUAWEI_VRP: r"(?m)^\s*Error:",
-    Platform.HP_COMWARE: r"(?m)^\s*% (Unrecognized|Incomplete|Too many|Wrong)",
+    Platform.HP_COMWARE: r"(?m)^\s*% (Unrecognized|Incomplete|Too many|Wrong|The user is)",
     Platform.RUIJIE_OS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous|Unknown)",
-    Platform.CISCO_IOS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous)",
+    Platform.CISCO_IOS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous|Can't delete)",
     Platform.FRR: r"(?m)^\s*% (Unknown command|Command incomplete|Ambiguous|Invalid)",
 }
 """What a device prints when it rejects a line."""

@@ -66,7 +66,7 @@ class HuaweiV8SSH(_HuaweiV8SSH):
         if not self.check_config_mode():
             return ""
         self.write_channel(self.normalize_cmd(exit_config))
-        output = str(self.read_until_pattern(pattern=r">|\[Y\(yes\)|\[Y/N/C\]"))
+        output = str(self.read_until_pattern(pattern=rf">|{_V8_EXIT_QUESTION.pattern}"))
         if _V8_EXIT_QUESTION.search(output):
             self.write_channel(self.normalize_cmd("n"))
             output += str(self.read_until_pattern(pattern=r">"))

@@ -6,6 +6,7 @@ through :class:`netctl.testing.emulator.session.Session`, tests read it directly
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -65,6 +66,10 @@ class Device:
         variant: str | None = None,
     ) -> None:
         self.profile: VendorProfile = profile_for(platform, variant)
+        first = initial_config.lstrip().split("\n", 1)[0].strip()
+        if self.profile.display_header and first.startswith("!Software Version"):
+            # a booted real config keeps its own release line
+            self.profile = dataclasses.replace(self.profile, display_header=first)
         self.name = name
         self.platform = platform
         self.variant = variant

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from netctl.testing.emulator.display import render_config
+from netctl.testing.emulator.normalize import display_form
 from netctl.testing.emulator.tree import ConfigNode, parse_config
 from netctl.testing.emulator.vendors import VendorProfile, profile_for
 
@@ -81,6 +82,9 @@ class Device:
         self.lock = threading.RLock()
         self.initial_config = initial_config
         self.running: ConfigNode = self.parse(initial_config)
+        if self.knobs.normalize:  # a device never displays a secret as typed (normalize.py)
+            for _, node in self.running.walk():
+                node.text = display_form(platform, node.text)
         self._add_permanent(self.running)
         self.startup: ConfigNode = self.running.copy()
         self.hidden = ConfigNode("", "top")

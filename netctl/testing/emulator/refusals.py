@@ -29,6 +29,12 @@ HUAWEI_REFUSALS: tuple[Refusal, ...] = (
         "public VRP transcript (search index id 5696740401, S-series guide): "
         "`[huawei-aaa]undo local-user admin` -> this text while admin is logged in",
     ),
+    Refusal(
+        r"^undo (?P<at>aaa)$",
+        "unknown",
+        "approximation: the VRP references list `aaa` (enter the AAA view, present on every "
+        "device) with no undo form (check `undo ?` in system view)",
+    ),
 )
 
 H3C_REFUSALS: tuple[Refusal, ...] = (
@@ -89,6 +95,7 @@ RUIJIE_REFUSALS: tuple[Refusal, ...] = (
 HUAWEI_PERMANENT: tuple[tuple[str, str], ...] = (
     (r"user-interface (con|console) ", "user-interface con 0"),
     (r"user-interface vty ", "user-interface vty 0 4"),
+    (r"aaa$", "aaa"),  # every VRP config of the corpus that shows users shows the AAA view
 )
 H3C_PERMANENT: tuple[tuple[str, str], ...] = (
     (r"(line|user-interface) vty ", "line vty 0 63"),

@@ -510,7 +510,7 @@ class Session(TwoStage):
         if body == self.profile.negation:
             return self._incomplete(prompt, col0 + len(body_full))
         top = 1  # stack[0] is user view / exec mode, stack[1] system view / config
-        for idx in range(len(self.stack) - 1, top - 1, -1):
+        for idx in range(self._opened_by_parent(body), top - 1, -1):
             result = self._try(self.stack[idx], body, neg)
             if result is None:
                 continue
@@ -524,6 +524,18 @@ class Session(TwoStage):
                     if op.regex.fullmatch(body + " 1") or op.regex.fullmatch(body + " x"):
                         return self._incomplete(prompt, body_col + len(body))
         return self._unknown(prompt, body_col)
+
+    def _opened_by_parent(self, body: str) -> int:
+        """Where to start looking for ``body``: the innermost view, unless the line opens a
+        sibling of a view being edited (``security-profile name B`` typed in ``security-profile
+        name A``): the device then leaves for the parent, even where the view takes any line."""
+        last = len(self.stack) - 1
+        for i in range(last - 1, 0, -1):
+            child_kind = self.stack[i + 1].kind
+            if any(op.kind == child_kind and op.regex.fullmatch(body)
+                   for op in self.profile.openers.get(self.stack[i].kind, ())):
+                return i
+        return last
 
     def _delimited(self, body: str, typed: str) -> list[str] | None:
         """``banner login ^C`` … ``^C`` (Cisco, Ruijie) and ``header legal %…%`` (H3C): the

@@ -1,24 +1,23 @@
-"""Render + diff + push of one feature to 200 emulated devices, concurrent and sequential.
+"""netctl's push against bare Nornir + netmiko sending the same lines, side by side in one run.
 
-Generates a Ningxia-shaped inventory (``--schools``, default 100), copies the repository's address
-plan into it and allocates every address with netctl's IPAM, then takes ``--devices`` (default
-200) non-AP devices whose ``--feature`` (default ``ipv6``) renders to something (WLCs and
-firewalls render no IPv6 lines; gateways of a platform whose template refuses a VLAN mode of the
-plan are left out and counted). Those devices are emulated over SSH on 127.0.0.1
-(``netctl.testing.emulator``) in a child process, so the emulator's threads do not share the
-GIL with the push being measured.
+What the engineer waits for: the whole push of one feature to N emulated devices (render,
+connect, read the running config, back up, diff, send, read back, verify, save, record), with
+``--workers`` threads, against its peer — bare Nornir's threaded runner with one netmiko session
+per device (netctl's own driver classes, so both get the same prompt-based mode checks) that
+sends the same remediation lines with ``send_config_set``, reads the running config back and
+saves. Both start from fresh emulated devices (``netctl.testing.emulator``, in a child process
+of their own so they do not share the pusher's GIL), and each pusher runs in a fresh child
+process, so its figures are its own:
 
-Timed, each time with fresh devices (the emulator is restarted), through
-``netctl.config.push.push`` with ``commit=True`` (render, connect, read the running config,
-diff, send, read back, verify, save):
+- wall time of the push (imports and the inventory load are reported apart);
+- CPU seconds of the pusher process (user + system, every thread);
+- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session.
 
-- the concurrent push to every selected device with ``--workers`` (default 50);
-- a second push to the same devices (nothing to do: render + read + diff only);
-- the sequential push (workers=1) to the first ``--sequential`` devices (default 40), whose
-  rate is extrapolated to all of them.
+Devices are a seeded random sample of every non-AP device whose feature renders something (not
+the first N in inventory order). Runs alternate netctl, peer, netctl, peer (``--reps``) and the
+medians and ranges are printed with the ratios: machines are shared and noisy.
 
-    python benchmarks/bench_push.py [--schools 100] [--devices 200] [--workers 50]
-                                    [--sequential 40] [--feature ipv6]
+    python benchmarks/bench_push.py [--schools 100] [--devices 200] [--workers 50] [--reps 2]
 """
 
 from __future__ import annotations
@@ -26,7 +25,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing
+import random
+import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -35,16 +37,7 @@ from collections.abc import Sequence
 from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
-
-from netctl.config.connect import Target
-from netctl.config.push import PushOptions, PushResult, push
-from netctl.config.render import render_many
-from netctl.inventory.generate import write_inventory
-from netctl.inventory.index import Inventory, load_inventory
-from netctl.ipam.store import run_allocate
-from netctl.models.inventory import Role
-from netctl.secrets import Secrets
-from netctl.testing.emulator import EmulatedNetwork, HostSpec
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SECRETS = {  # as tests/integration/config/test_push.py (the baseline feature needs them)
@@ -54,9 +47,27 @@ SECRETS = {  # as tests/integration/config/test_push.py (the baseline feature ne
 }
 
 
+def vm_hwm_mb() -> float:
+    """Peak resident memory of this process so far (``VmHWM``), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (user + system, all threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime
+
+
+# -- emulated devices, in a child process ----------------------------------------------------
 def serve(specs: list[tuple[str, str]], conn: Connection) -> None:
     """Child process: run the emulated devices until the parent says stop."""
-    with EmulatedNetwork([HostSpec(n, p) for n, p in specs], start_timeout=120.0) as net:
+    from netctl.testing.emulator import EmulatedNetwork, HostSpec
+
+    with EmulatedNetwork([HostSpec(n, p) for n, p in specs], start_timeout=300.0) as net:
         conn.send(dict(net.ports))
         conn.recv()  # any message: stop
 
@@ -69,9 +80,9 @@ class Emulators:
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=serve, args=(specs, child), daemon=True)
         self._proc.start()
-        if not self._conn.poll(180):
+        if not self._conn.poll(300):
             self.stop()
-            msg = "emulated devices did not start within 180 s"
+            msg = "emulated devices did not start within 300 s"
             raise TimeoutError(msg)
         self.ports: dict[str, int] = self._conn.recv()
 
@@ -80,15 +91,112 @@ class Emulators:
         if self._proc.is_alive():
             with contextlib.suppress(OSError):
                 self._conn.send("stop")
-            self._proc.join(30)
+            self._proc.join(60)
         if self._proc.is_alive():
             self._proc.terminate()
             self._proc.join(10)
 
 
-def prepare(root: Path, schools: int, feature: str, templates: Path, count: int
-            ) -> tuple[Inventory, list[str], Counter[str]]:
-    """Generated, allocated inventory; the first ``count`` devices with something to push."""
+# -- the two pushers, each in a fresh child process ------------------------------------------
+def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
+    """netctl's whole push workflow (``netctl.config.push.push``), committed."""
+    t0 = time.perf_counter()
+    from netctl.config.connect import Target
+    from netctl.config.pool import push_in_processes
+    from netctl.config.push import PushOptions
+    from netctl.inventory.index import load_inventory
+    from netctl.secrets import Secrets
+
+    inv = load_inventory(Path(job["inventory"]))
+    ready = time.perf_counter() - t0
+    hwm_ready = vm_hwm_mb()
+    opts = PushOptions(
+        feature=job["feature"], templates_dir=REPO / "templates",
+        backups_dir=Path(job["backups"]), commit=True, workers=job["workers"], timeout=60.0,
+        targets={h: Target("127.0.0.1", p, "admin", "admin") for h, p in job["ports"].items()},
+        user="bench")
+    c0, w0 = cpu_s(), time.perf_counter()
+    result = push_in_processes(inv, list(job["ports"]), opts, Secrets(None, env=dict(SECRETS)),
+                               processes=job.get("processes", 1))
+    conn.send({"wall": time.perf_counter() - w0, "cpu": cpu_s() - c0, "ready": ready,
+               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(),
+               "statuses": dict(Counter(o.status for o in result.outcomes)),
+               "errors": [f"{o.hostname}: {o.error[:160]}" for o in result.failed][:5]})
+
+
+def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
+    """Bare Nornir + netmiko: send the same lines, read back, save; nothing else."""
+    t0 = time.perf_counter()
+    from nornir.core import Nornir
+    from nornir.core.inventory import Defaults, Groups, Host, Hosts
+    from nornir.core.inventory import Inventory as NornirInventory
+    from nornir.core.task import Result, Task
+    from nornir.plugins.runners import ThreadedRunner
+
+    from netctl.config.connect import SHOW_RUNNING, Target, connect, save
+    from netctl.platforms import Platform
+
+    ready = time.perf_counter() - t0
+    hwm_ready = vm_hwm_mb()
+    lines: dict[str, list[str]] = job["lines"]
+    platforms = {h: Platform(p) for h, p in job["platforms"].items()}
+
+    def task(t: Task) -> Result:
+        h = t.host.name
+        platform = platforms[h]
+        conn_ = connect(platform, Target("127.0.0.1", job["ports"][h], "admin", "admin"),
+                        timeout=60.0)
+        try:
+            if platform in (Platform.RUIJIE_OS, Platform.CISCO_IOS):
+                conn_.enable()
+            conn_.send_config_set(lines[h], read_timeout=60)
+            conn_.send_command(SHOW_RUNNING[platform], read_timeout=120)
+            save(conn_, platform)
+        finally:
+            conn_.disconnect()
+        return Result(host=t.host, result="changed")
+
+    nr = Nornir(inventory=NornirInventory(
+        hosts=Hosts({h: Host(name=h) for h in job["ports"]}), groups=Groups(),
+        defaults=Defaults()), runner=ThreadedRunner(num_workers=job["workers"]))
+    c0, w0 = cpu_s(), time.perf_counter()
+    agg: Any = nr.run(task=task, on_failed=True)
+    statuses = Counter("failed" if agg[h].failed else "changed" for h in job["ports"])
+    errors = [f"{h}: {agg[h][0].exception!r}"[:200] for h in job["ports"] if agg[h].failed]
+    conn.send({"wall": time.perf_counter() - w0, "cpu": cpu_s() - c0, "ready": ready,
+               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(), "statuses": dict(statuses),
+               "errors": errors[:5]})
+
+
+def run_child(target: Any, job: dict[str, Any], timeout: float = 1800.0) -> dict[str, Any]:
+    """Run one pusher in a fresh process; its figures."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=target, args=(job, child))
+    proc.start()
+    try:
+        if not parent.poll(timeout):
+            msg = f"pusher did not finish within {timeout:g} s"
+            raise TimeoutError(msg)
+        figures: dict[str, Any] = parent.recv()
+        return figures
+    finally:
+        proc.join(30)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(10)
+
+
+# -- preparation ----------------------------------------------------------------------------
+def prepare(root: Path, schools: int, feature: str, count: int, seed: int
+            ) -> tuple[list[str], dict[str, str], Counter[str]]:
+    """Generated, allocated inventory; a seeded sample of ``count`` devices with a change."""
+    from netctl.config.render import render_many
+    from netctl.inventory.generate import write_inventory
+    from netctl.inventory.index import load_inventory
+    from netctl.ipam.store import run_allocate
+    from netctl.models.inventory import Role
+
     write_inventory(root, schools)
     shutil.copy(REPO / "inventory" / "address-plan.yaml", root / "address-plan.yaml")
     run_allocate(root, today=date.today())
@@ -96,39 +204,58 @@ def prepare(root: Path, schools: int, feature: str, templates: Path, count: int
     candidates = [d.hostname for d in inv.devices.values() if d.role is not Role.AP]
     left_out: Counter[str] = Counter()
     chosen: list[str] = []
-    for r in render_many(inv, candidates, feature, templates_dir=templates):
+    for r in render_many(inv, candidates, feature, templates_dir=REPO / "templates"):
         if r.text and r.text.strip():
             chosen.append(r.hostname)
-        elif r.error:
-            left_out[f"{r.platform.value} {inv.devices[r.hostname].role.value}: refused"] += 1
         else:
-            left_out[f"{r.platform.value} {inv.devices[r.hostname].role.value}: nothing"] += 1
-    return inv, chosen[:count], left_out
+            why = "refused" if r.error else "nothing"
+            left_out[f"{r.platform.value} {inv.devices[r.hostname].role.value}: {why}"] += 1
+    random.Random(seed).shuffle(chosen)
+    hosts = chosen[:count]
+    return hosts, {h: inv.devices[h].platform.value for h in hosts}, left_out
 
 
-def timed_push(inv: Inventory, hosts: Sequence[str], feature: str, templates: Path,
-               backups: Path, workers: int, ports: dict[str, int]) -> tuple[float, PushResult]:
-    """Wall time and result of one committed push."""
-    opts = PushOptions(
-        feature=feature,
-        templates_dir=templates,
-        backups_dir=backups,
-        commit=True,
-        workers=workers,
-        timeout=60.0,
-        targets={h: Target("127.0.0.1", ports[h], "admin", "admin") for h in hosts},
-        user="bench",
-    )
-    start = time.perf_counter()
-    result = push(inv, list(hosts), opts, Secrets(None, env=dict(SECRETS)))
-    return time.perf_counter() - start, result
+def remediations(root: Path, feature: str, platforms: dict[str, str], workers: int
+                 ) -> dict[str, list[str]]:
+    """netctl's remediation per device against fresh emulated devices (a dry run), secrets
+    filled: the lines the peer sends."""
+    from netctl.config.connect import Target
+    from netctl.config.placeholders import SecretRef, fill
+    from netctl.config.push import PushOptions, push
+    from netctl.inventory.index import load_inventory
+    from netctl.secrets import Secrets
+
+    inv = load_inventory(root / "inventory")
+    secrets = Secrets(None, env=dict(SECRETS))
+    emu = Emulators(list(platforms.items()))
+    try:
+        opts = PushOptions(feature=feature, templates_dir=REPO / "templates",
+                           backups_dir=root / "dry", commit=False, workers=workers,
+                           timeout=60.0, targets={h: Target("127.0.0.1", p, "admin", "admin")
+                                                  for h, p in emu.ports.items()})
+        result = push(inv, list(platforms), opts, secrets)
+    finally:
+        emu.stop()
+
+    def resolve(ref: SecretRef) -> str:
+        return str(getattr(secrets.require(ref.credential), ref.field))
+
+    return {o.hostname: [fill(line, resolve) for line in o.remediation.splitlines()]
+            for o in result.outcomes}
 
 
-def line(label: str, n: int, seconds: float, result: PushResult) -> str:
-    """One printed figure."""
-    statuses = dict(sorted(Counter(o.status for o in result.outcomes).items()))
-    return (f"{label:<34} {n:>4} devices  {seconds:8.2f} s  {n / seconds:7.2f} devices/s  "
-            f"{statuses}")
+def summary(label: str, runs: list[dict[str, Any]], n: int) -> str:
+    """Medians and ranges of one pusher's runs."""
+    def med(key: str) -> str:
+        vals = [r[key] for r in runs]
+        return f"{statistics.median(vals):7.2f} ({min(vals):.2f}–{max(vals):.2f})"
+    statuses: Counter[str] = Counter()
+    for r in runs:
+        statuses.update(r["statuses"])
+    return (f"{label:<9} wall s {med('wall')}  CPU s {med('cpu')}  "
+            f"peak MB {med('hwm')}  MB before 1st session {med('hwm_ready')}  "
+            f"start-up s {med('ready')}  {n / statistics.median(r['wall'] for r in runs):6.1f}"
+            f" devices/s  {dict(statuses)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,58 +264,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--schools", type=int, default=100)
     ap.add_argument("--devices", type=int, default=200)
     ap.add_argument("--workers", type=int, default=50)
-    ap.add_argument("--sequential", type=int, default=40)
-    ap.add_argument("--feature", default="ipv6", choices=["ipv6", "baseline"])
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--processes", type=int, default=1,
+                    help="also time netctl with the devices shared by this many processes")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--feature", default="ipv6", choices=["ipv6", "baseline", "wlan"])
     args = ap.parse_args(argv)
-    templates = REPO / "templates"
     with tempfile.TemporaryDirectory(prefix="bench_push_") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        inv, hosts, left_out = prepare(root / "inventory", args.schools, args.feature, templates,
-                                       args.devices)
-        print(f"inventory: {args.schools} schools, {len(inv.devices)} devices, allocated and "
-              f"rendered in {time.perf_counter() - t0:.1f} s")
-        print(f"feature {args.feature}: {len(hosts)} devices selected "
-              f"({dict(Counter(inv.devices[h].platform.value for h in hosts))}); "
-              f"left out: {dict(left_out) or 'none'}")
+        hosts, platforms, left_out = prepare(root / "inventory", args.schools, args.feature,
+                                             args.devices, args.seed)
+        print(f"inventory: {args.schools} schools, allocated and rendered in "
+              f"{time.perf_counter() - t0:.1f} s")
+        print(f"feature {args.feature}: {len(hosts)} devices, a seeded sample "
+              f"({dict(Counter(platforms.values()))}); never chosen: {dict(left_out) or 'none'}")
         if len(hosts) < args.devices:
             print(f"only {len(hosts)} devices have something to push: raise --schools")
             return 2
-        specs = [(h, inv.devices[h].platform.value) for h in hosts]
+        lines = remediations(root, args.feature, platforms, args.workers)
+        print(f"remediation: {statistics.mean(len(v) for v in lines.values()):.0f} lines a "
+              f"device on average (netctl's dry run; the peer sends exactly these)")
+        pushers: list[tuple[str, Any, int]] = [("netctl", netctl_pusher, 1),
+                                               ("peer", peer_pusher, 1)]
+        if args.processes > 1:
+            pushers.append((f"netctl×{args.processes}", netctl_pusher, args.processes))
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in pushers}
         failed = 0
-
-        emu = Emulators(specs)
-        try:
-            wall, res = timed_push(inv, hosts, args.feature, templates, root / "b1",
-                                   args.workers, emu.ports)
-            print(line(f"concurrent (workers={args.workers})", len(hosts), wall, res))
-            again_wall, again = timed_push(inv, hosts, args.feature, templates, root / "b2",
-                                           args.workers, emu.ports)
-            print(line(f"second push, no change (w={args.workers})", len(hosts), again_wall,
-                       again))
-            failed += len(res.failed) + len(again.failed)
-            for o in [o for o in again.outcomes if o.status != "unchanged"][:5]:
-                print(f"  NOT IDEMPOTENT {o.hostname} ({o.platform.value}): "
-                      + " | ".join(o.remediation.strip().splitlines()[:6]))
-            for o in [*res.failed, *again.failed][:10]:
-                print(f"  FAILED {o.hostname}: {o.error[:200]}")
-        finally:
-            emu.stop()
-
-        seq_hosts = hosts[: args.sequential]
-        emu = Emulators(specs[: args.sequential])
-        try:
-            seq_wall, seq = timed_push(inv, seq_hosts, args.feature, templates, root / "b3", 1,
-                                       emu.ports)
-        finally:
-            emu.stop()
-        print(line("sequential (workers=1)", len(seq_hosts), seq_wall, seq))
-        failed += len(seq.failed)
-        per_device = seq_wall / len(seq_hosts)
-        extrapolated = per_device * len(hosts)
-        print(f"sequential, extrapolated to {len(hosts)} devices: {extrapolated:.1f} s "
-              f"({per_device:.3f} s a device)")
-        print(f"speed-up of workers={args.workers} over sequential: {extrapolated / wall:.1f}x")
+        for rep in range(args.reps):
+            for name, target, processes in pushers:
+                emu = Emulators(list(platforms.items()))
+                try:
+                    job = {"inventory": str(root / "inventory"), "feature": args.feature,
+                           "backups": str(root / f"b-{name}-{rep}"), "workers": args.workers,
+                           "ports": emu.ports, "lines": lines, "platforms": platforms,
+                           "processes": processes}
+                    figures = run_child(target, job)
+                finally:
+                    emu.stop()
+                runs[name].append(figures)
+                failed += sum(v for k, v in figures["statuses"].items()
+                              if k in ("failed", "rolled_back"))
+                for err in figures["errors"]:
+                    print(f"  {name} FAILED {err}")
+                print(f"  rep {rep + 1} {name:<6} wall {figures['wall']:.2f} s, CPU "
+                      f"{figures['cpu']:.2f} s, peak {figures['hwm']:.0f} MB", flush=True)
+        n = len(hosts)
+        print(f"\n{n} devices, workers={args.workers}, medians (ranges) of {args.reps} runs each:")
+        for name, rows in runs.items():
+            print(summary(name, rows, n))
+        if args.processes > 1:
+            print(f"(netctl×{args.processes}: peak memory is the parent's; each worker process "
+                  "loads the inventory again)")
+        for key, label in (("wall", "wall"), ("cpu", "CPU"), ("hwm", "peak memory")):
+            ratio = (statistics.median(r[key] for r in runs["netctl"])
+                     / statistics.median(r[key] for r in runs["peer"]))
+            print(f"ratio netctl / bare Nornir, {label}: {ratio:.2f}x")
         return 1 if failed else 0
 
 

@@ -111,6 +111,7 @@ def _push_baseline(inv: Inventory, backups: Path,
                    store: StateStore) -> tuple[tuple[str, str, str], ...]:
     """Push the security baseline to one emulated gateway per vendor, as an engineer would."""
     from netctl.config.connect import Target
+    from netctl.config.guard import Guard
     from netctl.config.push import PushOptions, push
     from netctl.models.inventory import Role
     from netctl.secrets import Secrets
@@ -126,6 +127,8 @@ def _push_baseline(inv: Inventory, backups: Path,
             feature="baseline", templates_dir=REPO / "templates", backups_dir=backups,
             commit=True, targets={h: Target("127.0.0.1", net.ports[h], "admin", "admin")
                                   for h in hosts.values()}, user="netctl-demo",
+            # the baseline changes management access by design: the engineer's override
+            guard=Guard(allow_protected=True),
         )
         result = push(inv, list(hosts.values()), options, Secrets(None, env=DEMO_SECRETS),
                       store=store)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 
 from netctl.inventory.generate import write_inventory
 from netctl.ipam.store import run_allocate
+from netctl.testing.pgserver import PgServer
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = REPO / "inventory" / "address-plan.yaml"
@@ -65,3 +68,21 @@ def allocated_copy(allocated_dir: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "inventory"
     shutil.copytree(allocated_dir, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """One private PostgreSQL server on loopback for the whole run (`.ci/apt-packages`)."""
+    root = Path(tempfile.mkdtemp(prefix="netctl-pg-"))  # short: the socket path is limited
+    del tmp_path_factory
+    with PgServer.start(root) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty state store: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.new_database()

@@ -102,6 +102,7 @@ def _push_cli(
     ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
     timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
     fmt: Format = Format.table, show_diff: bool = True, guard: Guard | None = None,
+    processes: int = 1,
 ) -> None:
     """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
     import getpass
@@ -133,8 +134,14 @@ def _push_cli(
             del total
             bar.update(task, completed=done, last=f"{host} {status}")
 
-        result = push(inv, hosts, options, Secrets(s.secrets_file), store=store,
-                      on_progress=progress, intended=intended)
+        if processes > 1 and intended is None:
+            from netctl.config.pool import push_in_processes
+
+            result = push_in_processes(inv, hosts, options, Secrets(s.secrets_file),
+                                       processes=processes, store=store, on_progress=progress)
+        else:
+            result = push(inv, hosts, options, Secrets(s.secrets_file), store=store,
+                          on_progress=progress, intended=intended)
     if fmt is Format.json:
         print_json({"push_id": result.push_id, "feature": feature, "commit": commit,
                     "devices": [{"hostname": o.hostname, "status": o.status,
@@ -161,6 +168,7 @@ def _push_cli(
     raise typer.Exit(ExitStatus.OK if result.ok else ExitStatus.FAILED)
 
 
+_SECTIONS_SHOWN = 12
 _NOT_SENT = Guard(max_removals=10**9, allow_protected=True)
 """A backup run sends nothing: the guard has nothing to refuse."""
 
@@ -178,8 +186,13 @@ def _print_counts(d: Diff) -> None:
     """The risk first: lines added/removed per section, protected lines left alone."""
     from netctl.cli._output import print_table
 
+    rows = sorted(d.sections, key=lambda x: (-x[2], -x[1]))
+    shown, rest = rows[:_SECTIONS_SHOWN], rows[_SECTIONS_SHOWN:]
+    if rest:
+        shown.append((f"… {len(rest)} more sections", sum(a for _, a, _ in rest),
+                      sum(r for _, _, r in rest)))
     print_table(f"+{d.added_count} -{d.removed_count} lines", ["section", "added", "removed"],
-                ([s, a, r] for s, a, r in d.sections))
+                ([s, a, r] for s, a, r in shown))
     for r in d.refused:
         console.print(f"  kept (protected): {r.line}  [{r.reason}]", markup=False,
                       highlight=False)
@@ -239,6 +252,9 @@ def push(
     feature: PushFeatureOpt = None,
     commit: Annotated[bool, typer.Option(help="Really send (default: dry run)")] = False,
     workers: Annotated[int, typer.Option(help="Devices at once")] = 50,
+    processes: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes sharing the devices and the --workers (past one "
+        "core, for pushes to hundreds of devices; each process loads the inventory)")] = 1,
     timeout: Annotated[float, typer.Option(help="Seconds per device operation")] = 30.0,
     targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
     allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
@@ -250,7 +266,8 @@ def push(
     chosen = _required_feature(feature)
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, chosen, commit=commit, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt, guard=Guard(allow_removals, allow_protected))
+              targets=targets, fmt=fmt, guard=Guard(allow_removals, allow_protected),
+              processes=processes)
 
 
 @app.command()

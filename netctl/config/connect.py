@@ -18,6 +18,8 @@ Measured on stateful emulators (docs/emulator.md) and confirmed in netmiko's cod
 from __future__ import annotations
 
 import re
+import select
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,9 +194,7 @@ def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
         return value
 
     def send(text: str, *, verify: bool) -> str:
-        return str(conn.send_command(text, expect_string=_EXPECT, strip_prompt=False,
-                                     strip_command=False, cmd_verify=verify,
-                                     read_timeout=read_timeout))
+        return exchange(conn, text, echo=verify, read_timeout=read_timeout)
 
     output = str(conn.config_mode())
     try:
@@ -223,6 +223,48 @@ def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
     finally:
         output += str(conn.exit_config_mode())
     return _mask(output, secrets)
+
+
+_EXPECT_RX = re.compile(_EXPECT)
+
+
+def exchange(conn: BaseConnection, text: str, *, echo: bool, read_timeout: float) -> str:
+    """Type one line and read until the next prompt, question or password prompt.
+
+    What ``send_command(expect_string=…)`` does, without its fixed sleeps (one of 25 ms per
+    line, then 10 ms polls): the reader wakes when the SSH channel has data (``select`` on the
+    channel), so a line costs one round trip. With ``echo``, the end pattern is only looked for
+    after the device has echoed the line, so the previous prompt can never end the read.
+    """
+    conn.write_channel(conn.normalize_cmd(text))
+    channel = getattr(conn.remote_conn, "fileno", None) and conn.remote_conn
+    wanted = text.strip()
+    deadline = time.monotonic() + read_timeout
+    buf = ""
+    start = 0  # where the end pattern is searched from (after the echo)
+    echoed = not echo or not wanted
+    while True:
+        buf += conn.read_channel()
+        if not echoed:
+            at = buf.find(wanted)
+            if at >= 0:
+                echoed = True
+                start = at + len(wanted)
+        if echoed and _EXPECT_RX.search(buf, start):
+            return buf
+        left = deadline - time.monotonic()
+        if left <= 0:
+            msg = (f"no prompt within {read_timeout:g} s after '{wanted[:80]}'; "
+                   f"last output: {buf[-200:]!r}")
+            raise ReadTimeoutError(msg)
+        if channel is not None:
+            select.select([channel], [], [], min(left, 0.5))
+        else:  # pragma: no cover - every session netctl opens is SSH
+            time.sleep(0.005)
+
+
+class ReadTimeoutError(NetctlError):
+    """The device did not answer a line in time."""
 
 
 def _mask(text: str, secrets: list[str]) -> str:

@@ -196,6 +196,7 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
     for tree in (owned, want):
         _flatten_banners(tree)
     _adopt_secret_lines(owned, want)
+    before = "".join(line + "\n" for line in tree_lines(owned, exits=False))
     refused: list[tuple[str, str]] = []
     if protection is not None:
         protection.learn(run_tree)
@@ -212,11 +213,11 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
     if protection is not None:
         touched = [format_path(p) for p in
                    (tuple(c.path()) for c in delta.all_children() if not c.children)
-                   if protection.reason(p) is not None]
+                   if protection.reason(p, addresses=False) is not None]
     return Diff(
         platform=platform,
         remediation=remediation,
-        running_scoped="".join(line + "\n" for line in tree_lines(owned, exits=False)),
+        running_scoped=before,  # protected lines too: a rollback restores them as they were
         intended="".join(line + "\n" for line in tree_lines(want, exits=False)),
         removed=tuple(format_path(p) for p in removed),
         refused=tuple(Refused(line, why) for line, why in refused),

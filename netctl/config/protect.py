@@ -115,8 +115,12 @@ class DeviceProtection:
     addresses: tuple[str, ...] = ()
     _held: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
-    def reason(self, path: tuple[str, ...]) -> str | None:
-        """Why the line at ``path`` is protected, or None."""
+    def reason(self, path: tuple[str, ...], *, addresses: bool = True) -> str | None:
+        """Why the line at ``path`` is protected, or None.
+
+        ``addresses=False`` leaves the management addresses out: adding a line that holds one
+        (the IPv6 management address a first IPv6 push configures) takes no access away.
+        """
         for rule in self.platform.rules:
             if rule.covers(path):
                 return f"{rule.name}: {rule.why}"
@@ -124,7 +128,7 @@ class DeviceProtection:
             if rx.match(path[0]):
                 return why
         text = path[-1]
-        for address in self.addresses:
+        for address in self.addresses if addresses else ():
             if re.search(rf"(?<![\w:.]){re.escape(address)}(?![\w:.])", text, re.IGNORECASE):
                 return f"management address {address}"
         return None

@@ -69,14 +69,20 @@ class StalePattern(_Model):
 
     line: str
     section: str | None = None  # only inside a section of this pattern the intended declares
+    contains: str | None = None  # only when a line under it matches (proof netctl wrote it)
     why: str = ""
 
     _v_line = field_validator("line")(_check_regex)
 
-    @field_validator("section")
+    @field_validator("section", "contains")
     @classmethod
     def _v_section(cls, value: str | None) -> str | None:
         return None if value is None else _check_regex(value)
+
+    def holds(self, node: HConfigChild) -> bool:
+        """True when ``contains`` is unset or a line under ``node`` matches it."""
+        return self.contains is None or any(
+            re.match(self.contains, d.text) for d in node.all_children())
 
 
 class FeatureScope(_Model):
@@ -124,16 +130,19 @@ class FeatureScope(_Model):
             if twin is not None and (child.children or twin.children):
                 section = out.add_child(child.text, return_if_present=True)
                 self._cut_level(child, twin, section, (*parents, child.text))
-            elif (twin is not None or self._stale(child.text, parents)
+            elif (twin is not None or self._stale(child.text, parents, child)
                   or (not child.children and self.key(child.text) in leaf_keys)):
                 out.add_deep_copy_of(child)
 
-    def _stale(self, text: str, parents: tuple[str, ...]) -> bool:
+    def _stale(self, text: str, parents: tuple[str, ...],
+               node: HConfigChild | None = None) -> bool:
         for s in self.stale:
             if s.section is None:
-                if not parents and re.match(s.line, text):
-                    return True
-            elif parents and re.match(s.section, parents[-1]) and re.match(s.line, text):
+                hit = not parents and re.match(s.line, text) is not None
+            else:
+                hit = (bool(parents) and re.match(s.section, parents[-1]) is not None
+                       and re.match(s.line, text) is not None)
+            if hit and (node is None or s.holds(node)):
                 return True
         return False
 

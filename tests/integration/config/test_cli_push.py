@@ -74,7 +74,10 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 
     hist = run("config", "history", "--format", "json")
-    assert [r["dry_run"] for r in json.loads(hist.stdout)] == [False, True, True]
+    records = json.loads(hist.stdout)
+    assert [r["dry_run"] for r in records] == [False, True, True]
+    assert "(overrides: allow-protected)" in records[0]["summary"]
+    assert records[2]["summary"].startswith("refused 2")
     backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
     assert len(backups) == 2  # before and after the push (a dry run stores no new copy)
 

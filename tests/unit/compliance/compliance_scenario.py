@@ -456,8 +456,11 @@ class Scenario:
     rules: dict[str, RuleSet]
 
 
-def write_scenario(root: Path, now: datetime = NOW) -> Scenario:
-    """Write the inventory, record the observations and the backups under ``root``."""
+def write_scenario(root: Path, now: datetime = NOW, url: str | None = None) -> Scenario:
+    """Write the inventory, record the observations and the backups under ``root``.
+
+    The state store is a SQLite file under ``root`` unless ``url`` names another (PostgreSQL).
+    """
     inv_dir = root / "inventory"
     for rel, data in scenario_files().items():
         path = inv_dir / rel
@@ -470,7 +473,7 @@ def write_scenario(root: Path, now: datetime = NOW) -> Scenario:
         shutil.copyfile(CONFIGS / f"{fixture}.cfg", path)
         stamp = (now - age).timestamp()  # written then, never confirmed since
         os.utime(path, (stamp, stamp))
-    url = f"sqlite:///{root / 'state.db'}"
+    url = url or f"sqlite:///{root / 'state.db'}"
     with StateStore(url) as store:
         store.record_observations(scenario_observations(now))
     return Scenario(

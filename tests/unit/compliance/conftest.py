@@ -10,10 +10,13 @@ from compliance_scenario import Scenario, write_scenario  # type: ignore[import-
 from netctl.state import StateStore
 
 
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    """The scenario, written once per test module."""
-    return write_scenario(tmp_path_factory.mktemp("scenario"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def scenario(request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The scenario, written once per test module and state store backend."""
+    url = request.getfixturevalue("pg_server").new_database() if request.param == "postgresql" \
+        else None
+    return write_scenario(tmp_path_factory.mktemp("scenario"), url=url)
 
 
 @pytest.fixture

@@ -64,10 +64,10 @@ _INVS: dict[int, Inventory] = {}
 
 def _role_for(path: Path) -> Role:
     name = path.stem
-    if "wlan" in name or "_ac" in name or "wireless" in name or "_ap_" in name:
-        return Role.WLC
-    if "access" in name or "c2950" in name:
+    if "access" in name:
         return Role.ACCESS
+    if re.search(r"wlan|wireless|_ap_|wlc|^ac\d", name):
+        return Role.WLC
     return Role.GATEWAY
 
 
@@ -130,6 +130,38 @@ def test_remediation_on_real_configs_is_owned_and_spares_protection(
         port_lines = [ln for ln in diff.remediation if PORT_LINES.match(ln.strip())]
         rendered = {ln.strip() for ln in intended.splitlines()}
         assert all(ln.strip() in rendered for ln in port_lines), port_lines
+
+
+@pytest.mark.parametrize("feature", FEATURES)
+def test_every_removed_line_is_the_same_command_as_a_rendered_line_or_declared_stale(
+        inv: Inventory, feature: str) -> None:
+    """The ownership invariant, checked line by line on the whole corpus."""
+    scope = load_scopes(TEMPLATES).for_feature(feature)
+    checked = 0
+    for path in CORPUS:
+        result = _diff(inv, path, feature)
+        if result is None:
+            continue
+        diff, intended = result
+        want = parse(Platform(path.parent.name), intended)
+        for line in diff.removed:
+            parts = line.split(" > ")
+            level = want
+            stale = False
+            for depth, text in enumerate(parts[:-1]):
+                nxt = level.get_child(equals=text)
+                if nxt is None:  # inside a section removed whole: that section must be stale
+                    stale = scope._stale(text, tuple(parts[:depth]))
+                    break
+                level = nxt  # type: ignore[assignment]
+            if stale:
+                continue
+            last = parts[-1]
+            keys = {scope.key(c.text) for c in level.children if not c.children}
+            assert (scope.key(last) in keys or scope._stale(last, tuple(parts[:-1]))
+                    ), (path.name, feature, line)
+            checked += 1
+    assert checked or feature == "wlan"
 
 
 def test_removed_lines_are_owned_by_the_feature(inv: Inventory) -> None:
@@ -360,6 +392,18 @@ def test_repeated_lines_are_merged_and_unparsable_text_names_its_line() -> None:
                                                      "sysname a"]
     with pytest.raises(ConfigError, match=r"line 3 \('x'\)"):
         parse(Platform.CISCO_IOS, "hostname a\nbanner motd ^C\nx\n")
+
+
+def test_a_stale_ssid_profile_is_removed_only_when_netctl_wrote_it() -> None:
+    running = ("wlan\n ssid-profile name SSID-GUEST\n  ssid NXEDU-Guest\n"
+               " ssid-profile name SSID-OWN\n  ssid Staff\n"
+               " security-profile name SEC-OPEN\n"
+               " regulatory-domain-profile name DOM-CN\n  country-code cn\n")
+    intended = "wlan\n regulatory-domain-profile name DOM-CN\n  country-code cn\n"
+    diff = compute_diff(Platform.HUAWEI_VRP, running, intended,
+                        load_scopes(TEMPLATES).for_feature("wlan"))
+    assert diff.removed == ("wlan > ssid-profile name SSID-GUEST",
+                            "wlan > ssid-profile name SSID-GUEST > ssid NXEDU-Guest")
 
 
 def test_a_catch_all_ownership_pattern_is_refused() -> None:

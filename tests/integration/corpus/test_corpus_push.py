@@ -95,18 +95,13 @@ def test_push_verify_save_then_nothing_to_do(inv: Inventory, name: str, feature:
         assert again.status == "unchanged", again.remediation
 
 
-# Rollback on real configs: what fails today, and why (issue 11, push safety; both are in the
-# rollback computation, not in the emulator: a real device refuses or loses the same lines).
-LOST_REPLACED = ("issue 11: a protected line the push replaces (`protocol inbound all` -> `ssh`, "
-                 "`idle-timeout 3600 0`, `snmp-agent sys-info version v2c v3`) is not in the "
-                 "scoped running config, so the rollback cannot restore it")
+# Rollback on real configs: what fails today, and why (issue 11, push safety: in the rollback
+# computation, not in the emulator: a real device refuses the same line).
 VTY_RANGE = ("issue 11: the push creates a VTY section whose range the device does not show "
              "(`line vty 0 63` where it has `line vty 0 15` + `16 63`; IOS `line vty 0 15` where "
              "it shows `0 4` + `5 15`; RGOS `line vty 0 4` where it has `0 15`/`0 35`) and the "
              "rollback negates it, which the OS refuses")
 ROLLBACK_XFAIL = {
-    "huawei_vrp/s6730_metro_mpls_v200r023:baseline": LOST_REPLACED,
-    "huawei_vrp/ce6880_isp_aggregation_v200r005:baseline": LOST_REPLACED,
     "hp_comware/hp5930_dc_switch_cw710_e2415:baseline": VTY_RANGE,
     "ruijie_os/n8560_lab_core_rgos11.0:baseline": VTY_RANGE,
     "ruijie_os/s2900_stack_access_rgos10.4:baseline": VTY_RANGE,

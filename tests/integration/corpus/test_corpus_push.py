@@ -130,6 +130,19 @@ def _paths(text: str) -> list[str]:
     return sorted(out)
 
 
+def _blocks(text: str) -> dict[str, str]:
+    """Each top-level section of a displayed config: header → its text, byte for byte."""
+    out: dict[str, str] = {}
+    header = ""
+    for line in text.splitlines(keepends=True):
+        if line.strip() and not line.startswith(" ") and not _NOISE.match(line):
+            header = line.strip()
+            out[header] = ""
+        if header and line.startswith(" "):
+            out[header] += line
+    return out
+
+
 def _failing_line(remediation: list[str]) -> str:
     """The last remediation line sent as it reads (not an exit, banner, header or secret)."""
     return next(ln.strip() for ln in reversed(remediation)
@@ -158,3 +171,9 @@ def test_a_refused_line_rolls_back_to_the_running_config(inv: Inventory, name: s
             ln.strip() for ln in before_running.splitlines()}
         assert restored <= {"telnet server enable"}, restored
         assert [p for p in _paths(after) if p not in restored] == _paths(before_running)
+        # the owned sections (those the push entered) byte for byte; the WLAN view is compared
+        # by content above (the emulator appends a re-created profile at the end of the view)
+        owned = {ln.strip() for ln in c.diff.remediation if ln and not ln.startswith(" ")}
+        old, new = _blocks(before_running), _blocks(after)
+        for header in sorted(owned & old.keys() - {"wlan"}):
+            assert new.get(header) == old[header], header

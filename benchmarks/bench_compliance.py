@@ -92,10 +92,10 @@ def main() -> None:
     parser.add_argument("--reuse", type=Path, help="measure data kept by an earlier --keep run")
     args = parser.parse_args()
 
-    from netctl.compliance.sample import sample_evidence, write_sample_backups
     from netctl.inventory.generate import write_inventory
     from netctl.inventory.index import load_inventory
     from netctl.state import StateStore
+    from netctl.testing.sample_evidence import sample_evidence, write_sample_backups
 
     now = datetime.now(UTC)
     if args.reuse is not None:

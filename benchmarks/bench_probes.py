@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from netctl.probes.reach import Method, ReachConfig, ReachTarget, probe_reachability
-from netctl.probes.simulate import (
+from netctl.probes.web import Site, WebProbeConfig, probe_websites
+from netctl.testing.websim import (
     NamedServer,
     SimPage,
     SimSite,
@@ -42,7 +43,6 @@ from netctl.probes.simulate import (
     Zone,
     make_tls_material,
 )
-from netctl.probes.web import Site, WebProbeConfig, probe_websites
 
 ZONE = "bench.test"
 TEXT = ("宁夏回族自治区教育厅推进教育数字化战略行动，建设教育专网和智慧校园，"

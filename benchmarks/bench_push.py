@@ -44,6 +44,9 @@ SECRETS = {  # as tests/integration/config/test_push.py (the baseline feature ne
     "NETCTL_CRED_CAMPUS_ADMIN_PASSWORD": "Adm1n-Pa55w0rd",
     "NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY": "AuthKey-12345",
     "NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY": "PrivKey-67890",
+    "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Rad1us-Key-2",
+    "NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY": "AuthRgos-1",
+    "NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY": "PrivRgos-1",
 }
 
 

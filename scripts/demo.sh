@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Install netctl in .venv and run its main job on the embedded sample network.
+# Install netctl in .venv and run its main job on an emulated network on loopback.
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 need_apt python3-venv python3-pip
 make_venv ""
-exec .venv/bin/netctl demo "$@"
+installed=$SECONDS
+status=0
+.venv/bin/netctl demo "$@" || status=$?
+echo "scripts/demo.sh: $SECONDS s in all ($installed s installing, $((SECONDS - installed)) s demo; exit $status)"
+exit $status

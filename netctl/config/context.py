@@ -31,6 +31,7 @@ from netctl.config.policy import (
     LockoutPolicy,
     PasswordPolicy,
     Policy,
+    RadiusServer,
     Routing,
     SecurityMode,
     SsidKey,
@@ -225,11 +226,12 @@ class WlanContext(_Model):
 
 
 class SnmpUserCtx(_Model):
-    """An SNMPv3 user: keys as placeholders."""
+    """An SNMPv3 user: keys as placeholders, privacy protocol as this platform renders it."""
 
     name: str
     auth_key: SecretRef
     priv_key: SecretRef
+    privacy: Literal["aes128", "des56"]
 
 
 class LocalUserCtx(_Model):
@@ -253,6 +255,9 @@ class BaselineContext(_Model):
     lockout: LockoutPolicy
     idle_timeout_minutes: int
     banner: str
+    aaa_servers: list[Radius] = Field(
+        description="RADIUS pair for administrator logins (empty: local users only)")
+    aaa_group: str
 
 
 class RenderContext(_Model):
@@ -314,7 +319,7 @@ def build_context(
         ipv6=_ipv6(inv, entry, policy, addressing) if "ipv6" in features else None,
         wlan=(_wlan(inv, entry, policy, src) if dev.role is Role.WLC and "wlan" in features
               else None),
-        baseline=_baseline(policy) if "baseline" in features else None,
+        baseline=_baseline(policy, entry.platform) if "baseline" in features else None,
     )
 
 
@@ -452,16 +457,26 @@ def _wlan(inv: Inventory, entry: DeviceEntry, policy: Policy, src: AddressSource
                 wifi6_count=sum(1 for a in members if a.wifi and a.wifi.is_wifi6_or_newer))
         for code, members in sorted(aps.items())
     ]
-    ssids = [_ssid(inv, entry, key, sp, list(aps), src) for key, sp in sorted(
+    ssids = [_ssid(inv, entry, key, sp, list(aps) or _would_serve(inv, entry), src)
+             for key, sp in sorted(
         pw.ssids.items(), key=lambda kv: kv[1].wlan_id)]
-    radius = [Radius(name=r.name, address=r.address, auth_port=r.auth_port,
-                     acct_port=r.acct_port, key=placeholder(r.credentials))
-              for r in pw.radius]
+    radius = _radius(pw.radius)
     return WlanContext(
         country_code=pw.country_code, forward_mode=pw.forward_mode, ssids=ssids, radius=radius,
         radius_group="RAD-WLAN", aaa_domain=pw.aaa_domain, ap_groups=groups,
         wifi6=pw.wifi6.enabled, channel_width_5g=pw.wifi6.channel_width_5g,
     )
+
+
+def _would_serve(inv: Inventory, entry: DeviceEntry) -> list[str]:
+    """The schools a controller without APs yet will serve, for its SSIDs' VLANs: at a school,
+    that school; at a county node, the county's schools without a controller of their own
+    (else all the county's schools)."""
+    if entry.school is not None:
+        return [entry.school]
+    county = [s.code for s in inv.schools_in(entry.county)] if entry.county else []
+    own = {d.school for d in inv.iter_devices() if d.role is Role.WLC and d.school}
+    return [c for c in county if c not in own] or county
 
 
 def _ssid(
@@ -497,16 +512,25 @@ def _ssid(
                 hidden=sp.hidden)
 
 
-def _baseline(policy: Policy) -> BaselineContext:
+def _radius(servers: list[RadiusServer]) -> list[Radius]:
+    return [Radius(name=r.name, address=r.address, auth_port=r.auth_port, acct_port=r.acct_port,
+                   key=placeholder(r.credentials)) for r in servers]
+
+
+def _baseline(policy: Policy, platform: Platform) -> BaselineContext:
     b = policy.baseline
+    privacy = b.snmp.privacy_for(platform)
     return BaselineContext(
         ntp_servers=b.ntp_servers, syslog_servers=b.syslog_servers,
         snmp_group=b.snmp.group, snmp_view=b.snmp.view,
-        snmp_users=[SnmpUserCtx(name=u.name, auth_key=placeholder(u.credentials, "auth_key"),
-                                priv_key=placeholder(u.credentials, "priv_key"))
+        snmp_users=[SnmpUserCtx(name=u.name,
+                                auth_key=placeholder(u.credentials_for(platform), "auth_key"),
+                                priv_key=placeholder(u.credentials_for(platform), "priv_key"),
+                                privacy=privacy)
                     for u in b.snmp.users],
         local_users=[LocalUserCtx(name=u.name, privilege=u.privilege,
                                   password=placeholder(u.credentials)) for u in b.local_users],
         password=b.password, lockout=b.lockout, idle_timeout_minutes=b.idle_timeout_minutes,
-        banner=b.banner,
+        banner=b.banner, aaa_servers=_radius(b.aaa.radius) if b.aaa else [],
+        aaa_group=b.aaa.group if b.aaa else "RAD-ADMIN",
     )

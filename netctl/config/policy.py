@@ -248,18 +248,37 @@ class WlanPolicy(_Model):
 
 
 class SnmpUser(_Model):
-    """An SNMPv3 user; its keys are 'auth_key' and 'priv_key' of a credential set."""
+    """An SNMPv3 user; its keys are 'auth_key' and 'priv_key' of a credential set.
+
+    ``credentials_by_platform`` names another set for a platform whose user differs (a DES user
+    on RGOS): it must be the set the collectors poll those devices with (the inventory's
+    ``snmp:``)."""
 
     name: ObjectName
     credentials: CredentialRef
+    credentials_by_platform: dict[Platform, CredentialRef] = Field(default_factory=dict)
+
+    def credentials_for(self, platform: Platform) -> str:
+        """The credential set of this user on ``platform``."""
+        return self.credentials_by_platform.get(platform, self.credentials)
+
+
+SnmpPrivacy = Literal["aes128", "des56"]
 
 
 class SnmpPolicy(_Model):
-    """SNMPv3 only, authPriv only, SHA and AES-128."""
+    """SNMPv3 only, authPriv only, SHA and AES-128 (DES where a platform offers nothing else)."""
 
     group: ObjectName = "NMS"
     view: ObjectName = "NMS-VIEW"
     users: list[SnmpUser] = Field(min_length=1)
+    privacy_by_platform: dict[Platform, SnmpPrivacy] = Field(
+        default_factory=dict,
+        description="privacy protocol per platform where AES is not available (default aes128)")
+
+    def privacy_for(self, platform: Platform) -> SnmpPrivacy:
+        """The SNMPv3 privacy protocol this platform renders."""
+        return self.privacy_by_platform.get(platform, "aes128")
 
 
 class LocalUser(_Model):
@@ -286,6 +305,14 @@ class LockoutPolicy(_Model):
     lock_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
 
 
+class AdminAaaPolicy(_Model):
+    """Central authentication of administrators: a RADIUS server pair, local users as fallback
+    (the device asks the next server on timeout and its local users when none answers)."""
+
+    radius: list[RadiusServer] = Field(min_length=1, max_length=2)
+    group: ObjectName = "RAD-ADMIN"
+
+
 class BaselinePolicy(_Model):
     """The MLPS 2.0 security baseline every device gets."""
 
@@ -297,6 +324,8 @@ class BaselinePolicy(_Model):
     lockout: LockoutPolicy = Field(default_factory=LockoutPolicy)
     idle_timeout_minutes: Annotated[int, Field(ge=1, le=60)] = 10
     banner: BannerText
+    aaa: AdminAaaPolicy | None = Field(
+        default=None, description="RADIUS for administrator logins (None: local users only)")
 
 
 class OsFamilyRule(_Model):
@@ -315,6 +344,19 @@ class Policy(_Model):
     ipv6: Ipv6Policy = Field(default_factory=Ipv6Policy)
     wlan: WlanPolicy
     baseline: BaselinePolicy
+
+    @model_validator(mode="after")
+    def _one_definition_per_radius_name(self) -> Policy:
+        """A RADIUS server named in both baseline.aaa and wlan.radius is the same server: the
+        templates define it once per device."""
+        seen: dict[str, RadiusServer] = {r.name: r for r in self.wlan.radius}
+        for r in self.baseline.aaa.radius if self.baseline.aaa else []:
+            other = seen.get(r.name)
+            if other is not None and other != r:
+                msg = (f"RADIUS server {r.name} differs between baseline.aaa.radius and "
+                       "wlan.radius: give one of them another name")
+                raise ValueError(msg)
+        return self
 
     def os_family(self, platform: Platform, model: str | None) -> str:
         """The OS family of a device: the first rule matching its model, else ``default``.

@@ -256,7 +256,28 @@ def generate(schools: int = 44, seed: int = 2027) -> dict[str, Any]:
     port_of_core: dict[str, int] = dict.fromkeys(geo.CITIES, 0)
     for county, n in county_counts(schools).items():
         files[f"counties/{county}.yaml"] = _county(rng, county, n, core, port_of_core)
+    for rel, data in files.items():
+        if rel.startswith("counties/"):
+            _snmp_sets(data)
     return files
+
+
+SNMP_BY_PLATFORM = {"ruijie_os": "snmpv3-rgos"}
+"""SNMP credential set per platform where the default (SHA/AES) user cannot exist: RGOS 11.4
+offers DES privacy only, so its devices are polled with a DES user (templates/policy.yaml
+renders it from the same set)."""
+
+
+def _snmp_sets(county: dict[str, Any]) -> None:
+    """Name the SNMP credential set on the devices whose platform needs its own (not APs: the
+    controller configures them)."""
+    groups = [*county.get("nodes", []), *county.get("schools", [])]
+    for group in groups:
+        for dev in group.get("devices", []):
+            info = CATALOG.get(dev.get("model", ""), {})
+            cred = SNMP_BY_PLATFORM.get(info.get("platform", ""))
+            if cred and dev.get("role") != "ap":
+                dev["snmp"] = cred
 
 
 def _county(

@@ -5,7 +5,7 @@
   (:func:`~netctl.probes.reach.probe_reachability`).
 - :mod:`netctl.probes.run`: one round over the inventory, to the state store and InfluxDB points;
   what ``netctl probe`` and the collector daemon call.
-- :mod:`netctl.probes.simulate`: real loopback servers (websites, BIND) for tests and benchmarks.
+- :mod:`netctl.testing.websim`: real loopback servers (websites, BIND) for tests and benchmarks.
 
 The method, the verdict reasons and every setting are described in ``docs/probes.md``.
 """

@@ -94,7 +94,8 @@ _IOS_LINES: dict[str, re.Pattern[str] | None] = {
     ),
     "line": words(
         "transport login exec-timeout access-class ipv6 password privilege logging "
-        "session-timeout length width history absolute-timeout autocommand"
+        "session-timeout length width history absolute-timeout autocommand authorization "
+        "accounting"
     ),
     "vlan": words("name state remote-span private-vlan"),
     "dhcp": words("network default-router dns-server domain-name lease option"),

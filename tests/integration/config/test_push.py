@@ -27,6 +27,9 @@ SECRETS = {
     "NETCTL_CRED_CAMPUS_ADMIN_PASSWORD": "Adm1n-Pa55w0rd",
     "NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY": "AuthKey-12345",
     "NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY": "PrivKey-67890",
+    "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Rad1us-Key-2",
+    "NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY": "AuthRgos-1",
+    "NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY": "PrivRgos-1",
 }
 PLATFORMS = ("huawei_vrp", "hp_comware", "ruijie_os", "cisco_ios")
 INITIAL = {  # lines outside the baseline's scope: a push must leave them alone
@@ -135,7 +138,10 @@ def test_secrets_never_reach_backups_records_or_output(
         assert secret not in stored
         assert all(secret not in o.remediation + o.error for o in result.outcomes)
     ruijie = next(h for h in net.devices if net[h].platform == "ruijie_os")
-    assert SECRETS["NETCTL_CRED_CAMPUS_ADMIN_PASSWORD"] in net[ruijie].running_config
+    # the keys reached the device (this emulated RGOS shows SNMP keys as typed); the admin
+    # password is stored irreversibly (`username … secret 0 …` becomes `secret 5 …`)
+    assert SECRETS["NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY"] in net[ruijie].running_config
+    assert SECRETS["NETCTL_CRED_CAMPUS_ADMIN_PASSWORD"] not in net[ruijie].running_config
     assert "<masked>" in backups
 
 

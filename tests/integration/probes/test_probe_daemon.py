@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 
 from netctl.collectors.daemon import run_daemon
-from netctl.probes.lab import write_lab_inventory
 from netctl.probes.schedule import load_probe_settings
-from netctl.probes.simulate import free_port
 from netctl.settings import Settings
 from netctl.state.store import StateStore
+from netctl.testing.probelab import write_lab_inventory
+from netctl.testing.websim import free_port
 
 pytestmark = pytest.mark.integration
 

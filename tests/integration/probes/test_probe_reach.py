@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from netctl.probes.lab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
 from netctl.probes.reach import (
     Method,
     ReachConfig,
@@ -27,6 +26,7 @@ from netctl.probes.reach import (
     probe_reachability,
 )
 from netctl.state.store import StateStore
+from netctl.testing.probelab import NsPair, namespace_pair, netns_unavailable, write_lab_inventory
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,11 @@ import pytest
 
 from netctl.inventory.filters import DeviceFilter
 from netctl.inventory.index import load_inventory
-from netctl.probes.lab import (
+from netctl.probes.reasons import Reason
+from netctl.probes.run import run_web_probe, website_sites
+from netctl.probes.web import PageFetch, Site, SiteResult, WebProbeConfig, probe_websites
+from netctl.state.store import StateStore
+from netctl.testing.probelab import (
     ALLOWED,
     BLOCKED_AAAA,
     NOWHERE_AAAA,
@@ -24,11 +28,7 @@ from netctl.probes.lab import (
     tls_names,
     write_lab_inventory,
 )
-from netctl.probes.reasons import Reason
-from netctl.probes.run import run_web_probe, website_sites
-from netctl.probes.simulate import NamedServer, SiteServer, TlsMaterial, make_tls_material
-from netctl.probes.web import PageFetch, Site, SiteResult, WebProbeConfig, probe_websites
-from netctl.state.store import StateStore
+from netctl.testing.websim import NamedServer, SiteServer, TlsMaterial, make_tls_material
 
 pytestmark = pytest.mark.integration
 

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from netctl.cli import app
 from netctl.compliance.kpis import KPI_IDS, KPIS
 from netctl.compliance.runner import run_kpis
-from netctl.compliance.sample import sample_evidence, write_sample_backups
 from netctl.inventory.index import Inventory, load_inventory
 from netctl.report.pdf import run_chromium
 from netctl.state import StateStore
+from netctl.testing.sample_evidence import sample_evidence, write_sample_backups
 
 REPO = Path(__file__).resolve().parents[3]
 REPORTS = REPO / "reports"

@@ -32,6 +32,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "snmp"
 V3 = {"user": "netctl", "auth": "authpass123", "priv": "privpass123"}
+V3_DES = {"user": "netctl-des", "auth": "authpass456", "priv": "privpass456"}
+"""A SHA/DES user, as the Ruijie baseline renders it (RGOS 11.4 offers DES privacy only)."""
 V3_ENV = {"NETCTL_CRED_SNMPV3_LAB_USERNAME": V3["user"],
           "NETCTL_CRED_SNMPV3_LAB_AUTH_PROTOCOL": "SHA",
           "NETCTL_CRED_SNMPV3_LAB_AUTH_KEY": V3["auth"],
@@ -112,6 +114,8 @@ def snmpd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
         "rocommunity public 127.0.0.1\n"
         f'createUser {V3["user"]} SHA "{V3["auth"]}" AES "{V3["priv"]}"\n'
         f"rouser {V3['user']} priv\n"
+        f'createUser {V3_DES["user"]} SHA "{V3_DES["auth"]}" DES "{V3_DES["priv"]}"\n'
+        f"rouser {V3_DES['user']} priv\n"
         "sysName netctl-test-agent\nsysLocation loopback\nsysContact noc\n"
         "dontLogTCPWrappersConnects yes\n", encoding="utf-8")
     port = free_port()

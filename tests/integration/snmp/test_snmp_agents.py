@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import FIXTURES, REPO, V3, V3_ENV, Agent, free_port  # type: ignore[import-not-found, unused-ignore]
+from conftest import FIXTURES, REPO, V3, V3_DES, V3_ENV, Agent, free_port  # type: ignore[import-not-found, unused-ignore]
 
 from netctl.collectors.config import CollectorConfig, SnmpSettings, StateSettings, TargetOverride
 from netctl.collectors.daemon import SnmpCollector, ap_infos
 from netctl.collectors.sinks.state import StateSink
-from netctl.collectors.snmp import ber
+from netctl.collectors.snmp import ber, usm
 from netctl.collectors.snmp.client import Session, Transport, V2cSession, V3Session, V3User
 from netctl.collectors.snmp.profile import load_profiles
 from netctl.collectors.snmp.pysnmp_backend import PysnmpEngine, PysnmpSession
@@ -72,6 +72,20 @@ async def test_lean_and_pysnmp_backends_agree_v2c_and_v3(snmpd: Agent) -> None:
         assert r.columns == reference.columns, name
 
 
+async def test_des_user_is_polled_through_pysnmp(snmpd: Agent) -> None:
+    """The Ruijie baseline's SHA/DES user (templates/policy.yaml): the lean codec does not speak
+    DES, the pysnmp fallback polls it from a real agent."""
+    user = V3User(V3_DES["user"], "SHA", V3_DES["auth"], "DES", V3_DES["priv"])
+    assert not usm.supports(user.auth_protocol, user.priv_protocol)
+    engine = PysnmpEngine()
+    try:
+        got = await fetch(PysnmpSession(engine, ("127.0.0.1", snmpd.port), user=user),
+                          [ber.encode_oid("1.3.6.1.2.1.1.5.0")], [], max_repetitions=1)
+    finally:
+        engine.close()
+    assert list(got.scalars.values()) == [b"netctl-test-agent"]
+
+
 async def test_wrong_v3_key_is_a_clear_error(snmpd: Agent) -> None:
     from netctl.collectors.snmp.client import SnmpError
 
@@ -120,7 +134,8 @@ async def test_once_over_vendor_agents(snmpsim: Agent, snmpd: Agent, tmp_path: P
     polled = defaultdict(set)
     for o in summary.outcomes:
         polled[o.hostname].add(o.profile)
-    assert polled["lab-0001-ac1"] == {"system", "if_mib", "ip_mib", "entity", "huawei_wlan"}
+    assert polled["lab-0001-ac1"] == {"system", "if_mib", "ip_mib", "ipv6_ra", "entity",
+                                      "huawei_wlan"}
     assert "h3c_wlan" in polled["lab-0002-ac1"]
     assert "ruijie_wlan" in polled["lab-0003-ac1"]
 

@@ -22,8 +22,8 @@ def shipped() -> dict[str, Profile]:
 
 
 def test_every_shipped_profile_loads(shipped: dict[str, Profile]) -> None:
-    assert set(shipped) == {"system", "if_mib", "ip_mib", "entity", "huawei_wlan", "h3c_wlan",
-                            "ruijie_wlan"}
+    assert set(shipped) == {"system", "if_mib", "ip_mib", "ipv6_ra", "entity", "huawei_wlan",
+                            "h3c_wlan", "ruijie_wlan"}
     assert shipped["system"].heartbeat
 
 
@@ -38,13 +38,14 @@ def test_unconfirmed_oids_are_flagged_and_explained(shipped: dict[str, Profile])
 
 
 @pytest.mark.parametrize(("platform", "role", "sysoid", "expected"), [
-    ("huawei_vrp", "access", None, {"system", "if_mib", "ip_mib", "entity"}),
-    ("huawei_vrp", "wlc", None, {"system", "if_mib", "ip_mib", "entity", "huawei_wlan"}),
-    ("hp_comware", "wlc", None, {"system", "if_mib", "ip_mib", "entity", "h3c_wlan"}),
-    ("ruijie_os", "wlc", None, {"system", "if_mib", "ip_mib", "entity", "ruijie_wlan"}),
+    ("huawei_vrp", "access", None, {"system", "if_mib", "ip_mib", "ipv6_ra", "entity"}),
+    ("huawei_vrp", "wlc", None, {"system", "if_mib", "ip_mib", "ipv6_ra", "entity", "huawei_wlan"}),
+    ("hp_comware", "wlc", None, {"system", "if_mib", "ip_mib", "ipv6_ra", "entity", "h3c_wlan"}),
+    ("ruijie_os", "wlc", None, {"system", "if_mib", "ip_mib", "ipv6_ra", "entity", "ruijie_wlan"}),
     ("cisco_ios", "wlc", "1.3.6.1.4.1.2011.2.240.17",
-     {"system", "if_mib", "ip_mib", "entity", "huawei_wlan"}),
-    ("cisco_ios", "wlc", "1.3.6.1.4.1.9.1.2860", {"system", "if_mib", "ip_mib", "entity"}),
+     {"system", "if_mib", "ip_mib", "ipv6_ra", "entity", "huawei_wlan"}),
+    ("cisco_ios", "wlc", "1.3.6.1.4.1.9.1.2860",
+     {"system", "if_mib", "ip_mib", "ipv6_ra", "entity"}),
 ])
 def test_matching(shipped: dict[str, Profile], platform: str, role: str, sysoid: str | None,
                   expected: set[str]) -> None:

@@ -76,6 +76,34 @@ def test_policy_rules() -> None:
     assert PortRange(format="Gi1/0/{n}", first=47, last=48).names() == ["Gi1/0/47", "Gi1/0/48"]
 
 
+def test_policy_admin_radius_and_snmp_per_platform() -> None:
+    """A RADIUS name shared by baseline.aaa and wlan.radius is one server; SNMP privacy and
+    credential set can differ per platform (RGOS: DES), AES elsewhere."""
+    from netctl.config.policy import EXAMPLE
+    from netctl.platforms import Platform
+
+    rad = EXAMPLE["wlan"]["radius"][0]
+    other = {**rad, "address": "10.9.9.9"}
+    base = {**EXAMPLE["baseline"], "aaa": {"radius": [other]}}
+    with pytest.raises(ValueError, match="RADIUS server RAD1 differs between"):
+        Policy.model_validate({**EXAMPLE, "baseline": base})
+    same = Policy.model_validate(
+        {**EXAMPLE, "baseline": {**EXAMPLE["baseline"], "aaa": {"radius": [rad]}}})
+    assert same.baseline.aaa is not None and same.baseline.aaa.group == "RAD-ADMIN"
+    with pytest.raises(ValueError, match="at most 2"):
+        Policy.model_validate({**EXAMPLE, "baseline": {**EXAMPLE["baseline"], "aaa": {
+            "radius": [rad, {**rad, "name": "R2"}, {**rad, "name": "R3"}]}}})
+    snmp = {"users": [{"name": "nms", "credentials": "snmpv3",
+                       "credentials_by_platform": {"ruijie_os": "snmpv3-rgos"}}],
+            "privacy_by_platform": {"ruijie_os": "des56"}}
+    p = Policy.model_validate({**EXAMPLE, "baseline": {**EXAMPLE["baseline"], "snmp": snmp}})
+    assert p.baseline.snmp.privacy_for(Platform.RUIJIE_OS) == "des56"
+    assert p.baseline.snmp.privacy_for(Platform.HUAWEI_VRP) == "aes128"
+    user = p.baseline.snmp.users[0]
+    assert user.credentials_for(Platform.RUIJIE_OS) == "snmpv3-rgos"
+    assert user.credentials_for(Platform.CISCO_IOS) == "snmpv3"
+
+
 def test_placeholders_match_the_stored_forms() -> None:
     """An intended secret line matches the device's stored form, and nothing else."""
     cases = [

@@ -26,12 +26,14 @@ from netctl.probes.schedule import StateWriter, _every, load_probe_settings
 from netctl.state.store import Observation
 
 MODULES = ["content", "guard", "reach", "resolve", "reasons", "run", "web", "fetch", "schedule",
-           "lab", "simulate"]
+           "../testing/probelab", "../testing/websim"]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_doctests(name: str) -> None:
-    module = importlib.import_module(f"netctl.probes.{name}")
+    dotted = name.replace("../", "").replace("/", ".")
+    module = importlib.import_module(
+        f"netctl.{dotted}" if name.startswith("../") else f"netctl.probes.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
 

@@ -1,7 +1,7 @@
 """The probes' test lab: simulated school websites, their DNS zones, and network namespaces.
 
 Used by ``tests/integration/probes`` (and handy to try the probes by hand); the probes never
-import it. The servers themselves are in :mod:`netctl.probes.simulate`.
+import it. The servers themselves are in :mod:`netctl.testing.websim`.
 
 Every address used is loopback (127.0.0.0/8, ::1) or lives in a network namespace these helpers
 create (and delete): nothing is ever sent off the machine. The website probe runs with an
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from netctl.probes.simulate import SimPage, SimSite, Zone
+from netctl.testing.websim import SimPage, SimSite, Zone
 
 V4 = "127.0.0.1"
 V6 = "::1"

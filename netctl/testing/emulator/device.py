@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netctl.testing.emulator.display import render_config
+from netctl.testing.emulator.display import display_order, render_config
 from netctl.testing.emulator.normalize import display_form
 from netctl.testing.emulator.tree import ConfigNode, parse_config
 from netctl.testing.emulator.vendors import VendorProfile, profile_for
@@ -173,12 +173,12 @@ class Device:
     def running_lines(self) -> list[str]:
         """The running configuration as indented lines, without separators or headers."""
         with self.lock:
-            return self.running.lines()
+            return display_order(self.profile, self.running).lines()
 
     def startup_lines(self) -> list[str]:
         """The saved configuration as indented lines."""
         with self.lock:
-            return self.startup.lines()
+            return display_order(self.profile, self.startup).lines()
 
     def has_line(self, line: str, section: str | None = None, *, saved: bool = False) -> bool:
         """Whether ``line`` is configured at top level, or under the top-level ``section``."""

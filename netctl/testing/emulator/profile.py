@@ -101,6 +101,9 @@ class VendorProfile:
     permanent: tuple[tuple[str, str], ...] = ()
     """Sections every device displays (console/VTY lines, which cannot be deleted): (regular
     expression a top-level line of the boot config may match, header added when none does)."""
+    banner_before: str = ""
+    """Top-level ``banner`` lines are displayed right before the first line starting with this
+    (IOS/RGOS show banners just before ``line con 0``, whatever the order they were typed in)."""
     two_stage: bool = False
     """VRP V8: changes go to a candidate configuration that ``commit`` applies."""
     display_header: str = ""

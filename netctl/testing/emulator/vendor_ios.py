@@ -131,15 +131,20 @@ CISCO = VendorProfile(
             opener(r"wireless profile policy (\S+)", "wlan", "config-wireless-policy"),
             opener(r"wireless tag policy (\S+)", "wlan", "config-policy-tag"),
             opener(r"wireless tag site (\S+)", "wlan", "config-site-tag"),
+            opener(r"wireless tag rf (\S+)", "wlan", "config-rf-tag"),
+            opener(r"wireless profile flex (\S+)", "wflex", "config-wireless-flex-profile"),
             opener(r"ap profile (\S+)", "wlan", "config-ap-profile"),
             opener(r"ap ([0-9a-fA-F.:]{12,17})", "wlan", "config-ap-tag"),
             opener(r"crypto pki trustpoint (\S+)", "qos", "ca-trustpoint"),
         ),
         "bgp": (opener(r"address-family (.+)", "bgp", "config-router-af"),),
         "keychain": (opener(r"key (\d+)", "keychain", "config-keychain-key"),),
+        # 9800 flex profile: `vlan-name N` opens a sub-mode holding `vlan-id` (C9800 config guide)
+        "wflex": (opener(r"vlan-name (\S+)", "wlan", "config-wireless-flex-profile-vlan"),),
     },
     lines={
         "top": words(_IOS_TOP_WORDS + " wireless device-tracking"),
+        "wflex": None,
         **_IOS_LINES,
         "dhcpv6": words(
             "address dns-server domain-name prefix-delegation information sntp link-address "
@@ -197,6 +202,7 @@ CISCO = VendorProfile(
     delimited_prompt="Enter TEXT message.  End with the character '{d}'.",
     hidden=re.compile(r"^snmp-server user "),
     refusals=CISCO_REFUSALS,
+    banner_before="line ",
     permanent=CISCO_PERMANENT,
     netmiko="cisco_ios",
 )
@@ -275,6 +281,7 @@ RUIJIE = VendorProfile(
     delimited=re.compile(r"^(banner \S+) (.*)$"),
     delimited_prompt="Enter TEXT message.  End with the character '{d}'.",
     refusals=RUIJIE_REFUSALS,
+    banner_before="line ",
     permanent=RUIJIE_PERMANENT,
     netmiko="ruijie_os",
 )

@@ -29,6 +29,8 @@ SECRETS = {
     "NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY": "PrivKey-67890",
     "NETCTL_CRED_RADIUS_CAMPUS_USERNAME": "radius",
     "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Radius-Key-1",
+    "NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY": "AuthRgos-1",
+    "NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY": "PrivRgos-1",
     "NETCTL_CRED_WLAN_STUDENT_USERNAME": "student",
     "NETCTL_CRED_WLAN_STUDENT_PASSWORD": "Student-Psk-1",
     "NETCTL_CRED_WLAN_IOT_USERNAME": "iot",
@@ -54,6 +56,24 @@ CASES = [  # (corpus file, feature): one device of each kind and OS release the 
 IDS = [f"{p}:{f}" for p, f in CASES]
 
 
+PUSH_XFAIL = {
+    "cisco_ios/c9300_dnac_lab_access_iosxe16.6:baseline": (
+        "netctl/config/hier.py (hier_config): a one-line `banner motd ^C…^C` followed by the "
+        "pushed `banner login ^C…^C` (IOS shows its banners together before `line con 0`) is "
+        "read as one banner running to the next `!`, so verify misses the login banner and "
+        "the lines after it"),
+    "hp_comware/msr3600_home_core_router_cw710_r6728:wlan": (
+        "issue 11, templates/scopes.yaml: the wlan scope's `replaces` has `^primary "
+        "(authentication|accounting) ` but not `secondary` (baseline has both), so the "
+        "secondary RADIUS server lines with a secret never verify"),
+}
+
+
+def _marked(xfails: dict[str, str]) -> list[object]:
+    return [pytest.param(n, f, marks=pytest.mark.xfail(reason=xfails[f"{n}:{f}"], strict=True))
+            if f"{n}:{f}" in xfails else (n, f) for n, f in CASES]
+
+
 @pytest.fixture(scope="module")
 def inv(allocated_dir: Path) -> Inventory:
     return load_inventory(allocated_dir)
@@ -76,7 +96,7 @@ def _push(inv: Inventory, net: EmulatedNetwork, feature: str, tmp_path: Path) ->
     return push(inv, [host], opts, Secrets(None, env=SECRETS))
 
 
-@pytest.mark.parametrize(("name", "feature"), CASES, ids=IDS)
+@pytest.mark.parametrize(("name", "feature"), _marked(PUSH_XFAIL), ids=IDS)
 def test_push_verify_save_then_nothing_to_do(inv: Inventory, name: str, feature: str,
                                              tmp_path: Path) -> None:
     path = REAL / f"{name}.cfg"
@@ -101,7 +121,11 @@ VTY_RANGE = ("issue 11: the push creates a VTY section whose range the device do
              "(`line vty 0 63` where it has `line vty 0 15` + `16 63`; IOS `line vty 0 15` where "
              "it shows `0 4` + `5 15`; RGOS `line vty 0 4` where it has `0 15`/`0 35`) and the "
              "rollback negates it, which the OS refuses")
+LOST_NESTED = ("issue 11: a protected line the push replaces two sections deep (`aaa > "
+               "local-aaa-user password policy administrator > password history record number "
+               "0`) is not restored by the rollback")
 ROLLBACK_XFAIL = {
+    "huawei_vrp/s6730_metro_mpls_v200r023:baseline": LOST_NESTED,
     "hp_comware/hp5930_dc_switch_cw710_e2415:baseline": VTY_RANGE,
     "ruijie_os/n8560_lab_core_rgos11.0:baseline": VTY_RANGE,
     "ruijie_os/s2900_stack_access_rgos10.4:baseline": VTY_RANGE,
@@ -150,9 +174,7 @@ def _failing_line(remediation: list[str]) -> str:
                 and not ln.strip().startswith(("banner", "header")) and "<" not in ln)
 
 
-@pytest.mark.parametrize(("name", "feature"), [
-    pytest.param(n, f, marks=pytest.mark.xfail(reason=ROLLBACK_XFAIL[f"{n}:{f}"], strict=True))
-    if f"{n}:{f}" in ROLLBACK_XFAIL else (n, f) for n, f in CASES], ids=IDS)
+@pytest.mark.parametrize(("name", "feature"), _marked(ROLLBACK_XFAIL), ids=IDS)
 def test_a_refused_line_rolls_back_to_the_running_config(inv: Inventory, name: str,
                                                          feature: str, tmp_path: Path) -> None:
     path = REAL / f"{name}.cfg"

@@ -62,7 +62,6 @@ DEMO_SECRETS = {  # the emulated devices' credentials: demo only, never real one
     "NETCTL_CRED_SNMPV3_DEFAULT_AUTH_KEY": "Demo-AuthKey-1",
     "NETCTL_CRED_SNMPV3_DEFAULT_PRIV_PROTOCOL": "AES",
     "NETCTL_CRED_SNMPV3_DEFAULT_PRIV_KEY": "Demo-PrivKey-1",
-    "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Demo-Rad1us-Key-2",
     "NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY": "Demo-AuthRgos-1",
     "NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY": "Demo-PrivRgos-1",
 }

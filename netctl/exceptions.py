@@ -47,6 +47,11 @@ class InventoryError(NetctlError):
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         super().__init__(first + more)
 
+    @property
+    def missing(self) -> bool:
+        """No inventory at all (no ``region.yaml``): netctl cannot start, exit 3 not 1."""
+        return any(p.message.startswith("no inventory here") for p in self.problems)
+
 
 class ImportRowError(NetctlError):
     """A roster import found bad rows and wrote nothing."""

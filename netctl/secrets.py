@@ -10,7 +10,9 @@ A credential set ``campus`` is looked up, in order, in the environment
       snmpv3-default: {username: netctl, auth_protocol: SHA, auth_key: "...",
                        priv_protocol: AES, priv_key: "..."}
 
-The secrets file must not be readable by others and must not sit inside a git work tree.
+The secrets file must not be readable by others and must not sit inside a git work tree. Every
+value is kept as the string written (``007``, ``~``, ``1e3`` are never turned into numbers or
+null): YAML's type guessing would change a password.
 Secrets are never logged: :class:`Credential` hides them from ``repr``.
 """
 
@@ -21,9 +23,64 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from netctl.exceptions import SecretsError
-from netctl.inventory.yamlio import read_yaml
+
+_BaseLoader: type[Any] = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+class _StringLoader(_BaseLoader):  # type: ignore[misc]
+    """YAML with every scalar a string (``007``, ``~``, ``1e3``, ``yes`` stay as written) and
+    duplicate keys refused."""
+
+
+def _mapping(loader: Any, node: yaml.MappingNode) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain name", key_node.start_mark)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}'", key_node.start_mark)
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_StringLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_secrets_yaml(path: Path) -> Any:
+    """Parse a secrets file keeping every value a string, exactly as written.
+
+    A YAML error names the file and line only: its message never quotes the file (a secret).
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        ...     _ = f.write("a: 007\\nb: ~\\nc: 1e3\\nd: yes\\ne: '0x1F'\\n")
+        >>> read_secrets_yaml(Path(f.name))
+        {'a': '007', 'b': '~', 'c': '1e3', 'd': 'yes', 'e': '0x1F'}
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text"
+        raise SecretsError(msg) from exc
+    try:
+        return yaml.load(text, Loader=_StringLoader)  # noqa: S506 - BaseLoader builds str only
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        msg = f"{where}: not valid YAML ({exc.problem or 'syntax error'}); fix that line"
+        raise SecretsError(msg) from None
+    except yaml.YAMLError:
+        msg = f"{path}: not valid YAML"
+        raise SecretsError(msg) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +125,7 @@ class Secrets:
         if self._file is None or not self._file.is_file():
             return self._loaded
         check_secrets_file(self._file)
-        data = read_yaml(self._file) or {}
+        data = read_secrets_yaml(self._file) or {}
         sets = data.get("credentials", {}) if isinstance(data, dict) else {}
         if not isinstance(sets, dict):
             msg = f"{self._file}: 'credentials' must map names to credential sets"
@@ -80,7 +137,12 @@ class Secrets:
                     f"among {', '.join(_FIELDS)}"
                 )
                 raise SecretsError(msg)
-            self._loaded[str(name)] = {k: str(v) for k, v in values.items()}
+            nested = [k for k, v in values.items() if not isinstance(v, str)]
+            if nested:
+                msg = (f"{self._file}: credentials.{name}.{nested[0]}: expected one value "
+                       "(quote it), found a list or mapping")
+                raise SecretsError(msg)
+            self._loaded[str(name)] = {k: v for k, v in values.items() if v != ""}
         return self._loaded
 
     def get(self, name: str) -> Credential | None:

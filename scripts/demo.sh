@@ -2,7 +2,8 @@
 # Install netctl in .venv and run its main job on an emulated network on loopback.
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-need_apt python3-venv python3-pip
+# Chromium and the CJK fonts: `netctl report --format pdf` prints the Chinese report with them
+need_apt python3-venv python3-pip chromium fonts-noto-cjk
 make_venv ""
 installed=$SECONDS
 status=0

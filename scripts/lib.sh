@@ -23,8 +23,15 @@ need_apt() {
 make_venv() {
   local extras="${1:-}"
   if [ ! -x .venv/bin/python ]; then
+    echo "creating .venv"
     python3 -m venv .venv
   fi
+  echo "upgrading pip in .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+  echo "installing netctl${extras} and its dependencies into .venv (1-3 minutes the first time)"
+  # one line per package fetched, so a slow network shows progress instead of silence
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -e ".${extras}" \
+    | { grep --line-buffered -E '^(Collecting|Successfully installed)' || true; } \
+    | sed -u -e 's/^Collecting /  fetching /' -e 's/^Successfully installed .*/  installed/'
+  echo "netctl installed: .venv/bin/netctl (or '. .venv/bin/activate' to type 'netctl')"
 }

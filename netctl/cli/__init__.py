@@ -34,6 +34,8 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "report": ("netctl.cli.report", "report", "command"),
     "dashboards": ("netctl.cli.dashboards", "app", "group"),
     "demo": ("netctl.cli.demo", "demo", "command"),
+    "discover": ("netctl.cli.discover", "app", "group"),
+    "assets": ("netctl.cli.assets", "assets", "command"),
 }
 _ROOT_OPTIONS_WITH_VALUE = ("--home", "--inventory", "--state")
 
@@ -85,6 +87,14 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from netctl import __version__
+
+        sys.stdout.write(f"netctl {__version__}\n")
+        raise typer.Exit(ExitStatus.OK)
+
+
 def _root(
     ctx: typer.Context,
     home: Annotated[Path | None, typer.Option(
@@ -95,8 +105,12 @@ def _root(
     )] = None,
     state: Annotated[str | None, typer.Option(
         help="State store: SQLite file or SQLAlchemy URL [env NETCTL_STATE]")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version, help="Print the version and exit",
+    )] = False,
 ) -> None:
     """Resolve settings once for every command."""
+    del version
     env = None
     if home is not None:
         import os
@@ -106,13 +120,25 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point: map library errors to exit codes and one clear message."""
+    """Console-script entry point: map library errors to exit codes and one clear message.
+
+    Exit codes (README): 0 ok, 1 found errors, 2 bad command line, 3 cannot start, 70 a bug.
+    An unexpected exception is a bug: one line on stderr, the traceback in a log file.
+    """
+    if sys.argv[1:] == ["--version"]:  # no need to import every command group
+        from netctl import __version__
+
+        sys.stdout.write(f"netctl {__version__}\n")
+        sys.exit(ExitStatus.OK)
     try:
         code = build_app(_group_in(sys.argv[1:]))(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else ExitStatus.OK)
     except InventoryError as exc:
         print_problems(exc.problems, Path.cwd())
         errors = sum(1 for p in exc.problems if p.severity == "error")
+        if exc.missing:
+            err_console.print("cannot start: no inventory", style="red bold")
+            sys.exit(ExitStatus.CONFIG)
         err_console.print(f"inventory invalid: {errors} error(s)", style="red bold")
         sys.exit(ExitStatus.FAILED)
     except ImportRowError as exc:
@@ -123,17 +149,63 @@ def main() -> None:
         err_console.print(f"error: {exc}", style="red", markup=False, soft_wrap=True)
         sys.exit(ExitStatus.CONFIG)
     except NetctlError as exc:
+        code = getattr(exc, "exit_code", ExitStatus.FAILED)
         err_console.print(f"error: {exc}", style="red", markup=False, soft_wrap=True)
-        sys.exit(ExitStatus.FAILED)
+        sys.exit(code)
     except typer.Abort:
         err_console.print("aborted", style="red")
         sys.exit(ExitStatus.FAILED)
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileNotFoundError) as exc:
+        if exc.filename is None:  # no file named: not the user's file, a bug
+            sys.exit(crash(exc))
+        # a file the user named or netctl must write: their environment, not a bug
+        err_console.print(f"error: {exc.strerror}: {exc.filename} (fix: check the path and its "
+                          "permissions)", style="red", markup=False, soft_wrap=True)
+        sys.exit(ExitStatus.CONFIG)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="red")
+        sys.exit(130)
+    except BrokenPipeError:  # `netctl ... | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        sys.exit(ExitStatus.OK)
     except Exception as exc:  # usage errors of the bundled click, and the last resort
         show = getattr(exc, "show", None)
         code = getattr(exc, "exit_code", None)
         if callable(show) and isinstance(code, int):
             show()
             sys.exit(code)
-        raise
+        sys.exit(crash(exc))
+
+
+def crash(exc: BaseException) -> int:
+    """A bug: write the traceback to a log file, print one line naming it; return 70."""
+    import os
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
+    from netctl import __version__
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = (f"netctl {__version__} crashed at {stamp}\nargv: {sys.argv!r}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    where = "(could not write a log file)"
+    state_home = os.environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    base = Path(os.environ.get("NETCTL_CRASH_DIR") or Path(state_home) / "netctl")
+    for folder in (base, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, path = tempfile.mkstemp(prefix=f"crash-{stamp}-", suffix=".log", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            where = path
+            break
+        except OSError:
+            continue
+    err_console.print(
+        f"internal error (a bug in netctl): {type(exc).__name__}: {exc}\n"
+        f"the traceback is in {where}; please report it with that file",
+        style="red", markup=False, soft_wrap=True)
+    return int(ExitStatus.INTERNAL)

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from netctl.cli._output import Format, print_problems
-from netctl.inventory.filters import DeviceFilter
-from netctl.inventory.index import Inventory, load_inventory
+from netctl.inventory.filters import DeviceFilter, FilterError, select
+from netctl.inventory.index import DeviceEntry, Inventory, load_inventory
+from netctl.models.inventory import Role
 from netctl.settings import Settings
 
 FormatOpt = Annotated[
@@ -62,3 +63,40 @@ def device_filter(
     return DeviceFilter.parse(
         county or (), city or (), role or (), platform or (), school or (), host or ()
     )
+
+
+def describe_filter(flt: DeviceFilter) -> str:
+    """The filter as the options that built it (``--county 640104 --role gateway``)."""
+    parts = [f"--county {c}" for c in flt.counties] + [f"--city {c}" for c in flt.cities]
+    parts += [f"--role {r.value}" for r in flt.roles]
+    parts += [f"--platform {p.value}" for p in flt.platforms]
+    parts += [f"--school {s}" for s in flt.schools] + [f"--host {h}" for h in flt.hostnames]
+    return " ".join(parts) or "(no filter)"
+
+
+def selected(
+    inv: Inventory, flt: DeviceFilter, *, configurable: bool = False, what: str = "device"
+) -> list[DeviceEntry]:
+    """The devices ``flt`` selects; an empty selection is an error (exit 3) naming the fix.
+
+    ``configurable`` leaves out APs (their controller carries their configuration). Every
+    command that acts on a selection goes through here, so none reports success on nothing.
+    """
+    import difflib
+
+    found = [d for d in select(inv, flt) if not (configurable and d.role is Role.AP)]
+    if found:
+        return found
+    hint = ""
+    for pattern in flt.hostnames:
+        close = difflib.get_close_matches(pattern, list(inv.devices), n=1, cutoff=0.6)
+        if close:
+            hint = f"; did you mean '{close[0]}'?"
+            break
+    kind = "configurable device (APs are configured through their controller)" if configurable \
+        else what
+    msg = (
+        f"no {kind} matches {describe_filter(flt)} in {len(inv.devices)} device(s){hint} "
+        "(fix: check the values with `netctl inventory list devices` and its filters)"
+    )
+    raise FilterError(msg)

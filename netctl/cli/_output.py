@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from netctl.exceptions import Problem
@@ -64,12 +65,13 @@ def print_json(value: Any) -> None:
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Print a table for people."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    """Print a table for people. Data is text, never Rich markup (``[/bold] x`` prints as is)."""
+    table = Table(title=escape(title) if title else None, title_justify="left",
+                  header_style="bold")
     for c in columns:
-        table.add_column(c, overflow="fold")
+        table.add_column(escape(str(c)), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if v is None else escape(str(v)) for v in row))
     console.print(table)
 
 

@@ -18,6 +18,8 @@ from netctl.cli._common import (
     RoleOpt,
     SchoolOpt,
     device_filter,
+    load,
+    selected,
     settings,
 )
 from netctl.cli._output import ExitStatus, Format, err_console, print_json, print_table
@@ -51,6 +53,7 @@ def snmp(
     from netctl.collectors.targets import Shard
 
     flt = device_filter(county, city, role, platform, school, host)
+    selected(load(ctx), flt)  # an empty selection is an error (exit 3), not "0 polls, ok"
     sh = Shard.parse(shard) if shard else None
     s = settings(ctx)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -61,6 +64,14 @@ def snmp(
                                    shard=sh, influx=not no_influx, state=not no_state))
     for problem in summary.problems:
         err_console.print(f"not polled: {problem}", style="yellow", markup=False)
+    if not summary.outcomes:
+        from netctl.exceptions import ConfigError
+
+        why = f"{len(summary.problems)} device(s) not polled (above)" if summary.problems \
+            else "no device in this shard"
+        msg = (f"nothing was polled: {why} (fix: give each credential set its SNMP community or "
+               "user, e.g. NETCTL_CRED_CAMPUS_COMMUNITY, or map devices with --targets)")
+        raise ConfigError(msg)
     if fmt is Format.json:
         print_json(summary)
     else:
@@ -72,5 +83,5 @@ def snmp(
             f"device(s) in {summary.duration_s:.2f} s: {summary.points} point(s), "
             f"{summary.observations} observation(s); failed: "
             f"{', '.join(summary.failed_hosts) or 'none'}")
-    if summary.failed_hosts:
+    if summary.failed_hosts or summary.problems:  # a device left out is a failure too
         raise typer.Exit(ExitStatus.FAILED)

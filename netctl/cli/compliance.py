@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from netctl.cli._common import FormatOpt, HostOpt, load, settings
+from netctl.cli._common import FormatOpt, HostOpt, device_filter, load, selected, settings
 from netctl.cli._output import ExitStatus, Format, console, print_json, print_table
 from netctl.compliance.backups import default_backups_dir
 from netctl.compliance.export import baseline_json, kpis_json
@@ -42,6 +43,33 @@ FreshOpt = Annotated[
 ]
 
 
+def parse_as_of(text: str | None) -> datetime | None:
+    """``--as-of``: an ISO 8601 time (``2026-11-01``, ``2026-11-01T08:00``, ``…+08:00``);
+    without a zone it is Beijing time (UTC+8), as people write it."""
+    if text is None:
+        return None
+    from datetime import timedelta, timezone
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        msg = f"--as-of '{text}': write an ISO time such as 2026-11-01 or 2026-11-01T08:00+08:00"
+        raise typer.BadParameter(msg) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone(timedelta(hours=8)))
+    return when
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Judge at this past time from the state store's history and the backups taken by "
+        "then (reproduce last month's report); ISO time, Beijing time unless a zone is given",
+    ),
+]
+
+
 def backups_dir(s: Settings, option: Path | None) -> Path:
     """The backups folder: option, environment, beside the state store."""
     return option or default_backups_dir(s.state_url, s.home)
@@ -61,6 +89,7 @@ def kpis(
         bool, typer.Option(help="Store the values as a KPI snapshot (trend)")
     ] = False,
     evidence: Annotated[bool, typer.Option(help="JSON: add each school result's evidence")] = False,
+    as_of: AsOfOpt = None,
     line_protocol: Annotated[
         Path | None,
         typer.Option(
@@ -70,7 +99,8 @@ def kpis(
         ),
     ] = None,
 ) -> None:
-    """Every KPI of TARGETS.md per school, county, city and region, against this year's target."""
+    """Every KPI of the plan (docs/targets.md) per school, county, city and region, against
+    this year's target."""
     s = settings(ctx)
     inv = load(ctx)
     report, rows = run_kpis(
@@ -83,6 +113,7 @@ def kpis(
         year=year,
         freshness_hours=freshness_hours,
         snapshot=snapshot,
+        as_of=parse_as_of(as_of),
     )
     if line_protocol is not None:
         from netctl.collectors.points import lines
@@ -170,8 +201,12 @@ def baseline(
     if config is not None or platform is not None:
         _baseline_file(s, config, platform, fmt, lang)
     folder = backups_dir(s, backups)
+    inv = load(ctx)
+    if host:  # a host pattern that matches nothing is an error (exit 3), not "0 devices pass"
+        selected(inv, device_filter([county] if county else None, [city] if city else None,
+                                    None, None, None, host))
     devices, when, hours = run_baseline(
-        load(ctx),
+        inv,
         s.reports_dir,
         folder,
         county=county,

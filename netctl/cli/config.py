@@ -17,15 +17,14 @@ from netctl.cli._common import (
     SchoolOpt,
     device_filter,
     load,
+    selected,
     settings,
 )
 from netctl.cli._output import ExitStatus, Format, console, err_console, print_json
 from netctl.config.diff import Diff
 from netctl.config.guard import DEFAULT_MAX_REMOVALS, Guard
 from netctl.config.render import FEATURES, render_many
-from netctl.inventory.filters import select
 from netctl.inventory.yamlio import write_atomic
-from netctl.models.inventory import Role
 
 app = typer.Typer(help="Intended configuration from templates, policy and IPAM.",
                   no_args_is_help=True)
@@ -48,8 +47,7 @@ def render(
     if feature not in FEATURES:
         raise typer.BadParameter(f"'{feature}': choose {', '.join(FEATURES)}")
     inv = load(ctx)
-    hosts = [d.hostname for d in select(inv, device_filter(county, city, role, platform, school,
-                                                           host)) if d.role is not Role.AP]
+    hosts = _hosts(ctx, county, city, role, platform, school, host)
     results = render_many(inv, hosts, feature, templates_dir=settings(ctx).templates_dir)
     done = [r for r in results if r.text is not None]
     for r in done:
@@ -299,17 +297,25 @@ def rollback(
     from netctl.compliance.backups import default_backups_dir
     from netctl.config.backup import list_backups
     from netctl.config.push import restorable
+    from netctl.exceptions import ConfigError
 
     s = settings(ctx)
+    selected(load(ctx), device_filter(None, None, None, None, None, [hostname]),
+             configurable=True)
     saved = list_backups(default_backups_dir(s.state_url, s.home), hostname)
     if to == "previous":
         if len(saved) < 2:
-            raise typer.BadParameter(f"{hostname} has {len(saved)} backup(s): no previous one")
+            msg = (f"{hostname} has {len(saved)} backup(s): no previous one to go back to (fix: "
+                   f"`netctl config history {hostname}` lists them; `config diff` or `config "
+                   "backup` makes one)")
+            raise ConfigError(msg)
         chosen = saved[-2]
     else:
         matches = [p for p in saved if to in (p.name, p.stem)]
         if not matches:
-            raise typer.BadParameter(f"no backup '{to}' for {hostname}")
+            msg = (f"no backup '{to}' for {hostname} (fix: `netctl config history {hostname}` "
+                   "lists its backups)")
+            raise ConfigError(msg)
         chosen = matches[0]
     console.print(f"restoring {hostname} to {chosen.name}", markup=False)
     text = restorable(chosen.read_text(encoding="utf-8"))
@@ -322,9 +328,13 @@ def rollback(
 def history(
     ctx: typer.Context,
     hostname: Annotated[str | None, typer.Argument(help="A device: its backups")] = None,
-    limit: Annotated[int, typer.Option()] = 20, fmt: FormatOpt = Format.table,
+    limit: Annotated[int, typer.Option()] = 20,
+    all_runs: Annotated[bool, typer.Option(
+        "--all", help="Also the dry runs (config diff, config backup, push without --commit)")
+    ] = False,
+    fmt: FormatOpt = Format.table,
 ) -> None:
-    """Recent pushes (who, when, result), or one device's backups."""
+    """Recent pushes that sent to devices (who, when, result), or one device's backups."""
     from netctl.cli._output import print_table
     from netctl.compliance.backups import default_backups_dir
     from netctl.config.backup import list_backups
@@ -336,9 +346,11 @@ def history(
         rows = [{"backup": p.name, "bytes": p.stat().st_size} for p in files]
     else:
         with StateStore(s.state_url) as store:
+            runs = store.pushes(limit, dry_run=None if all_runs else False)
             rows = [{"id": r.id, "started": r.started_at.isoformat(timespec="seconds"),
-                     "user": r.user, "feature": r.feature, "dry_run": r.dry_run,
-                     "result": r.result, "summary": r.summary} for r in store.pushes(limit)]
+                     "user": r.user, "kind": "dry run" if r.dry_run else "push",
+                     "feature": r.feature, "dry_run": r.dry_run,
+                     "result": r.result, "summary": r.summary} for r in runs]
     if fmt is Format.json:
         print_json(rows)
         return
@@ -349,6 +361,5 @@ def history(
 def _hosts(ctx: typer.Context, county: list[str] | None, city: list[str] | None,
            role: list[str] | None, platform: list[str] | None, school: list[str] | None,
            host: list[str] | None) -> list[str]:
-    inv = load(ctx)
-    return [d.hostname for d in select(inv, device_filter(county, city, role, platform, school,
-                                                           host)) if d.role is not Role.AP]
+    flt = device_filter(county, city, role, platform, school, host)
+    return [d.hostname for d in selected(load(ctx), flt, configurable=True)]

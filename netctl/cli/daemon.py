@@ -22,6 +22,8 @@ def daemon(
     targets: Annotated[Path | None, typer.Option(
         "--targets", help="YAML/TOML map hostname -> {address, community, credential} [env "
         "NETCTL_SNMP_TARGETS]")] = None,
+    snmp: Annotated[bool, typer.Option(
+        "--snmp/--no-snmp", help="Poll SNMP (--no-snmp: run the probe schedules only)")] = True,
     log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING")] = "INFO",
 ) -> None:
     """Run the collector daemon (SNMP schedules; see docs/collectors.md)."""
@@ -31,4 +33,5 @@ def daemon(
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sh = Shard.parse(shard) if shard else None
-    asyncio.run(run_daemon(settings(ctx), config_path=config, targets_file=targets, shard=sh))
+    asyncio.run(run_daemon(settings(ctx), config_path=config, targets_file=targets, shard=sh,
+                           snmp=snmp))

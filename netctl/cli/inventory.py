@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from netctl import geo
 from netctl.cli._common import (
@@ -53,7 +54,9 @@ def validate(
     else:
         print_problems(problems, Path.cwd())
         status = "[red]invalid[/red]" if failed else "[green]valid[/green]"
-        console.print(f"{root}: {status}: {n_err} error(s), {n_warn} warning(s)")
+        console.print(f"{escape(str(root))}: {status}: {n_err} error(s), {n_warn} warning(s)")
+    if failed and n_err == 1 and any(p.message.startswith("no inventory here") for p in problems):
+        raise typer.Exit(ExitStatus.CONFIG)  # nothing to validate: cannot start
     raise typer.Exit(ExitStatus.FAILED if failed else ExitStatus.OK)
 
 
@@ -117,11 +120,11 @@ def show(
         return
     for key, value in info.items():
         if isinstance(value, list):
-            console.print(f"[bold]{key}[/bold] ({len(value)}):")
+            console.print(f"[bold]{escape(key)}[/bold] ({len(value)}):")
             for item in value:
                 console.print(f"  - {item}", markup=False)
         else:
-            console.print(f"[bold]{key}[/bold]: {value}")
+            console.print(f"[bold]{escape(key)}[/bold]: {escape(str(value))}")
 
 
 @app.command()

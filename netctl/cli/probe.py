@@ -17,6 +17,7 @@ from netctl.cli._common import (
     SchoolOpt,
     device_filter,
     load,
+    selected,
     settings,
 )
 from netctl.cli._output import ExitStatus, Format, err_console, print_json, print_table, to_jsonable
@@ -76,8 +77,9 @@ def web(
     allow: AllowOpt = None,
     ca_file: Annotated[str | None, typer.Option(help="CA bundle for HTTPS checks")] = None,
     verify: Annotated[bool, typer.Option(help="Verify HTTPS certificates")] = True,
-    threshold: Annotated[float, typer.Option(
-        min=0.0, max=1.0, help="Share of second-level links that must answer over IPv6")] = 0.9,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="Share of second-level links that must answer over IPv6 "
+        "[default: website_links_v6_share in reports/targets.yaml]")] = None,
     max_links: Annotated[int, typer.Option(min=0, help="Second-level links checked per site")
                          ] = 30,
     third_level: Annotated[bool, typer.Option(help="Also check third-level links")] = False,
@@ -94,6 +96,14 @@ def web(
     else:
         inv = load(ctx)
         sites = website_sites(inv, device_filter(county, city, None, None, school))
+        if not sites:
+            raise ConfigError("no school website in this selection (fix: check --county/--city/"
+                              "--school, give schools a website: in the inventory, or name "
+                              "sites with --site)")
+    if threshold is None:
+        from netctl.compliance.targets import website_links_threshold
+
+        threshold = website_links_threshold(settings(ctx).reports_dir)
     cfg = WebProbeConfig(
         resolvers=tuple(resolver or ()), ns_port=ns_port, port_map=_port_map(port_map),
         allowed_networks=tuple(allow) if allow else None, ca_file=ca_file, verify_tls=verify,
@@ -154,8 +164,12 @@ def reach(
         targets = [ReachTarget(a, a) for a in address]
     else:
         inv = load(ctx)
-        targets, missing = gateway_targets(
-            inv, device_filter(county, city, role, platform, school, host))
+        flt = device_filter(county, city, role, platform, school, host)
+        selected(inv, flt)  # an empty selection is an error (exit 3)
+        targets, missing = gateway_targets(inv, flt)
+        if not targets:
+            raise ConfigError(f"no gateway with a management address in {len(missing)} selected "
+                              "device(s) (fix: set mgmt_ipv6/mgmt_ipv4, or name --address)")
     for name in missing:
         err_console.print(f"warning: {name} has no management address: not tested",
                           style="yellow", markup=False)

@@ -9,7 +9,16 @@ import typer
 
 from netctl.cli._common import load, settings
 from netctl.cli._output import console
-from netctl.cli.compliance import BackupsOpt, CityOne, CountyOne, FreshOpt, YearOpt, backups_dir
+from netctl.cli.compliance import (
+    AsOfOpt,
+    BackupsOpt,
+    CityOne,
+    CountyOne,
+    FreshOpt,
+    YearOpt,
+    backups_dir,
+    parse_as_of,
+)
 from netctl.report import ReportFormat, write_report
 
 
@@ -28,6 +37,7 @@ def report(
     backups: BackupsOpt = None,
     freshness_hours: FreshOpt = None,
     snapshot: Annotated[bool, typer.Option(help="Also store this run as a KPI snapshot")] = False,
+    as_of: AsOfOpt = None,
 ) -> None:
     """Summary (KPI, target, value, trend), schools that fall short and why, device baseline
     failures; for a city or the region, counties ranked."""
@@ -45,5 +55,6 @@ def report(
         out=out,
         freshness_hours=freshness_hours,
         snapshot=snapshot,
+        as_of=parse_as_of(as_of),
     )
-    console.print(f"wrote {path}")
+    console.print(f"wrote {path}", markup=False)

@@ -111,7 +111,7 @@ def load_config(path: Path | None) -> CollectorConfig:
         return CollectorConfig()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         msg = f"{path}: {exc}"
         raise ConfigError(msg) from exc
     try:
@@ -133,7 +133,7 @@ def load_target_overrides(path: Path) -> dict[str, TargetOverride]:
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (OSError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         msg = f"{path}: {exc}"
         raise ConfigError(msg) from exc
     data = data.get("targets", data) if isinstance(data, dict) else data

@@ -183,6 +183,11 @@ class SnmpCollector:
         self.set_targets(targets)
         self.election = self._new_election()
 
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        """The poll slots (``snmp.concurrency``): other pollers (discovery) share them."""
+        return self._sem
+
     # -- configuration ------------------------------------------------------------------------
     def set_profiles(self, profiles: dict[str, Profile]) -> None:
         """Install (or replace) the profile set."""
@@ -641,13 +646,23 @@ async def run_once(settings: Settings, *, flt: DeviceFilter | None = None,
 async def run_daemon(settings: Settings, *, config_path: Path | None = None,
                      targets_file: Path | None = None, flt: DeviceFilter | None = None,
                      shard: Shard | None = None,
-                     stop: asyncio.Event | None = None) -> None:
-    """``netctl daemon``: poll on schedule until SIGTERM/SIGINT; SIGHUP reloads."""
+                     stop: asyncio.Event | None = None, snmp: bool = True) -> None:
+    """``netctl daemon``: poll on schedule until SIGTERM/SIGINT; SIGHUP reloads.
+
+    With ``snmp`` (the default) a daemon that would poll nothing refuses to start
+    (``ConfigError``, exit 3) instead of running idle; ``snmp=False`` runs the probes only.
+    """
     p = plan(settings, config_path=config_path, targets_file=targets_file, flt=flt, shard=shard)
     for problem in p.problems:
         log.warning("not polled: %s", problem)
-    if not p.targets:
-        log.warning("no device to poll (filters, shard, addresses or credentials)")
+    if not snmp:
+        p.targets = []
+    elif not p.targets:
+        msg = (f"no device to poll: {len(p.problems)} device(s) left out (logged above) "
+               "(fix: check the filters and shard, give devices a management address and each "
+               "credential set its SNMP community or user, or map devices with --targets; "
+               "--no-snmp runs the probes only)")
+        raise ConfigError(msg)
     influx_sink, state_sink = make_sinks(settings, p.config, shard=shard)
     collector = SnmpCollector(p.config, p.profiles, p.targets, aps=p.aps, influx=influx_sink,
                               state=state_sink, shard=shard)

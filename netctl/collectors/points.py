@@ -10,6 +10,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,30 @@ FieldValue = int | float | str | bool
 
 _TAG_ESCAPE = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ ", "\n": "", "\r": ""})
 _MEAS_ESCAPE = str.maketrans({",": r"\,", " ": r"\ ", "\n": "", "\r": ""})
+# A backslash that ends a value or stands before ',', '=' or ' ' would escape what follows it.
+# Line protocol 2.x reads "\\" as one backslash, but InfluxDB 1.x decides "escaped" by looking
+# at the previous byte only, so no spelling of such a backslash is accepted there (the whole
+# batch is refused). It is written as U+FF3C (＼, a full-width reverse solidus): the series
+# stays distinct and readable, and the batch is accepted by every version. Other backslashes
+# are literal everywhere and are kept.
+_ESCAPING_BACKSLASH = re.compile(r"\\(?=[,= ]|$)")
+_LINE_BREAKS = str.maketrans({"\n": "", "\r": ""})
+
+
+def _escape(text: str, table: dict[int, str]) -> str:
+    r"""Escape a tag key/value, field key or measurement for line protocol.
+
+    Examples:
+        >>> print(_escape("C:\\tmp\\", _TAG_ESCAPE))
+        C:\tmp＼
+        >>> print(_escape("a b,c=d\nx", _TAG_ESCAPE))
+        a\ b\,c\=dx
+    """
+    if "\\" in text:
+        text = _ESCAPING_BACKSLASH.sub("\uff3c", text.translate(_LINE_BREAKS))
+    return text.translate(table)
+
+
 INT64_MAX = 2**63 - 1
 
 
@@ -44,17 +69,17 @@ class Point:
 @lru_cache(maxsize=1 << 16)
 def _tag(key: str, value: str) -> str:
     """``key=value`` escaped (tag pairs repeat across polls: device names, interface names)."""
-    return f"{key.translate(_TAG_ESCAPE)}={value.translate(_TAG_ESCAPE)}"
+    return f"{_escape(key, _TAG_ESCAPE)}={_escape(value, _TAG_ESCAPE)}"
 
 
 @lru_cache(maxsize=256)
 def _measurement(name: str) -> str:
-    return name.translate(_MEAS_ESCAPE)
+    return _escape(name, _MEAS_ESCAPE)
 
 
 @lru_cache(maxsize=1024)
 def _key(name: str) -> str:
-    return name.translate(_TAG_ESCAPE)
+    return _escape(name, _TAG_ESCAPE)
 
 
 def _field(key: str, value: FieldValue) -> str:

@@ -75,8 +75,10 @@ def _stamp(name: str) -> datetime | None:
         return None
 
 
-def newest_backup(backups_dir: Path, hostname: str) -> Backup | None:
-    """The newest backup of a device, or None when it has none."""
+def newest_backup(
+    backups_dir: Path, hostname: str, before: datetime | None = None
+) -> Backup | None:
+    """The newest backup of a device (taken at or before ``before``), or None."""
     folder = backups_dir / hostname
     try:
         names = [n for n in os.listdir(folder) if n.endswith(".cfg")]  # noqa: PTH208 - names only
@@ -86,9 +88,18 @@ def newest_backup(backups_dir: Path, hostname: str) -> Backup | None:
         return None
     stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
     if len(stamped) == len(names):  # the usual case: no Path, no stat per file
+        if before is not None:
+            stamped = [(w, n) for w, n in stamped if w <= before]
+            if not stamped:
+                return None
         taken_at, name = max(stamped)
         return Backup(hostname, folder / name, taken_at)
-    taken_at, path = max((backup_time(folder / n), folder / n) for n in names)
+    timed = [(backup_time(folder / n), folder / n) for n in names]
+    if before is not None:
+        timed = [(w, p) for w, p in timed if w <= before]
+        if not timed:
+            return None
+    taken_at, path = max(timed)
     return Backup(hostname, path, taken_at)
 
 

@@ -103,6 +103,11 @@ def oper_state(
         )
     r = ev.fresh(device, "if_oper_status", end.interface)
     if r is None:
+        old = ev.get(device, "if_oper_status", end.interface)
+        if old is not None:  # the deciding fact: the status there is, and that it is too old
+            evidence.append(
+                ev_line(ev, device, "if_oper_status", old, end.interface) + " (stale: not counted)"
+            )
         return False, ev.why_missing(
             device, "if_oper_status", end.interface, (f"{what[0]}状态", f"{what[1]} status")
         )

@@ -11,6 +11,10 @@ from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import Role
 
+ROLE_ZH = {"gateway": "网关", "firewall": "防火墙", "access": "接入交换机", "core": "核心交换机",
+           "wlc": "无线控制器", "ap": "AP", "backbone": "骨干路由器", "metro": "城域网设备"}
+"""Device roles as Chinese words in Chinese reasons."""
+
 
 def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Every internet/5G egress leaves the school through a device with role firewall."""
@@ -31,15 +35,24 @@ def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
                 ),
             ),
         )
-    bad: list[str] = []
+    bad: list[tuple[str, str]] = []
     evidence: list[str] = []
     for link in egress:
         end = school_end(inv, link, code)
         entry = inv.devices.get(end.device) if end is not None and end.device else None
+        far = link.b if end is link.a else link.a
+        mbps = f", {link.mbps} Mbps" if link.mbps else ""
         if entry is not None and entry.role is Role.FIREWALL:
-            evidence.append(f"{end} ({link.kind.value}) on firewall {entry.hostname}")
-        else:
-            bad.append(str(end) if end is not None else "?")
+            evidence.append(f"{end} ↔ {far} ({link.kind.value}{mbps}) on firewall {entry.hostname}")
+            continue
+        # the deciding fact: which link bypasses the firewall, from which device
+        role = entry.role.value if entry is not None else "?"
+        evidence.append(f"{end} ↔ {far} ({link.kind.value}{mbps}) on {role} "
+                        f"{entry.hostname if entry is not None else '?'}: no firewall")
+        bad.append((
+            f"{end} ↔ {far}（{ROLE_ZH.get(role, role)} {entry.hostname if entry else '?'}）",
+            f"{end} ↔ {far} (from {role} {entry.hostname if entry else '?'})",
+        ))
     if not bad:
         return SchoolResult(code, "egress_firewall", 1, 1, True, (), tuple(evidence))
     return SchoolResult(
@@ -51,8 +64,10 @@ def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
         (
             Reason(
                 "egress_without_firewall",
-                f"互联网出口 {', '.join(bad)} 未经过防火墙",
-                f"internet egress {', '.join(bad)} does not pass a firewall",
+                f"互联网出口链路 {'；'.join(z for z, _e in bad)} 绕过防火墙（不经过角色为"
+                "防火墙的设备）",
+                f"internet egress link {'; '.join(e for _z, e in bad)} bypasses the firewall "
+                "(leaves from a device that is not a firewall)",
             ),
         ),
         tuple(evidence),

@@ -65,8 +65,13 @@ def check_device(
     now: datetime,
     window: timedelta,
     cache: BaselineCache | None = None,
+    as_of: bool = False,
 ) -> DeviceBaseline:
-    """Judge one device (through ``cache`` when given)."""
+    """Judge one device (through ``cache`` when given).
+
+    ``as_of``: ``now`` is a past instant: only backups taken by then count, and a confirmation
+    (mtime) after it does not.
+    """
     host = entry.hostname
     base = (
         host,
@@ -93,7 +98,11 @@ def check_device(
                 ),
             ),
         )
-    backup = newest_backup(backups_dir, host) if backups_dir is not None else None
+    backup = (
+        newest_backup(backups_dir, host, now if as_of else None)
+        if backups_dir is not None
+        else None
+    )
     if backup is None:
         return DeviceBaseline(
             *base,
@@ -114,6 +123,8 @@ def check_device(
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
     confirmed = backup.confirmed_at()
+    if as_of and confirmed > now:
+        confirmed = backup.taken_at
     if now - confirmed > window:
         zh_age, en_age = age_text(now - confirmed)
         return DeviceBaseline(
@@ -136,10 +147,11 @@ def check_device(
             *base, backup.path, backup.taken_at, "pass", results, confirmed_at=confirmed
         )
     bad = failed + partial
+    ids_zh = "、".join(f"{r.title.zh}（{RULE_STATUS_ZH.get(r.status, r.status)}）" for r in bad)
     ids = ", ".join(f"{r.rule}({r.status})" for r in bad)
     reason = Reason(
         "baseline_failed",
-        f"{host}: {len(bad)} 项基线不符合：{ids}",
+        f"{host}: {len(bad)} 项基线不符合：{ids_zh}",
         f"{host}: {len(bad)} baseline rule(s) not met: {ids}",
     )
     return DeviceBaseline(
@@ -153,6 +165,10 @@ def check_device(
     )
 
 
+RULE_STATUS_ZH = {"pass": "符合", "partial": "部分符合", "fail": "不符合"}
+"""Chinese words for a rule's status in Chinese text (no English codes in Chinese sentences)."""
+
+
 def check_devices(
     inv: Inventory,
     backups_dir: Path | None,
@@ -162,6 +178,7 @@ def check_devices(
     devices: Iterable[DeviceEntry] | None = None,
     *,
     cache: bool = True,
+    as_of: bool = False,
 ) -> list[DeviceBaseline]:
     """Judge every device the baseline covers (or those given), in inventory order.
 
@@ -171,10 +188,25 @@ def check_devices(
     chosen = inv.iter_devices() if devices is None else devices
     store = BaselineCache(backups_dir / CACHE_FILE if cache and backups_dir else None)
     out = [
-        check_device(d, backups_dir, rules, now, window, store) for d in chosen if in_baseline(d)
+        check_device(d, backups_dir, rules, now, window, store, as_of)
+        for d in chosen
+        if in_baseline(d)
     ]
     store.save()
     return out
+
+
+def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
+    """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
+    if r.backup is None:
+        return f"{r.hostname} {r.status}"
+    line = f"{r.hostname} {r.status} backup={r.backup}"
+    if r.backup_at is not None:
+        line += f" @{ctx.ev.stamp(r.backup_at)}"
+    if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
+        line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
+    bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
+    return line + (f" not passing: {', '.join(bad)}" if bad else "")
 
 
 def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
@@ -197,7 +229,7 @@ def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
             ),
         )
     passed = [r for r in results if r.passed]
-    evidence = tuple(f"{r.hostname} {r.status}" for r in results)
+    evidence = tuple(_baseline_line(ctx, r) for r in results)
     if len(passed) == len(results):
         return SchoolResult(
             code, "security_baseline", len(passed), len(results), True, (), evidence

@@ -189,6 +189,7 @@ def compute_kpis(
     now: datetime | None = None,
     freshness_hours: float | None = None,
     backup_freshness_hours: float | None = None,
+    as_of: datetime | None = None,
 ) -> KpiReport:
     """Compute every KPI for the schools of a county, a city or the region.
 
@@ -201,8 +202,9 @@ def compute_kpis(
     try:
         return _compute_kpis(inv, targets, evidence=evidence, store=store, rules=rules,
                              backups_dir=backups_dir, county=county, city=city, year=year,
-                             now=now, freshness_hours=freshness_hours,
-                             backup_freshness_hours=backup_freshness_hours)
+                             now=as_of or now, freshness_hours=freshness_hours,
+                             backup_freshness_hours=backup_freshness_hours,
+                             as_of=as_of is not None)
     finally:
         if was_enabled:
             gc.enable()
@@ -222,6 +224,7 @@ def _compute_kpis(
     now: datetime | None,
     freshness_hours: float | None,
     backup_freshness_hours: float | None,
+    as_of: bool = False,
 ) -> KpiReport:
     when = now or (evidence.now if evidence is not None else datetime.now(UTC))
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -230,7 +233,7 @@ def _compute_kpis(
     window = timedelta(hours=hours)
     if evidence is None:
         evidence = (
-            Evidence.from_store(store, inv, when, window)
+            Evidence.from_store(store, inv, when, window, as_of=as_of)
             if store is not None
             else Evidence(when, window)
         )
@@ -250,6 +253,7 @@ def _compute_kpis(
         when,
         timedelta(hours=backup_freshness_hours or targets.backup_freshness_hours),
         wanted,
+        as_of=as_of,
     )
     ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv))
     report = KpiReport(when, the_year, hours, county, city, devices=devices)

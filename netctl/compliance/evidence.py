@@ -8,6 +8,7 @@ failed").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -29,8 +30,7 @@ DEVICE_METRICS: tuple[str, ...] = (
     "ap_state",
     "ap_radio",
     "ap_controller",
-    "reach_v6_loss",
-    "reach_v4_loss",
+    "reach_v6_loss",  # ipv6_campus; reach_v4_loss is read by no KPI (docs/observations.md)
     "web_ipv6_supported",
     "web_reason",
     "web_links_v6_share",
@@ -46,15 +46,21 @@ class Reading(NamedTuple):
 
 
 def age_text(delta: timedelta) -> tuple[str, str]:
-    """An age in hours (up to three days) or days, in Chinese and English.
+    """An age in minutes (under an hour), hours (up to three days) or days, in Chinese and
+    English.
 
     Examples:
+        >>> age_text(timedelta(minutes=5))
+        ('5 分钟', '5 min')
         >>> age_text(timedelta(hours=26, minutes=10))
         ('26 小时', '26 h')
         >>> age_text(timedelta(days=9, hours=3))
         ('9 天', '9 d')
     """
     hours = delta.total_seconds() / 3600
+    if hours < 1:
+        minutes = max(1, int(delta.total_seconds() // 60))
+        return f"{minutes} 分钟", f"{minutes} min"
     if hours <= 72:
         n = max(1, int(hours))
         return f"{n} 小时", f"{n} h"
@@ -89,7 +95,13 @@ class Evidence:
 
     @classmethod
     def from_store(
-        cls, store: StateStore, inv: Inventory, now: datetime, window: timedelta
+        cls,
+        store: StateStore,
+        inv: Inventory,
+        now: datetime,
+        window: timedelta,
+        *,
+        as_of: bool = False,
     ) -> Evidence:
         """Read what the engine needs from the state store's latest values.
 
@@ -99,9 +111,10 @@ class Evidence:
         """
         ev = cls(now, window)
         endpoints = sorted(_endpoint_devices(inv))
+        read = functools.partial(_history_rows, until=ev.now) if as_of else _latest_rows
         for chunk in _chunks(endpoints, 5000):
-            ev._add_rows(_latest_rows(store, ENDPOINT_METRICS, chunk))
-        ev._add_rows(_latest_rows(store, DEVICE_METRICS))
+            ev._add_rows(read(store, ENDPOINT_METRICS, chunk))
+        ev._add_rows(read(store, DEVICE_METRICS))
         return ev
 
     def _add_rows(self, rows: Iterable[Any]) -> None:
@@ -176,6 +189,17 @@ class Evidence:
                     f"{device} 最近一次轮询失败，{zh_what}数据已 {zh_age} 未更新",
                     f"{device}: the last poll failed; {en_what} is {en_age} old",
                 )
+            if poll is not None and self.is_fresh(poll):
+                # the device answers; this one fact is old: say which, and since when
+                pz, pe = age_text(self.now - poll.at)
+                hint_zh = "（该接口不再返回数据：接口名是否已变更？）" if interface else ""
+                hint_en = " (the interface no longer reports: renamed?)" if interface else ""
+                return Reason(
+                    "stale",
+                    f"{where} 的{zh_what}已 {zh_age} 未更新，而 {device} {pz}前轮询成功{hint_zh}",
+                    f"{where}: {en_what} last reported {en_age} ago, though {device} was polled "
+                    f"{pe} ago{hint_en}",
+                )
             return Reason(
                 "stale",
                 f"{where} 已 {zh_age} 无轮询数据（{zh_what}）",
@@ -208,11 +232,18 @@ class Evidence:
                 f"{device} 最近一次轮询失败（{self.stamp(poll.at)}）",
                 f"{device}: the last poll failed ({self.stamp(poll.at)})",
             )
-        return Reason(
+        if interface:
+            return Reason(
+                "not_reported",
+                f"{where} 轮询成功但未返回{zh_what}（接口名与清单不一致？）",
+                f"{where}: polled, but no {en_what} returned (interface name differs "
+                "from the inventory?)",
+            )
+        return Reason(  # a device-wide fact: interface names are not the cause
             "not_reported",
-            f"{where} 轮询成功但未返回{zh_what}（接口名与清单不一致？）",
-            f"{where}: polled, but no {en_what} returned (interface name differs "
-            "from the inventory?)",
+            f"{device} 轮询成功但未返回{zh_what}（设备的采集模板未读取该项，或设备确实没有）",
+            f"{device}: polled, but no {en_what} returned (its SNMP profile does not read it, "
+            "or the device has none)",
         )
 
     def why_unprobed(self, target: str, metric: str, what: tuple[str, str]) -> Reason:
@@ -245,6 +276,35 @@ def _latest_rows(
         type_coerce(t.c.observed_at, String),
         t.c.source,
     ).where(t.c.metric.in_(metrics))
+    if devices is not None:
+        q = q.where(t.c.device.in_(devices))
+    with store.engine.connect() as conn:
+        return list(conn.execute(q))
+
+
+def _history_rows(
+    store: StateStore,
+    metrics: Sequence[str],
+    devices: Sequence[str] | None = None,
+    *,
+    until: datetime,
+) -> list[Any]:
+    """Like :func:`_latest_rows`, as the ``latest`` table stood at ``until``: the history rows
+    observed up to then, oldest first (so the newest per key wins when indexed)."""
+    t = schema.observations
+    q = (
+        select(
+            t.c.device,
+            t.c.interface,
+            t.c.metric,
+            t.c.value_num,
+            t.c.value_text,
+            type_coerce(t.c.observed_at, String),
+            t.c.source,
+        )
+        .where(t.c.metric.in_(metrics), t.c.observed_at <= until)
+        .order_by(t.c.observed_at, t.c.id)
+    )
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
     with store.engine.connect() as conn:

@@ -17,6 +17,10 @@ WEB_REASONS: dict[str, tuple[str, str]] = {
     "no_aaaa": ("域名没有IPv6地址（AAAA记录）", "the domain has no AAAA record"),
     "v6_unreachable": ("AAAA地址无法连接（IPv6地址不通）", "nothing answers at the AAAA address"),
     "content_mismatch": ("通过IPv6与IPv4访问的首页内容不一致", "the homepage over IPv6 differs"),
+    "connect_v6_failed": (
+        "AAAA地址无法连接（IPv6地址不通）",
+        "nothing answers at the AAAA address",
+    ),
     "links_v6_below_threshold": (
         "二级链接IPv6支持率低于要求",
         "too few second-level links over IPv6",
@@ -75,6 +79,9 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
         evidence.append(f"{host}:{i} ipv6 {addr}/{plen} @{ev.stamp(v6[i].at)}")
     else:
         names = ", ".join(sorted(uplinks)) or "-"
+        for i in sorted(uplinks):  # what the uplinks do carry (the deciding fact)
+            if i in v6:
+                evidence.append(f"{ev_line(ev, host, 'ipv6_addresses', v6[i], i)} (no global)")
         reasons.append(
             Reason(
                 "no_v6_uplink",
@@ -107,6 +114,12 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
             evidence.append(f"{host}:{i} ipv6 {addr}/64 ipv6_ra=1")
         else:
             i = with64[0][0]
+            ra = ev.get(host, "ipv6_ra", i)
+            evidence.append(
+                ev_line(ev, host, "ipv6_ra", ra, i) + ("" if ev.is_fresh(ra) else " (stale)")
+                if ra is not None
+                else f"{host}:{i} ipv6_ra not reported"
+            )
             reasons.append(
                 Reason(
                     "v6_ra_off",
@@ -124,6 +137,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
             )
         )
     elif not isinstance(loss.value, float) or loss.value >= 1.0:
+        evidence.append(ev_line(ev, host, "reach_v6_loss", loss))
         reasons.append(
             Reason(
                 "v6_unreachable",
@@ -195,6 +209,14 @@ def website_ipv6(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
         why = ev.fresh(target, "web_reason")
         key = str(why.value) if why is not None else ""
         zh, en = web_reason_text(key)
+        if why is not None:
+            evidence.append(ev_line(ev, target, "web_reason", why))
+        measured = ev.fresh(target, "web_links_v6_share")
+        if measured is not None and isinstance(measured.value, float):
+            evidence.append(ev_line(ev, target, "web_links_v6_share", measured))
+            if key.startswith("links"):  # the verdict rests on the share: give it with the bar
+                zh += f"（实测 {measured.value:.0%}，要求 ≥ {threshold:.0%}）"
+                en += f" (measured {measured.value:.0%}, {threshold:.0%} required)"
         return SchoolResult(
             code,
             "website_ipv6",
@@ -232,9 +254,9 @@ def website_ipv6(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
             (
                 Reason(
                     "links_v6_low",
-                    f"网站 {site} 二级链接 IPv6 可达 {share.value:.0%}，低于 {threshold:.0%}",
-                    f"website {site}: {share.value:.0%} of second-level links answer over IPv6 "
-                    f"(< {threshold:.0%})",
+                    f"网站 {site} 二级链接 IPv6 可达 {share.value:.0%}，低于要求的 {threshold:.0%}",
+                    f"website {site}: {share.value:.0%} of second-level links answer over IPv6, "
+                    f"{threshold:.0%} required",
                 ),
             ),
             tuple(evidence),

@@ -45,12 +45,16 @@ def run_kpis(
     freshness_hours: float | None = None,
     snapshot: bool = False,
     now: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> tuple[KpiReport, int]:
     """Compute the KPIs from the state store at ``state_url``; store a snapshot when asked.
 
     Returns the report and the number of snapshot rows written (0 without ``snapshot``).
     """
     check_scope(county, city)
+    if as_of is not None and snapshot:
+        msg = "--as-of recomputes the past: it does not store a snapshot (drop --snapshot)"
+        raise ConfigError(msg)
     targets, rules = load_sources(reports_dir)
     if state_url is None:
         report = compute_kpis(
@@ -63,6 +67,7 @@ def run_kpis(
             year=year,
             now=now,
             freshness_hours=freshness_hours,
+            as_of=as_of,
         )
         return report, 0
     with StateStore(state_url) as store:
@@ -77,6 +82,7 @@ def run_kpis(
             year=year,
             now=now,
             freshness_hours=freshness_hours,
+            as_of=as_of,
         )
         rows = save_snapshot(store, report) if snapshot else 0
     return report, rows

@@ -18,12 +18,17 @@ from netctl.exceptions import ConfigError
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 
 TARGETS_FILE = "targets.yaml"
+WEBSITE_LINKS_V6_SHARE = 0.9
+"""Default share of a website's second-level links that must answer over IPv6. The operator's
+value is ``website_links_v6_share`` in ``reports/targets.yaml``: the web probe's verdict and the
+``website_ipv6`` KPI both read it from there (:func:`website_links_threshold`)."""
 
 
 class Targets(BaseModel):
-    """The validated targets file."""
+    """The validated targets file (NaN and infinity refused: they compare false with every
+    bound, and JSON has no spelling for them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     freshness_hours: Annotated[float, Field(gt=0, le=24 * 31)] = Field(
         default=24, description="evidence older than this does not count"
@@ -32,7 +37,7 @@ class Targets(BaseModel):
         default=48, description="a config backup not confirmed for longer does not count"
     )
     website_links_v6_share: Annotated[float, Field(ge=0, le=1)] = Field(
-        default=0.9,
+        default=WEBSITE_LINKS_V6_SHARE,
         description="share of a website's second-level links that must answer over IPv6",
     )
     kpis: dict[str, dict[int, float]]
@@ -126,3 +131,10 @@ def load_targets(path: Path) -> Targets:
         )
         msg = f"{path}: invalid targets: {details}"
         raise ConfigError(msg) from exc
+
+
+def website_links_threshold(reports_dir: Path) -> float:
+    """``website_links_v6_share`` of ``reports/targets.yaml`` (the one place it is set); the
+    default when the folder has no targets file."""
+    path = reports_dir / TARGETS_FILE
+    return load_targets(path).website_links_v6_share if path.is_file() else WEBSITE_LINKS_V6_SHARE

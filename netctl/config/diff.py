@@ -185,8 +185,8 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
         running = unindent_globals(running)
     run_tree = parse(platform, running)
     want = parse(platform, intended)
-    hidden = [c.text for c in want.children if scope.is_hidden(c.text)]
-    for child in [c for c in want.children if scope.is_hidden(c.text)]:
+    hidden = [c.text for c in want.children if scope.is_hidden(c.text, platform.value)]
+    for child in [c for c in want.children if scope.is_hidden(c.text, platform.value)]:
         child.delete()
     owner_tree = want
     if owner:

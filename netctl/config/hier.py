@@ -42,13 +42,36 @@ class ComwareDriver(HConfigDriverHPComware5):
         return HConfigDriverRules(per_line_sub=[PerLineSubRule(search=r"^\s*#.*", replace="")])
 
 
-class FrrDriver(HConfigDriverCiscoIOS):
+_ONE_LINE_BANNER = re.compile(
+    r"(?m)^(banner (?:login|motd|exec|incoming)) (\^C|\S)(?=.*\S.*\2\s*$)(.*?)\2[ \t]*$")
+
+
+class IosDriver(HConfigDriverCiscoIOS):
+    """IOS and RGOS: hier_config's ``cisco_ios`` driver, with banners that fit on one line.
+
+    hier_config reads a banner from ``banner login ^C`` to the next line holding the delimiter;
+    a banner the device shows on one line (``banner login ^C text ^C``, ``banner motd #text#``)
+    would swallow every following line up to the next delimiter. Such a line is split after its
+    opening delimiter first, so the banner ends on its own line.
+
+    Examples:
+        >>> IosDriver.config_preprocessor("banner login ^C Authorised ^C\\nline vty 0 4\\n")
+        'banner login ^C\\n Authorised ^C\\nline vty 0 4\\n'
+    """
+
+    @staticmethod
+    def config_preprocessor(config_text: str) -> str:
+        """Split one-line banners after their opening delimiter."""
+        return _ONE_LINE_BANNER.sub(lambda m: f"{m[1]} {m[2]}\n{m[3]}{m[2]}", config_text)
+
+
+class FrrDriver(IosDriver):
     """FRR's vtysh: IOS-style, but ``show running-config`` closes sections with ``exit`` at the
     section's own indentation and starts with ``frr version`` / ``frr defaults`` lines."""
 
     @staticmethod
     def _instantiate_rules() -> HConfigDriverRules:
-        rules = HConfigDriverCiscoIOS._instantiate_rules()
+        rules = IosDriver._instantiate_rules()
         extra = [PerLineSubRule(search=r"^exit$", replace=""),
                  PerLineSubRule(search=r"^frr (version|defaults) .*", replace=""),
                  PerLineSubRule(search=r"^hostname .*", replace="")]
@@ -68,6 +91,8 @@ def driver(platform: Platform) -> HConfigDriverBase:
         return ComwareDriver()
     if platform is Platform.FRR:
         return FrrDriver()
+    if platform in (Platform.CISCO_IOS, Platform.RUIJIE_OS):
+        return IosDriver()
     return get_hconfig_driver(_HIER[platform])
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
@@ -34,6 +35,7 @@ from pydantic import (
 
 from netctl.exceptions import RenderError
 from netctl.inventory.yamlio import YamlSyntaxError, locate, read_yaml
+from netctl.models.text import INTERFACE_RE, InterfaceName, ModelName, SingleLine
 from netctl.platforms import Platform
 
 POLICY_FILE = "policy.yaml"
@@ -126,6 +128,15 @@ class PortRange(_Model):
     first: Annotated[int, Field(ge=0, le=512)]
     last: Annotated[int, Field(ge=0, le=512)]
 
+    @model_validator(mode="after")
+    def _names_are_interfaces(self) -> PortRange:
+        """Each name the range gives is an interface name (no second command in a format)."""
+        if not re.fullmatch(INTERFACE_RE, self.format.replace("{n}", "1")):
+            msg = (f"format {self.format!r} does not give interface names: letters, digits, '-',"
+                   " then the number with '/', '.' or ':' (e.g. GigabitEthernet0/0/{n})")
+            raise ValueError(msg)
+        return self
+
     def names(self) -> list[str]:
         """The interface names.
 
@@ -140,7 +151,7 @@ class ModelPorts(_Model):
     """Host-facing and trusted (uplink) ports of one access-switch model."""
 
     access: list[PortRange] = Field(default_factory=list)
-    trusted: list[str] = Field(default_factory=list)
+    trusted: list[InterfaceName] = Field(default_factory=list)
 
 
 class RaGuardPolicy(_Model):
@@ -148,7 +159,7 @@ class RaGuardPolicy(_Model):
 
     enabled: bool = True
     policy_name: ObjectName = "RAG-HOST"
-    ports_by_model: dict[str, ModelPorts] = Field(default_factory=dict)
+    ports_by_model: dict[ModelName, ModelPorts] = Field(default_factory=dict)
 
 
 class Ipv6Policy(_Model):
@@ -331,7 +342,7 @@ class BaselinePolicy(_Model):
 class OsFamilyRule(_Model):
     """Models matching ``models`` (globs) run OS ``family`` (templates branch on it)."""
 
-    models: list[str] = Field(min_length=1)
+    models: list[SingleLine] = Field(min_length=1)
     family: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")]
 
 

@@ -9,8 +9,9 @@ For each selected device, in a Nornir worker thread:
    do → ``unchanged``; a dry run stops here → ``would_change``;
 4. send the remediation (secrets filled at the last moment), read the running config back and
    check that the remediation is now empty; then save, and back up the new config;
-5. if a line is rejected, the session breaks or verification fails: send the remediation back
-   to the owned part of the config as it was before (held unmasked in memory), verify that, and
+5. if a line is rejected, the session breaks or verification fails: undo every line that was
+   sent, owned by the feature or not (:mod:`netctl.config.rollback`), back to the config as it
+   was before (held unmasked in memory), verify that, and
    report ``rolled_back``; the saved startup config was never touched. If even the rollback
    fails, the device is ``failed`` with ``HALF-APPLIED`` in its error: a person must look.
 
@@ -49,6 +50,7 @@ from netctl.config.hier import merge_into, parse
 from netctl.config.placeholders import SecretRef
 from netctl.config.protect import DeviceProtection, load_protection
 from netctl.config.render import Rendered, policy_for, render_many
+from netctl.config.rollback import rollback_lines
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
 from netctl.inventory.index import Inventory
@@ -159,22 +161,6 @@ def resolve_target(inv: Inventory, hostname: str, secrets: Secrets,
     cred = secrets.require(ref)
     return Target(host=host, port=port, username=cred.username, password=cred.password,
                   key_file=Path(cred.key_file) if cred.key_file else None)
-
-
-def rollback_lines(platform: Platform, current: str, before_owned: str, intended: str,
-                   scope: FeatureScope, owner: str = "") -> list[str]:
-    """The lines that bring the owned part of ``current`` back to ``before_owned``.
-
-    Ownership is that of the push (the intended config's sections), so sections the push
-    created are removed too.
-    """
-    if platform is Platform.HP_COMWARE:
-        current = unindent_globals(current)
-    cur = parse(platform, current)
-    owned = scope.cut(cur, _owner_tree(platform, intended, owner))
-    target = parse(platform, before_owned)
-    rem = owned.config_to_get_to(target)
-    return tree_lines(rem, exits=True)
 
 
 def _owner_tree(platform: Platform, intended: str, owner: str) -> HConfig:
@@ -367,8 +353,8 @@ def _one_device(
             write_backup(options.backups_dir, hostname, after)
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
-            return _roll_back(conn, platform, diff, intended, scope, resolve, exc, out, owner,
-                              commit=commit)
+            return _roll_back(conn, platform, diff, before, intended, scope, resolve, exc, out,
+                              owner, commit=commit)
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
@@ -376,25 +362,30 @@ def _one_device(
             conn.disconnect()
 
 
-def _roll_back(conn: Any, platform: Platform, diff: Diff, intended: str, scope: FeatureScope,
-               resolve: Callable[[SecretRef], str], cause: Exception,
+def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended: str,
+               scope: FeatureScope, resolve: Callable[[SecretRef], str], cause: Exception,
                out: Callable[..., DeviceOutcome], owner: str = "", *,
                commit: bool = False) -> DeviceOutcome:
-    """Bring the owned part back to what it was. VRP V8 (``commit``): a push that failed before
-    its ``commit`` left nothing to undo (the candidate was discarded on leaving system view);
-    after a commit the inverse lines are sent and committed, like any other push, rather than
-    ``rollback configuration to commit-id`` (docs/emulator.md: another session may have
-    committed in between, and the result is verified line by line either way)."""
+    """Undo every line the push sent (owned or not: :mod:`netctl.config.rollback`); what the
+    push owns is the intended config plus, for a restore, every feature that renders.
+
+    VRP V8 (``commit``): a push that failed before its ``commit`` left nothing to undo (the
+    candidate was discarded on leaving system view); after a commit the inverse lines are sent
+    and committed, like any other push, rather than ``rollback configuration to commit-id``
+    (docs/emulator.md: another session may have committed in between, and the result is
+    verified line by line either way)."""
     reason = _short(cause)
     try:
         current = show_running(conn, platform)
-        back = rollback_lines(platform, current, diff.running_scoped, intended, scope, owner)
+        ownership = _owner_tree(platform, intended, owner)
+        back = rollback_lines(platform, current, before, diff.running_scoped, scope,
+                              diff.remediation, ownership)
         if back:
             send_lines(conn, platform, back, resolve, commit=commit)
             again = show_running(conn, platform)
             left = _beyond_defaults(
-                rollback_lines(platform, again, diff.running_scoped, intended, scope, owner),
-                back)
+                rollback_lines(platform, again, before, diff.running_scoped, scope,
+                               diff.remediation, ownership), back)
             if left:
                 msg = ("the running config still differs from before the push: "
                        + "; ".join(line.strip() for line in left[:5]))

@@ -16,6 +16,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Iterable
@@ -26,7 +27,9 @@ from types import TracebackType
 from typing import Any, Literal, NoReturn, get_args
 
 import jinja2
+import jinja2.runtime
 from netutils.utils import jinja2_convenience_function
+from pydantic import BaseModel
 
 from netctl.config.addressing import AddressSource
 from netctl.config.context import ALL_FEATURES, RenderContext, build_context
@@ -34,6 +37,7 @@ from netctl.config.placeholders import SecretRef
 from netctl.config.policy import POLICY_FILE, Policy, load_policy
 from netctl.exceptions import RenderError
 from netctl.inventory.index import Inventory
+from netctl.models.text import problem_in
 from netctl.platforms import Platform
 
 Feature = Literal["ipv6", "wlan", "baseline", "all"]
@@ -63,6 +67,87 @@ def _fail(message: str) -> NoReturn:
     raise TemplateRefusal(message)
 
 
+class UnsafeValue(TemplateRefusal):
+    """A value printed by a template is not a single printable line."""
+
+
+class TemplateText(str):
+    """The output of a template macro: lines of template text whose values were each checked
+    when the macro printed them, so it may span lines."""
+
+    __slots__ = ()
+
+
+class _Context(jinja2.runtime.Context):
+    """Marks what a macro returns as :class:`TemplateText` (every template call goes here)."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's
+        rv = super().call(__obj, *args, **kwargs)
+        if isinstance(__obj, jinja2.runtime.Macro) and isinstance(rv, str):
+            return TemplateText(rv)
+        return rv
+
+
+def one_line(value: Any) -> Any:
+    """Jinja2 ``finalize``: every printed value must be a single printable line.
+
+    Only a macro's output (:class:`TemplateText`) spans lines, and each of its lines must be
+    printable. A value with a line break would type a second command on the device.
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    for line in text.split("\n") if isinstance(value, TemplateText) else (text,):
+        problem = problem_in(line)
+        if problem is not None:
+            shown = repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+            msg = (f"refused: the value {shown} contains {problem}; a value must be one "
+                   "printable line (fix it in the inventory or the policy)")
+            raise UnsafeValue(msg)
+    return value
+
+
+def check_context(ctx: RenderContext) -> None:
+    """Every string a template may read is a single printable line.
+
+    Raises:
+        RenderError: naming the device, the context field and what is wrong.
+    """
+    stack: list[tuple[str, Any]] = [("", ctx)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isprintable():
+                problem = problem_in(value)
+                msg = (f"{ctx.hostname}: refused: {path} = {value[:60]!r} contains {problem}; "
+                       "a value that reaches the device must be one printable line (fix it in "
+                       "the inventory or the policy: netctl inventory validate)")
+                raise RenderError(msg)
+        elif isinstance(value, BaseModel):
+            stack.extend((f"{path}.{k}" if path else k, v) for k, v in value.__dict__.items())
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            stack.extend((f"{path}.{f.name}", getattr(value, f.name))
+                         for f in dataclasses.fields(value))
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+
+
+def check_lines(hostname: str, text: str) -> None:
+    """Each rendered line must be one command: printable characters only.
+
+    Raises:
+        RenderError: naming the device, the line number and what is wrong.
+    """
+    for number, line in enumerate(text.split("\n"), 1):
+        problem = problem_in(line)
+        if problem is not None:
+            msg = (f"{hostname}: rendered line {number} is not one command: it contains "
+                   f"{problem}: {line[:80]!r}; refusing the device")
+            raise RenderError(msg)
+
+
 @functools.lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The Jinja2 environment for one templates folder (cached)."""
@@ -73,7 +158,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701
+        finalize=one_line,
     )
+    env.context_class = _Context
     env.filters.update(jinja2_convenience_function())
     env.filters.update({"ip6": ip6, "ip6u": ip6u, "prompt": prompt})
     env.globals["fail"] = _fail
@@ -107,6 +194,7 @@ def render(ctx: RenderContext, feature: str, templates_dir: Path) -> str:
     except jinja2.TemplateSyntaxError as exc:
         msg = f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}"
         raise RenderError(msg) from exc
+    check_context(ctx)
     try:
         text = template.render(ctx=ctx, **dict(ctx))
     except jinja2.UndefinedError as exc:
@@ -117,6 +205,7 @@ def render(ctx: RenderContext, feature: str, templates_dir: Path) -> str:
         where = _location(exc.__traceback__, name)
         msg = f"{where}: {ctx.hostname}: {exc}"
         raise RenderError(msg) from exc
+    check_lines(ctx.hostname, text)
     return text if text.endswith("\n") or not text else text + "\n"
 
 

@@ -85,21 +85,52 @@ class StalePattern(_Model):
             re.match(self.contains, d.text) for d in node.all_children())
 
 
+class HiddenPattern(_Model):
+    """Lines that only some platforms never display (IOS hides ``snmp-server user``; RGOS,
+    whose CLI is otherwise IOS-like, shows it)."""
+
+    line: str
+    platforms: list[str]
+
+    _v_line = field_validator("line")(_check_regex)
+
+
 class FeatureScope(_Model):
     """How one feature's ownership is read from its intended config."""
 
     replaces: list[str] = Field(default_factory=list)
     stale: list[StalePattern] = Field(default_factory=list)
-    hidden: list[str] = Field(default_factory=list)
+    hidden: list[str | HiddenPattern] = Field(default_factory=list)
 
-    @field_validator("replaces", "hidden")
+    @field_validator("replaces")
     @classmethod
     def _v_patterns(cls, values: list[str]) -> list[str]:
         return [_check_regex(v) for v in values]
 
-    def is_hidden(self, line: str) -> bool:
-        """True for a line the device accepts but never displays."""
-        return any(re.match(p, line.strip()) for p in self.hidden)
+    @field_validator("hidden")
+    @classmethod
+    def _v_hidden(cls, values: list[str | HiddenPattern]) -> list[str | HiddenPattern]:
+        return [_check_regex(v) if isinstance(v, str) else v for v in values]
+
+    def is_hidden(self, line: str, platform: str | None = None) -> bool:
+        """True for a line the device (of ``platform``, when given) accepts but never displays.
+
+        Examples:
+            >>> scope = FeatureScope(hidden=[HiddenPattern(line="^snmp-server user ",
+            ...                                            platforms=["cisco_ios"])])
+            >>> scope.is_hidden("snmp-server user u G v3", "cisco_ios")
+            True
+            >>> scope.is_hidden("snmp-server user u G v3", "ruijie_os")
+            False
+        """
+        text = line.strip()
+        for p in self.hidden:
+            if isinstance(p, str):
+                if re.match(p, text):
+                    return True
+            elif (platform is None or platform in p.platforms) and re.match(p.line, text):
+                return True
+        return False
 
     def key(self, text: str) -> str:
         """The command key of a line: what an intended line replaces in the running config.

@@ -140,13 +140,31 @@ _TXT_ESCAPES = [
 
 
 def _txt(text: str) -> str:
-    """A TXT string for a zone file: quoted, non-ASCII bytes as \\DDD escapes.
+    """TXT strings for a zone file: quoted, non-ASCII bytes as \\DDD escapes, and split into
+    several character-strings of at most 255 bytes each (RFC 1035 §3.3.14; a longer string
+    makes the whole zone unloadable). A UTF-8 character is never cut in two.
 
     Examples:
         >>> _txt('a"b 中')
         '"a\\\\"b \\\\228\\\\184\\\\173"'
+        >>> parts = _txt("宁" * 86).split(" ")  # 258 bytes: two strings
+        >>> len(parts), parts[0].count("\\\\") // 3, parts[1].count("\\\\") // 3
+        (2, 85, 1)
     """
-    return '"' + "".join([_TXT_ESCAPES[b] for b in text.encode("utf-8")]) + '"'
+    chunks: list[bytes] = []
+    current = b""
+    for ch in text:
+        raw = ch.encode("utf-8")
+        if len(current) + len(raw) > TXT_STRING_BYTES:
+            chunks.append(current)
+            current = b""
+        current += raw
+    chunks.append(current)
+    return " ".join('"' + "".join([_TXT_ESCAPES[b] for b in chunk]) + '"' for chunk in chunks)
+
+
+TXT_STRING_BYTES = 255
+"""The longest character-string of a TXT record."""
 
 
 def _nibbles(value: int, count: int) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from netctl import geo
 from netctl.exceptions import Problem
 from netctl.inventory.load import Finding, RawInventory, raise_if_errors, read_files
+from netctl.inventory.names import check_interface_names
 from netctl.ipam.merge import IpamData, attach_ipam
 from netctl.models.inventory import (
     CatalogFile,
@@ -349,6 +350,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
 
     findings.extend(_check_links(inv))
     findings.extend(_check_devices(inv))
+    findings.extend(check_interface_names(inv.devices.values()))
     findings.extend(_check_schools(inv))
     return inv, findings
 

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from netctl.exceptions import InventoryError, Problem
 from netctl.inventory.yamlio import YamlSyntaxError, locate, read_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
+from netctl.models.text import INTERFACE_FIX
 
 M = TypeVar("M")
 
@@ -166,14 +167,31 @@ def _from_pydantic(path: Path, model: type[Any], exc: ValidationError) -> Iterab
                     "or 'cisco_ios'"
                 )
         elif kind == "string_pattern_mismatch":
-            message = f"'{err['input']}' is not a valid {field}"
+            if "interfaces" in loc or field == "interface":
+                field = "interface"
+            message = f"{_shown(err['input'])} is not a valid {field}"
+            if field == "interface":
+                message += " name"
             fix = _PATTERN_FIXES.get(field, f"it must match {ctx.get('pattern', '')}")
         elif kind == "value_error":
-            message = str(ctx.get("error", message))
+            message, _, fix = str(ctx.get("error", message)).partition("; ")
         yield Finding(path, loc, message, fix)
 
 
+def _shown(value: Any) -> str:
+    """A rejected value quoted so that control characters show as escapes (``'a\\nb'``)."""
+    text = repr(value) if isinstance(value, str) else repr(str(value))
+    return text if len(text) <= 80 else text[:77] + "...'"
+
+
 _PATTERN_FIXES: dict[str, str] = {
+    "interface": INTERFACE_FIX,
+    "model": "a device model as the vendor names it: letters, digits and - _ . + / ( ), "
+             "no spaces (e.g. AirEngine5761-11, RG-AP820-L(V3))",
+    "tags": "a tag is one word: letters, digits and _ . : = / + -",
+    "credentials": "the name of a credential set (letters, digits, '.', '_', '-'), never a secret",
+    "snmp": "the name of an SNMP credential set (letters, digits, '.', '_', '-')",
+    "role": "a prefix role of the address plan: lower-case letters, digits and '-' (e.g. office)",
     "code": 'a school code is the 10-digit 学校标识码, e.g. code: "2164010401"',
     "county": "a county is its 6-digit GB/T 2260 code in Ningxia (640104 … 640522), quoted",
     "hostname": "letters, digits, '.', '_' and '-', at most 63 characters, no spaces",

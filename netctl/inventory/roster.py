@@ -29,7 +29,10 @@ Every other byte of the file (comments, key order, quoting, blank lines) stays a
 wrote it. A file whose layout is not the usual block style is first normalised by a full ruamel
 round trip. Before anything is written, each new file is parsed back and compared with the data
 the import intends, and the whole inventory is joined and cross-checked again; files are then
-written atomically, files that gain schools before files that lose them.
+written all or none (staged as temporary files, then renamed; a failed rename puts back the files
+already renamed), files that gain schools before files that lose them. Reading is bounded (file
+size, an XLSX's decompressed size, rows, columns) and text that is not UTF-8, GB18030 or UTF-16
+is refused (:mod:`netctl.inventory.rosterio`).
 """
 
 from __future__ import annotations
@@ -58,7 +61,18 @@ from netctl import geo
 from netctl.exceptions import ImportRowError, InventoryError, NetctlError, Problem
 from netctl.inventory.index import Inventory, join
 from netctl.inventory.load import COUNTIES_DIR, RawInventory, raise_if_errors, read_files
-from netctl.inventory.yamlio import write_atomic
+from netctl.inventory.rosterio import (
+    ENCODINGS_FIX,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    RosterLimitError,
+    check_file_size,
+    check_xlsx,
+    plausible_gb18030,
+    refuse_encoding,
+    too_many_rows,
+    write_all_or_nothing,
+)
 from netctl.models.inventory import STAGE_ZH, CountyFile, School, SchoolCategory, Stage
 
 try:
@@ -320,7 +334,7 @@ def read_roster(path: Path, *, sheet: str | None = None) -> Roster:
     """Read a roster file (CSV or XLSX) and check every row; never raises for bad content."""
     try:
         table, encoding, sheet_name = _read_table(path, sheet)
-    except _BadCellError as exc:
+    except (_BadCellError, RosterLimitError) as exc:
         problem = Problem(path, None, "", exc.message, exc.fix)
         return Roster(path, None, sheet, {}, (), (problem,), frozenset(), fatal=True)
     return _check(path, table, encoding, sheet_name)
@@ -328,20 +342,26 @@ def read_roster(path: Path, *, sheet: str | None = None) -> Roster:
 
 def _read_table(path: Path, sheet: str | None) -> tuple[Table, str | None, str | None]:
     try:
-        data = path.read_bytes()
+        check_file_size(path.stat().st_size)
+        with path.open("rb") as fh:
+            head = fh.read(8)
     except OSError as exc:
         raise _BadCellError(f"cannot read the file: {exc.strerror or exc}") from exc
-    head = data[:8]
     suffix = path.suffix.lower()
     if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _BadCellError("this is the old Excel format (.xls)",
                             "open it in Excel or WPS and save it as .xlsx (or CSV UTF-8)")
     if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
+        check_xlsx(path)
         table, name = _read_xlsx(path, sheet)
         return table, None, name
     if sheet is not None:
         raise _BadCellError(f"--sheet {sheet} applies to XLSX files; this is a CSV file",
                             "drop --sheet, or import the XLSX workbook")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _BadCellError(f"cannot read the file: {exc.strerror or exc}") from exc
     table, encoding = _read_csv(data)
     return table, encoding, None
 
@@ -355,16 +375,18 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
     except UnicodeDecodeError as exc:
         msg = f"the file starts with a byte order mark but is not valid {exc.encoding}"
-        raise _BadCellError(msg, "save it again as CSV UTF-8") from exc
+        raise _BadCellError(msg, ENCODINGS_FIX) from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise _BadCellError("the file is neither UTF-8 nor GB18030 text",
-                            "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8) or as .xlsx") from exc
+        raise refuse_encoding(data) from exc
+    if not plausible_gb18030(text):  # Big5, Shift-JIS, Latin-1 "decode" as GB18030 too
+        raise refuse_encoding(data)
+    return text, "gb18030"
 
 
 def _read_csv(data: bytes) -> tuple[Table, str]:
@@ -375,7 +397,9 @@ def _read_csv(data: bytes) -> tuple[Table, str]:
     table: Table = []
     try:
         for line, record in enumerate(reader, start=1):
-            table.append((line, list(record)))
+            if line > MAX_ROWS:
+                raise too_many_rows(MAX_ROWS)
+            table.append((line, list(record[:MAX_COLUMNS])))
     except csv.Error as exc:
         raise _BadCellError(f"line {len(table) + 1}: not valid CSV ({exc})",
                             "check the quotes on that line") from exc
@@ -391,21 +415,36 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[Table, str]:
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise _BadCellError(f"not a readable XLSX workbook ({exc})",
                             "open it in Excel or WPS and save it again as .xlsx") from exc
+    except Exception as exc:  # openpyxl raises anything on a malformed part
+        raise _BadCellError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                            "open it in Excel or WPS and save it again as .xlsx") from exc
     try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise _BadCellError(f"the workbook has no sheet '{sheet}'",
-                                "use --sheet with one of: " + ", ".join(wb.sheetnames))
-        if not wb.worksheets:
-            raise _BadCellError("the workbook has no worksheet")
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()  # dimensions written by other tools are often wrong
-        table: Table = [
-            (line, list(values)) for line, values in enumerate(ws.iter_rows(values_only=True), 1)
-        ]
-        return table, str(ws.title)
+        return _sheet_rows(wb, sheet)
+    except (_BadCellError, RosterLimitError):
+        raise
+    except Exception as exc:  # a damaged sheet part (XML, CRC, zlib)
+        raise _BadCellError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                            "open it in Excel or WPS and save it again as .xlsx") from exc
     finally:
         wb.close()
+
+
+def _sheet_rows(wb: Any, sheet: str | None) -> tuple[Table, str]:
+    """The rows of the named (or first) sheet, bounded in rows and columns."""
+    if sheet is not None and sheet not in wb.sheetnames:
+        raise _BadCellError(f"the workbook has no sheet '{sheet}'",
+                            "use --sheet with one of: " + ", ".join(wb.sheetnames))
+    if not wb.worksheets:
+        raise _BadCellError("the workbook has no worksheet")
+    ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # dimensions written by other tools are often wrong
+    table: Table = []
+    for line, values in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), 1):
+        if line > MAX_ROWS:
+            raise too_many_rows(MAX_ROWS)
+        table.append((line, list(values)))
+    return table, str(ws.title)
 
 
 def _blank(value: object) -> bool:
@@ -545,8 +584,11 @@ def _validate(
             elif kind == "string_too_long":
                 most = (err.get("ctx") or {}).get("max_length")
                 message = f"the name is longer than {most} characters"
+            elif kind == "value_error":  # the model's own reason (e.g. a formula-like name)
+                reason = str((err.get("ctx") or {}).get("error", err["msg"]))
+                message = f"{value!r}: {reason}"
             else:
-                message = f"'{value}': {err['msg']}"
+                message = f"{value!r}: {err['msg']}"
             header = written.get(key, key)
             out.append(Problem(path, line, header, message, col.fix if col else ""))
         return None, out
@@ -1121,8 +1163,7 @@ def import_roster(
             if now != originals[path]:
                 raise StaleFileError(f"{path} changed while importing: nothing was written; "
                                      "run the import again")
-        for path in files:
-            write_atomic(path, texts[path])
+        write_all_or_nothing(texts, originals, files)
     count = {a: sum(1 for c in changes if c.action == a)
              for a in ("added", "updated", "moved", "unchanged")}
     return ImportResult(

@@ -13,6 +13,19 @@ class NotFoundError(NetctlError):
     """The name matches no school, device, node or county."""
 
 
+def _prefixes(inv: Inventory, code: str, pinned: list[str]) -> list[str]:
+    """The school's prefixes as IPAM holds them (what ``ipam show`` lists), else the pinned ones."""
+    from netctl.ipam import query  # IPAM reads the inventory; only `show` needs it here
+
+    try:
+        held = query.show(inv, code).get("prefixes", [])
+    except NetctlError:
+        return pinned
+    out = [" ".join(str(v) for v in (p["role"], p.get("vlan"), p.get("ipv6"), p.get("ipv4"))
+                    if v) for p in held]
+    return out or pinned
+
+
 def describe(inv: Inventory, name: str) -> dict[str, Any]:
     """A plain dict describing a school, device, node or county named ``name``."""
     if name in inv.schools:
@@ -38,7 +51,8 @@ def describe(inv: Inventory, name: str) -> dict[str, Any]:
                 f"{link.kind.value} {link.a} ↔ {link.b} {link.mbps or ''}".rstrip()
                 for link in inv.links_at(school.code)
             ],
-            "prefixes": [f"{p.prefix} {p.role}" for p in school.prefixes],
+            "prefixes": _prefixes(inv, school.code, [f"{p.prefix} {p.role} (pinned in the "
+                                                     "inventory)" for p in school.prefixes]),
         }
     if name in inv.devices:
         d = inv.devices[name]

@@ -20,6 +20,7 @@ from pydantic.dataclasses import dataclass
 from netctl.inventory.load import Finding, _validate
 from netctl.ipam.net import Family, block_size, parse_net
 from netctl.models.inventory import STRICT, Role, VlanId
+from netctl.models.text import Description
 
 PLAN_FILE = "address-plan.yaml"
 
@@ -108,7 +109,7 @@ class RolePlan:
     ipv6: Len6 | None = None
     ipv4: Len4 | None = None
     ipv6_mode: Ipv6Mode = Ipv6Mode.SLAAC
-    description: str | None = None
+    description: Description | None = None  # may become a VLAN name: one printable line
 
     @property
     def is_vlan(self) -> bool:

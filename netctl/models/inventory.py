@@ -17,6 +17,14 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 from pydantic.dataclasses import dataclass
 
+from netctl.models.text import (
+    Description,
+    FreeText,
+    InterfaceName,
+    ModelName,
+    SiteName,
+    Token,
+)
 from netctl.platforms import Platform
 
 HOSTNAME_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -24,9 +32,9 @@ DOMAIN_RE = r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 
 Hostname = Annotated[str, StringConstraints(pattern=HOSTNAME_RE)]
 Domain = Annotated[str, StringConstraints(pattern=DOMAIN_RE, max_length=253, to_lower=True)]
-CountyCode = Annotated[str, StringConstraints(pattern=r"^64\d{4}$")]
-SchoolCode = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+CountyCode = Annotated[str, StringConstraints(pattern=r"^64[0-9]{4}$")]
+SchoolCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
+Name = SiteName
 Count = Annotated[int, Field(ge=0, le=10_000)]
 VlanId = Annotated[int, Field(ge=1, le=4094)]
 
@@ -158,11 +166,15 @@ class InterfaceRole(StrEnum):
 class Interface:
     """A device interface (NetBox: dcim.Interface)."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    name: InterfaceName
     role: InterfaceRole | None = None
-    description: str | None = None
+    description: Description | None = None
     vlan: VlanId | None = None
     enabled: bool = True
+
+
+SERIAL_RE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+Serial = Annotated[str, StringConstraints(pattern=SERIAL_RE)]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
@@ -174,19 +186,22 @@ class Device:
     platform: Platform | None = Field(
         default=None, description="netutils name; defaults to the model's platform in catalog.yaml"
     )
-    model: str | None = None
+    model: ModelName | None = None
+    serial: Serial | None = Field(
+        default=None, description="serial number / ESN as the device reports it (asset "
+        "register; netctl discover drift compares it)")
     mgmt_ipv4: IPv4Address | None = None
     mgmt_ipv6: IPv6Address | None = None
-    credentials: str | None = Field(
+    credentials: Token | None = Field(
         default=None, description="name of a credential set in the secrets file or environment"
     )
-    snmp: str | None = Field(default=None, description="name of an SNMP credential set")
+    snmp: Token | None = Field(default=None, description="name of an SNMP credential set")
     wifi: WifiStandard | None = Field(default=None, description="APs: defaults to the catalog")
-    building: str | None = None
-    room: str | None = None
+    building: FreeText | None = None
+    room: FreeText | None = None
     controller: Hostname | None = Field(default=None, description="APs: hostname of their WLC")
     interfaces: list[Interface] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    tags: list[Token] = Field(default_factory=list)
 
 
 class PrefixStatus(StrEnum):
@@ -206,10 +221,10 @@ class Prefix:
     """
 
     prefix: IPv4Network | IPv6Network
-    role: str
+    role: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,30}$")]
     vlan: VlanId | None = None
     status: PrefixStatus = PrefixStatus.ACTIVE
-    description: str | None = None
+    description: Description | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
@@ -234,7 +249,7 @@ class Endpoint:
     """One end of a link: a device (and interface) of the inventory, or an external provider."""
 
     device: Hostname | None = None
-    interface: str | None = None
+    interface: InterfaceName | None = None
     provider: Name | None = None
 
     @model_validator(mode="before")
@@ -272,8 +287,8 @@ class Link:
     mbps: Annotated[int, Field(gt=0, le=1_000_000)] | None = Field(
         default=None, description="contracted rate in Mbps (required for non-LAN links)"
     )
-    circuit: str | None = None
-    description: str | None = None
+    circuit: FreeText | None = None
+    description: Description | None = None
 
     @model_validator(mode="after")
     def _rate_for_uplinks(self) -> Link:
@@ -298,7 +313,7 @@ class School:
     teaching_rooms: Count = 0
     digital_classrooms: Count = 0
     website: Domain | None = None
-    address: str | None = None
+    address: FreeText | None = None
     aps_per_room: Annotated[int, Field(ge=1, le=8)] | None = None
     devices: list[Device] = Field(default_factory=list)
     prefixes: list[Prefix] = Field(default_factory=list)
@@ -341,8 +356,8 @@ class Defaults:
     """Values every school and device inherits unless it sets its own."""
 
     aps_per_room: Annotated[int, Field(ge=1, le=8)] = 1
-    credentials: str | None = "default"
-    snmp: str | None = None
+    credentials: Token | None = "default"
+    snmp: Token | None = None
     zone: Domain = "nxedu.example.cn"
 
 
@@ -362,16 +377,16 @@ class ModelSpec:
     """One device model of the catalog (NetBox: dcim.DeviceType)."""
 
     platform: Platform
-    vendor: str | None = None
+    vendor: FreeText | None = None
     wifi: WifiStandard | None = None
-    description: str | None = None
+    description: Description | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, config=STRICT)
 class CatalogFile:
     """``inventory/catalog.yaml``: device models, so devices need not repeat their platform."""
 
-    models: dict[str, ModelSpec] = Field(default_factory=dict)
+    models: dict[ModelName, ModelSpec] = Field(default_factory=dict)
 
 
 def slug(text: str) -> str:

@@ -27,6 +27,7 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from netctl.collectors.points import Point, lines
+from netctl.compliance.targets import WEBSITE_LINKS_V6_SHARE, website_links_threshold
 from netctl.exceptions import ConfigError
 from netctl.inventory.filters import DeviceFilter
 from netctl.inventory.index import load_inventory
@@ -68,7 +69,8 @@ class WebSchedule(BaseModel):
     ca_file: str | None = None
     verify_tls: bool = True
     require_ns_v6: bool = True
-    links_threshold: Annotated[float, Field(ge=0, le=1)] = 0.9
+    links_threshold: Annotated[float | None, Field(ge=0, le=1)] = None
+    """None: ``website_links_v6_share`` of reports/targets.yaml (what the KPI requires)."""
     max_links: Annotated[int, Field(ge=0, le=1000)] = 30
     third_level: bool = False
     max_links3: Annotated[int, Field(ge=0, le=1000)] = 30
@@ -77,13 +79,14 @@ class WebSchedule(BaseModel):
     max_requests_per_site: Annotated[int, Field(ge=4, le=10_000)] = 200
     site_timeout: Annotated[float, Field(gt=0, le=3600)] = 120
 
-    def probe_config(self) -> WebProbeConfig:
-        """The probe's configuration."""
+    def probe_config(self, links_threshold: float = WEBSITE_LINKS_V6_SHARE) -> WebProbeConfig:
+        """The probe's configuration (``links_threshold``: the targets file's, unless set here)."""
+        threshold = self.links_threshold if self.links_threshold is not None else links_threshold
         return WebProbeConfig(
             resolvers=tuple(self.resolvers), ns_port=self.ns_port, port_map=dict(self.port_map),
             allowed_networks=tuple(self.allowed_networks) if self.allowed_networks else None,
             ca_file=self.ca_file, verify_tls=self.verify_tls, require_ns_v6=self.require_ns_v6,
-            links_threshold=self.links_threshold, links3_threshold=self.links_threshold,
+            links_threshold=threshold, links3_threshold=threshold,
             max_links=self.max_links, third_level=self.third_level, max_links3=self.max_links3,
             site_concurrency=self.site_concurrency,
             per_host_concurrency=self.per_host_concurrency,
@@ -226,7 +229,8 @@ async def run_probe_schedules(
     async def web_round() -> str:
         inv = await asyncio.to_thread(load_inventory, settings.inventory_dir)
         sites = [s for s in website_sites(inv, flt) if owned(s.domain)]
-        run = await run_web_probe(sites, cfg.web.probe_config(), shard=shard_text)
+        threshold = website_links_threshold(settings.reports_dir)
+        run = await run_web_probe(sites, cfg.web.probe_config(threshold), shard=shard_text)
         written = await writer.write(web_observations(run.results))
         emit(run.points)
         return (f"{run.supported}/{len(run.results)} websites support IPv6, {written} "

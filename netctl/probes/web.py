@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 import dns.asyncresolver
 
+from netctl.compliance.targets import WEBSITE_LINKS_V6_SHARE
 from netctl.probes.content import (
     ContentComparison,
     Page,
@@ -75,10 +76,10 @@ class WebProbeConfig:
     user_agent: str = DEFAULT_USER_AGENT
     robots_agent: str = "netctl"
     require_ns_v6: bool = True
-    links_threshold: float = 0.9
+    links_threshold: float = WEBSITE_LINKS_V6_SHARE
     max_links: int = 30
     third_level: bool = False
-    links3_threshold: float = 0.9
+    links3_threshold: float = WEBSITE_LINKS_V6_SHARE
     max_links3: int = 30
     content_min_similarity: float = 0.8
     content_min_size_ratio: float = 0.5

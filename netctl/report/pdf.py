@@ -12,13 +12,17 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from netctl.exceptions import NetctlError
+from netctl.exceptions import ConfigError, NetctlError
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 
 class ReportError(NetctlError):
-    """A report cannot be rendered (no Chromium, Chromium failed)."""
+    """A report cannot be rendered (Chromium failed)."""
+
+
+class ChromiumMissingError(ReportError, ConfigError):
+    """No Chromium to print the PDF: netctl cannot start the job (exit 3)."""
 
 
 def chromium() -> str:
@@ -30,8 +34,9 @@ def chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    msg = "PDF needs Chromium: apt-get install chromium fonts-noto-cjk (or set NETCTL_CHROMIUM)"
-    raise ReportError(msg)
+    msg = ("PDF needs Chromium (fix: run `bash scripts/demo.sh`, or `sudo apt-get install "
+           "chromium fonts-noto-cjk`, or set NETCTL_CHROMIUM to its path)")
+    raise ChromiumMissingError(msg)
 
 
 def headless_args(profile: Path) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 
 from netctl import geo
 from netctl.compliance.devices import DeviceBaseline
@@ -18,9 +18,20 @@ from netctl.compliance.kpis import KPI_IDS, KPIS
 from netctl.compliance.model import KpiValue
 from netctl.compliance.targets import Targets
 from netctl.inventory.index import Inventory
+from netctl.report.charts import BarItem, Trajectory, kpi_bars, status_grid, trajectories
 
 Trend = list[tuple[datetime, float]]
 TOP_REASONS = 8
+
+
+def people_tz() -> tzinfo:
+    """Asia/Shanghai for times people read (JSON keeps UTC); UTC+8 when tzdata is absent."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Asia/Shanghai")
+    except (ImportError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return timezone(timedelta(hours=8), "CST")
 
 
 def _clip(text: str, limit: int = 70) -> str:
@@ -60,6 +71,7 @@ class CountyRank:
     met_count: int
     applicable: int
     cells: list[tuple[str, bool | None]]
+    values: list[float | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,7 @@ class ShortItem:
     name: str
     value: str
     reasons: list[str]
+    raw_value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +139,24 @@ class ReportView:
     devices: list[DeviceShort] = field(default_factory=list)
     top_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     kpi_names: list[str] = field(default_factory=list)
+    bars_svg: str = ""
+    trajectory_svgs: list[str] = field(default_factory=list)
+    grid_svg: str = ""
+    grid_rows: list[tuple[str, list[bool | None]]] = field(default_factory=list)
+    kpi_ids: list[str] = field(default_factory=lambda: list(KPI_IDS))
+    as_of: bool = False  # judged at a past time (--as-of): the header says "as of", not "made"
+    end_targets: dict[str, float] = field(default_factory=dict)
+    topology_svg: str = ""  # the county's map (netctl.discovery.run.county_map_svg)
+
+    @property
+    def generated_local(self) -> datetime:
+        """When the report was made, in Asia/Shanghai (what people read)."""
+        return self.generated_at.astimezone(people_tz())
+
+    def word(self, kind: str, code: str) -> str:
+        """A code (``partial``, ``huawei_vrp``) as a word of the report's language (labels.yaml
+        ``<kind>_<code>``); the code itself where no label exists."""
+        return self.labels.get(f"{kind}_{code}", code)
 
     @property
     def met_count(self) -> int:
@@ -202,6 +233,7 @@ def build_view(
         len(report.devices),
     )
     view.kpi_names = [KPIS[k].name(lang) for k in KPI_IDS]
+    view.end_targets = {k: targets.end_target(k) for k in KPI_IDS}
     scope = report.at(level, code)
     for kpi in KPI_IDS:
         v = scope[kpi]
@@ -232,13 +264,15 @@ def build_view(
             met, applicable = _met_count(values)
             smart = values["smart_campus"].value or 0.0
             cells = [(KPIS[k].format(values[k].value), values[k].met) for k in KPI_IDS]
+            raw = [values[k].value for k in KPI_IDS]
             county_name = geo.COUNTIES[c].name_en if lang == "en" else geo.COUNTIES[c].name
-            rows.append((-met, -smart, c, county_name, met, applicable, cells))
-        rows.sort()
+            rows.append((-met, -smart, c, county_name, met, applicable, cells, raw))
+        rows.sort(key=lambda t: (t[0], t[1], t[2]))
         view.ranking = [
-            CountyRank(i, c, nm, met, app, cells)
-            for i, (_m, _s, c, nm, met, app, cells) in enumerate(rows, 1)
+            CountyRank(i, c, nm, met, app, cells, raw)
+            for i, (_m, _s, c, nm, met, app, cells, raw) in enumerate(rows, 1)
         ]
+    _charts(view, report, targets, level, inv)
     reasons: Counter[tuple[str, str]] = Counter()
     example: dict[tuple[str, str], str] = {}
     by_school: dict[str, list[ShortItem]] = {}
@@ -257,6 +291,7 @@ def build_view(
                 KPIS[r.kpi].name(lang),
                 KPIS[r.kpi].format(value),
                 [x.text(lang) for x in r.reasons],
+                value,
             )
         )
     for sc, items in by_school.items():
@@ -277,6 +312,45 @@ def build_view(
     ]
     view.devices = [_device(d, inv, lang) for d in report.devices if not d.passed]
     return view
+
+
+def _charts(
+    view: ReportView,
+    report: KpiReport,
+    targets: Targets,
+    level: str,
+    inv: Inventory,
+) -> None:
+    """The report's pictures: bars against targets, trajectories, the status grid."""
+    L = view.labels  # noqa: N806 - the templates' name for labels
+    view.bars_svg = kpi_bars(
+        [
+            BarItem(r.name, r.raw_value, r.raw_target, targets.end_target(r.kpi),
+                    KPIS[r.kpi].unit, r.value, r.met)
+            for r in view.summary
+        ],
+        (L.get("legend_value", "value"), L.get("legend_target", "target"),
+         L.get("legend_end", "2027")),
+    )
+    view.trajectory_svgs = trajectories(
+        [Trajectory(r.name, KPIS[r.kpi].unit, dict(targets.kpis[r.kpi]), r.trend)
+         for r in view.summary]
+    )
+    if level == "county":
+        met = {(r.school_code, r.kpi): r.met for r in report.schools}
+        codes = sorted({r.school_code for r in report.schools})
+        view.grid_rows = [
+            (f"{inv.schools[c].school.name} {c[-4:]}" if c in inv.schools else c,
+             [met.get((c, k)) for k in KPI_IDS])
+            for c in codes
+        ]
+    else:
+        view.grid_rows = [(f"{c.name} {c.code}", [m for _t, m in c.cells]) for c in view.ranking]
+    view.grid_svg = status_grid(
+        view.grid_rows,
+        view.kpi_names,
+        (L.get("met", "met"), L.get("not_met", "not met"), L.get("not_applicable", "n/a")),
+    )
 
 
 def _device(d: DeviceBaseline, inv: Inventory, lang: str) -> DeviceShort:

@@ -104,6 +104,44 @@ kpi_snapshots = Table(
 )
 
 
+# What discovery saw (netctl discover): one row per device polled or named by a neighbour.
+discovery_devices = Table(
+    "discovery_devices",
+    metadata,
+    Column("device", String(300), primary_key=True),  # inventory hostname, or lldp:<name>
+    Column("source", String(16), nullable=False),  # snmp | lldp
+    Column("sys_name", String(300)),
+    Column("sys_object_id", String(128)),
+    Column("sys_descr", Text),
+    Column("chassis_id", String(128)),
+    Column("vendor", String(64)),
+    Column("platform", String(32)),
+    Column("model", String(128)),
+    Column("serial", String(128)),
+    Column("os_version", String(128)),
+    Column("interfaces", Text),  # newline-separated interface names (ifName, else ifDescr)
+    Column("first_seen", DateTime(timezone=True)),
+    Column("last_seen", DateTime(timezone=True)),
+    Column("last_attempt", DateTime(timezone=True)),
+    Column("last_error", Text),
+)
+
+# LLDP neighbours as each polled device reports them (replaced per device at each discovery).
+discovery_links = Table(
+    "discovery_links",
+    metadata,
+    Column("device", String(300), primary_key=True),
+    Column("local_port", String(128), primary_key=True),
+    Column("remote_chassis_id", String(128), primary_key=True),
+    Column("remote_port", String(128), primary_key=True),
+    Column("remote_sys_name", String(300)),
+    Column("remote_port_descr", Text),
+    Column("remote_device", String(300)),  # the device key it resolved to (discovery_devices)
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     """One schema step."""
@@ -133,7 +171,13 @@ def _widen(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE push_devices ALTER COLUMN device TYPE VARCHAR(300)")
 
 
+def _discovery(conn: Connection) -> None:
+    for table in (discovery_devices, discovery_links):
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "observations, latest, pushes, push_devices, kpi_snapshots", _initial),
     Migration(2, "wider device, interface and source columns", _widen),
+    Migration(3, "discovery: devices and LLDP links seen", _discovery),
 )

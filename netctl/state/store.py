@@ -270,10 +270,17 @@ class StateStore:
                 )
         return int(push_id)
 
-    def pushes(self, limit: int = 20) -> list[PushRecord]:
-        """The most recent pushes, newest first, with their devices."""
+    def pushes(self, limit: int = 20, *, dry_run: bool | None = None) -> list[PushRecord]:
+        """The most recent pushes, newest first, with their devices.
+
+        ``dry_run=False``: only the runs that sent (``push --commit``, rollback); ``True``: only
+        the dry runs (diff, backup, push without --commit); ``None``: both.
+        """
+        query = select(s.pushes)
+        if dry_run is not None:
+            query = query.where(s.pushes.c.dry_run.is_(dry_run))
         with self.engine.connect() as conn:
-            heads = conn.execute(select(s.pushes).order_by(s.pushes.c.id.desc()).limit(limit)).all()
+            heads = conn.execute(query.order_by(s.pushes.c.id.desc()).limit(limit)).all()
             out = []
             for h in heads:
                 devs = conn.execute(

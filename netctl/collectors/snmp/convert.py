@@ -214,63 +214,68 @@ def convert(
     uptime = uptime if isinstance(uptime, int) else None
     observed = datetime.fromtimestamp(time_ms / 1000, UTC)
     out = Converted()
-    if profile.rows is None:
-        indexes: list[Index] = [()]
-    else:
-        seen: set[Index] = set()
-        for col in tables[profile.rows].values():
-            seen.update(col)
-        indexes = sorted(seen)
-    data = PollData(profile.name, scalars, tables, profile.rows, compiled.counter_kinds,
-                    counters.samples, uptime, now_s,
-                    ap_field=profile.election.ap if profile.election else None,
-                    inventory=inventory)
-    evaluators = [(name, build(expr, data)) for name, expr in compiled.exprs]
     base_tags = device.items()
-    tag_names = compiled.tag_names
-    field_names = compiled.field_names
     state = list(profile.state.items())
     measurement = profile.measurement
     points_append = out.points.append
     obs_append = out.observations.append
     is_wlan = profile.converter == "wlan_ap"
     state_rows = 0
-    for index in indexes:
-        values: dict[str, Scalar] = {}
-        for name, ev in evaluators:
-            values[name] = ev(index, values)
-        if profile.where is not None and not passes(profile.where, values, data, index):
-            continue
-        fields: dict[str, FieldValue] = {}
-        for name in field_names:
-            fv = _field_value(values[name])
-            if fv is not None:
-                fields[name] = fv
-        extra = tuple((name, "" if (v := values[name]) is None else str(v))
-                      for name in tag_names)
-        if is_wlan:
-            report = _ap_report(profile, values, device, extra, fields, time_ms, observed,
-                                ap_tags)
-            if report is not None:
-                out.ap_reports.append(report)
-            continue
-        if fields:
-            if measurement == "snmp_interface" and device.if_roles:
-                ifname = next((v for k, v in extra if k == "ifname"), "")
-                extra += (("ifrole", device.role_of(ifname)),)
-            points_append(Point(measurement, base_tags + extra, fields, time_ms))
-        if state and (profile.state_where is None
-                      or passes(profile.state_where, values, data, index)) and not (
-                profile.state_first_row and state_rows):
-            state_rows += 1
-            iface = str(values.get(profile.interface) or "") if profile.interface else ""
-            for metric, source in state:
-                value = values.get(source)
-                if value is None:
-                    continue
-                ov = _obs_value(value)
-                if state_wanted is None or state_wanted(device.device, iface, metric, ov):
-                    obs_append(Observation(device.device, metric, ov, observed, "snmp", iface))
+    parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
+              compiled.field_names)]
+    parts += [(extra.rows, extra.where,
+               (*extra.tags.items(), *extra.fields.items(), *extra.values.items()),
+               tuple(extra.tags), tuple(extra.fields)) for extra in profile.also_rows]
+    for rows, where, exprs, tag_names, field_names in parts:
+        if rows is None:
+            indexes: list[Index] = [()]
+        else:
+            seen: set[Index] = set()
+            for col in tables[rows].values():
+                seen.update(col)
+            indexes = sorted(seen)
+        data = PollData(profile.name, scalars, tables, rows, compiled.counter_kinds,
+                        counters.samples, uptime, now_s,
+                        ap_field=profile.election.ap if profile.election else None,
+                        inventory=inventory)
+        evaluators = [(name, build(expr, data)) for name, expr in exprs]
+        for index in indexes:
+            values: dict[str, Scalar] = {}
+            for name, ev in evaluators:
+                values[name] = ev(index, values)
+            if where is not None and not passes(where, values, data, index):
+                continue
+            fields: dict[str, FieldValue] = {}
+            for name in field_names:
+                fv = _field_value(values[name])
+                if fv is not None:
+                    fields[name] = fv
+            extra = tuple((name, "" if (v := values[name]) is None else str(v))
+                          for name in tag_names)
+            if is_wlan:
+                report = _ap_report(profile, values, device, extra, fields, time_ms, observed,
+                                    ap_tags)
+                if report is not None:
+                    out.ap_reports.append(report)
+                continue
+            if fields:
+                if measurement == "snmp_interface" and device.if_roles:
+                    ifname = next((v for k, v in extra if k == "ifname"), "")
+                    extra += (("ifrole", device.role_of(ifname)),)
+                points_append(Point(measurement, base_tags + extra, fields, time_ms))
+            if state and (profile.state_where is None
+                          or passes(profile.state_where, values, data, index)) and not (
+                    profile.state_first_row and state_rows):
+                state_rows += 1
+                iface = str(values.get(profile.interface) or "") if profile.interface else ""
+                for metric, source in state:
+                    value = values.get(source)
+                    if value is None or value == "":
+                        continue  # unknown: an empty string is never recorded as a fact
+                    ov = _obs_value(value)
+                    if state_wanted is None or state_wanted(device.device, iface, metric, ov):
+                        obs_append(Observation(device.device, metric, ov, observed, "snmp",
+                                               iface))
     if profile.converter == "ip_addresses":
         out.observations.extend(
             o for o in _address_lists(out.points, device.device, observed)
@@ -314,7 +319,7 @@ def _ap_report(
                        observed_at=observed, source=source)]
     for metric, name in profile.state.items():
         value = values.get(name)
-        if value is not None:
+        if value is not None and value != "":
             obs.append(Observation(device=ap, metric=metric, value=_obs_value(value),
                                    observed_at=observed, source=source))
     return ApReport(ap, controller.device, online, role, (point,) if fields else (), tuple(obs))
@@ -341,7 +346,7 @@ def _address_lists(points: list[Point], device: str, observed: datetime) -> list
     for ifname, fams in sorted(by_if.items()):
         for family, addrs in fams.items():
             out.append(Observation(device=device, metric=f"{family}_addresses",
-                                   value=" ".join(sorted(addrs)), observed_at=observed,
+                                   value=" ".join(sorted(set(addrs))), observed_at=observed,
                                    source="snmp", interface=ifname))
     return out
 

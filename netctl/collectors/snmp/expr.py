@@ -8,6 +8,7 @@ transforms it does not use are not even tested.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,16 @@ def _source(expr: Expr, data: PollData) -> Evaluator:
         return utilisation
     if expr.lookup is not None:
         return _lookup(expr, data)
+    if expr.coalesce is not None:
+        options = [build(e, data) for e in expr.coalesce]
+
+        def first_known(i: Index, vals: dict[str, Scalar]) -> Scalar:
+            for ev in options:
+                value = ev(i, vals)
+                if value is not None and value != "":
+                    return value
+            return None
+        return first_known
     if expr.inventory is not None:
         attr, ap_field, inv = expr.inventory, data.ap_field, data.inventory
         if inv is None or ap_field is None:
@@ -166,7 +177,7 @@ def _lookup(expr: Expr, data: PollData) -> Evaluator:
     aggregate = lk.aggregate
 
     def combine(values: list[Scalar]) -> Scalar:
-        values = [v for v in values if v is not None]
+        values = [v for v in values if v is not None and v != ""]
         if not values:
             return None
         if aggregate == "first":
@@ -183,6 +194,14 @@ def _lookup(expr: Expr, data: PollData) -> Evaluator:
             acc |= v
         return acc
 
+    if lk.match == "any":
+        table = data.tables.get(lk.table, {})
+        wanted = {c: ({str(a) for a in allowed}, table.get(c, {}))
+                  for c, allowed in (lk.where or {}).items()}
+        found = combine([col[idx] for idx in sorted(col)
+                         if all(str(cells.get(idx)) in allowed
+                                for allowed, cells in wanted.values())])
+        return lambda _i, _v: found
     if lk.key == "@index":
         if lk.match == "exact":
             return lambda i, _v: combine([col.get(i)])
@@ -211,8 +230,11 @@ def build(expr: Expr, data: PollData) -> Evaluator:
     base = _source(expr, data)
     mapping, bits, last_arc = expr.map, expr.bits, expr.last_arc
     scale = expr.scale if expr.rate is None else None
-    kind, default = expr.type, expr.default
-    if mapping is None and bits is None and not last_arc and scale is None and kind is None:
+    kind, default, unmapped = expr.type, expr.default, expr.unmapped
+    pattern = re.compile(expr.regex) if expr.regex is not None else None
+    mask_len = expr.mask_len
+    if (mapping is None and bits is None and not last_arc and scale is None and kind is None
+            and pattern is None and not mask_len):
         if default is None:
             return base
 
@@ -230,8 +252,21 @@ def build(expr: Expr, data: PollData) -> Evaluator:
             mapped = mapping.get(value)
             if mapped is None:
                 mapped = str_keys.get(str(value))
-            value = mapped if mapped is not None else (default if default is not None
-                                                       else value)
+            if mapped is not None:
+                value = mapped
+            elif unmapped is not None:
+                value = unmapped
+            elif default is not None:
+                value = default
+        if pattern is not None:
+            found = pattern.search(str(value))
+            if found is None:
+                return default
+            value = found.group(1) if pattern.groups else found.group(0)
+        if mask_len:
+            value = _mask_len(value)
+            if value is None:
+                return default
         if bits is not None:
             if not isinstance(value, int):
                 return default
@@ -251,6 +286,21 @@ def build(expr: Expr, data: PollData) -> Evaluator:
             value = str(value)
         return value
     return transformed
+
+
+def _mask_len(value: Scalar) -> int | None:
+    """A dotted IPv4 netmask as a prefix length (None when it is not a contiguous mask).
+
+    Examples:
+        >>> _mask_len("255.255.255.0"), _mask_len("255.0.255.0"), _mask_len(None)
+        (24, None, None)
+    """
+    import ipaddress
+
+    try:
+        return ipaddress.IPv4Network(f"0.0.0.0/{value}").prefixlen
+    except (ValueError, TypeError):
+        return None
 
 
 def passes(where: Where | None, values: Mapping[str, Scalar], data: PollData,

@@ -63,19 +63,25 @@ class Lookup(BaseModel):
     table: Name
     column: Name
     key: str = "@index"
-    match: Literal["exact", "prefix"] = "exact"
+    match: Literal["exact", "prefix", "any"] = "exact"
     aggregate: Literal["first", "or", "sum", "max"] = "first"
+    where: dict[str, list[str | int]] | None = Field(
+        default=None, description="match: any — only rows of that table whose named columns "
+        "hold one of the listed values (e.g. entPhysicalClass: [9], the boards)")
 
 
 class Expr(BaseModel):
     """Where a tag, field or state value comes from: exactly one source, then transforms.
 
     Sources: ``column`` (of the row's table or a scalar), ``index`` (a part of the row index),
+    ``coalesce`` (the first of several expressions whose value is neither missing nor empty),
     ``field`` (a field computed earlier in the same profile), ``const``, ``rate`` (per-second
     rate of a counter column, wrap- and reset-aware, optionally capped at ``cap_mbps``),
     ``utilisation`` (max of the listed bit-rate fields over ``speed_mbps``), ``lookup`` (a column
-    of another table). Transforms, in order: ``map`` (enumeration), ``bits`` (bitmask: label of
-    the first listed bit that is set), ``last_arc`` (last arc of an OID value), ``scale``.
+    of another table). Transforms, in order: ``map`` (enumeration; ``unmapped`` for a value
+    that is present but not listed, ``default`` for a missing one), ``regex`` (first capture
+    group), ``bits`` (bitmask: label of the first listed bit that is set), ``last_arc`` (last arc
+    of an OID value), ``mask_len`` (dotted netmask to prefix length), ``scale``.
     """
 
     model_config = STRICT
@@ -86,11 +92,19 @@ class Expr(BaseModel):
     rate: Name | None = None
     utilisation: list[str] | None = None
     lookup: Lookup | None = None
+    coalesce: list[Expr] | None = Field(
+        default=None, description="the first of these whose value is neither missing nor ''")
     inventory: Literal["wifi"] | None = Field(
         default=None, description="WLAN profiles: an attribute of the AP in the inventory")
     speed_mbps: str | None = Field(default=None, description="field holding the speed in Mbps")
     cap_mbps: str | None = Field(default=None, description="rate: cap at this field's Mbps")
     map: dict[int | str, str | int | float] | None = None
+    unmapped: str | int | float | None = Field(
+        default=None, description="map: the value for a present value that is not listed "
+        "(default: the value itself, or `default` when given)")
+    regex: str | None = Field(default=None, description="the first capture group (or the "
+                              "whole match) of this pattern in the value; no match: missing")
+    mask_len: bool = Field(default=False, description="dotted IPv4 netmask -> prefix length")
     bits: list[tuple[int, str]] | None = None
     last_arc: bool = False
     scale: float | None = None
@@ -108,15 +122,35 @@ class Expr(BaseModel):
     @model_validator(mode="after")
     def _one_source(self) -> Expr:
         sources = [s for s in ("column", "index", "field", "const", "rate", "utilisation",
-                               "lookup", "inventory") if getattr(self, s) is not None]
+                               "lookup", "coalesce", "inventory") if getattr(self, s) is not None]
         if len(sources) != 1:
             msg = ("give exactly one source among column, index, field, const, rate, "
-                   f"utilisation, lookup, inventory (found: {', '.join(sources) or 'none'})")
+                   "utilisation, lookup, coalesce, inventory "
+                   f"(found: {', '.join(sources) or 'none'})")
             raise ValueError(msg)
+        if self.coalesce is not None and not self.coalesce:
+            msg = "coalesce needs at least one expression"
+            raise ValueError(msg)
+        if self.regex is not None:
+            import re
+
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                msg = f"regex {self.regex!r}: {exc}"
+                raise ValueError(msg) from exc
         if self.utilisation is not None and self.speed_mbps is None:
             msg = "utilisation needs speed_mbps (the field with the interface speed in Mbps)"
             raise ValueError(msg)
         return self
+
+
+    def walk(self) -> list[Expr]:
+        """This expression and every one nested in ``coalesce``."""
+        out = [self]
+        for sub in self.coalesce or ():
+            out += sub.walk()
+        return out
 
 
 class Where(BaseModel):
@@ -165,6 +199,18 @@ class Election(BaseModel):
                              "'slave'/'standby' when both controllers see the AP online")
 
 
+class RowSet(BaseModel):
+    """More rows for the same measurement from another table (``also_rows``): ip_mib reads the
+    RFC 1213 ipAddrTable next to ipAddressTable, since many agents answer IPv4 only there."""
+
+    model_config = STRICT
+    rows: Name
+    where: Where | None = None
+    tags: dict[str, Expr] = Field(default_factory=dict)
+    fields: dict[str, Expr] = Field(default_factory=dict)
+    values: dict[str, Expr] = Field(default_factory=dict)
+
+
 class Profile(BaseModel):
     """One SNMP profile."""
 
@@ -196,6 +242,8 @@ class Profile(BaseModel):
     state_first_row: bool = False
     election: Election | None = None
     max_repetitions: Annotated[int, Field(ge=1, le=200)] | None = None
+    also_rows: list[RowSet] = Field(default_factory=list, description="more row tables "
+                                    "converted like ``rows`` into the same measurement")
 
     @field_validator("scalars")
     @classmethod
@@ -226,14 +274,15 @@ class Profile(BaseModel):
             msg = "a wlan_ap profile needs an 'election' (HA pairs must count an AP once)"
             raise ValueError(msg)
         columns = self.column_names()
-        for name, expr in {**self.tags, **self.fields, **self.values}.items():
-            for ref in (expr.column, expr.rate):
-                if ref is not None and ref not in columns:
-                    msg = f"{name}: unknown column '{ref}'"
-                    raise ValueError(msg)
-            if expr.lookup is not None and expr.lookup.table not in self.tables:
-                msg = f"{name}: lookup in unknown table '{expr.lookup.table}'"
+        sets: list[dict[str, Expr]] = [{**self.tags, **self.fields, **self.values}]
+        for extra in self.also_rows:
+            contract.check_measurement(self.measurement, extra.tags, extra.fields)
+            if extra.rows not in self.tables:
+                msg = f"also_rows: no table named '{extra.rows}'"
                 raise ValueError(msg)
+            sets.append({**extra.tags, **extra.fields, **extra.values})
+        for exprs in sets:
+            check_exprs(exprs, columns, set(self.tables))
         return self
 
     def column_names(self) -> set[str]:
@@ -252,6 +301,19 @@ class Profile(BaseModel):
     def needs_sys_object_id(self) -> bool:
         """True when matching depends on sysObjectID."""
         return any(m.sys_object_id for m in self.match)
+
+
+def check_exprs(exprs: dict[str, Expr], columns: set[str], tables: set[str]) -> None:
+    """Raise when an expression names a column or table the profile does not define."""
+    for name, top in exprs.items():
+        for expr in top.walk():
+            for ref in (expr.column, expr.rate):
+                if ref is not None and ref not in columns:
+                    msg = f"{name}: unknown column '{ref}'"
+                    raise ValueError(msg)
+            if expr.lookup is not None and expr.lookup.table not in tables:
+                msg = f"{name}: lookup in unknown table '{expr.lookup.table}'"
+                raise ValueError(msg)
 
 
 def load_profiles(folder: Path) -> dict[str, Profile]:
@@ -275,6 +337,9 @@ def load_profiles(folder: Path) -> dict[str, Profile]:
             for err in exc.errors():
                 where = ".".join(str(p) for p in err["loc"]) or "(profile)"
                 errors.append(f"{path}: {where}: {err['msg']}")
+            continue
+        except UnicodeDecodeError:
+            errors.append(f"{path}: not UTF-8 text (save the profile as UTF-8)")
             continue
         except (yaml.YAMLError, OSError) as exc:
             errors.append(f"{path}: {exc}")

@@ -284,6 +284,9 @@ def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
             msg = "encrypted response without a privacy key"
             raise UsmError(msg)
         cipher_text, _ = ber.read_octets(data, sec_end)
+        if not (0 <= boots < 2**31 and 0 <= etime < 2**31) or len(priv_params) != 8:
+            msg = "bad msgAuthoritativeEngineBoots/Time or msgPrivacyParameters (RFC 3826)"
+            raise ber.BerError(msg)
         iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + priv_params
         scoped = _aes_cfb(keys.priv_key, iv, cipher_text, encrypt=False)
         sp = 0

@@ -76,10 +76,13 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     huawei = hosts[0]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 
-    hist = run("config", "history", "--format", "json")
+    hist = run("config", "history", "--format", "json")  # pushes that sent: not the dry runs
+    pushes = json.loads(hist.stdout)
+    assert [r["dry_run"] for r in pushes] == [False]
+    assert "(overrides: allow-protected)" in pushes[0]["summary"]
+    hist = run("config", "history", "--all", "--format", "json")
     records = json.loads(hist.stdout)
-    assert [r["dry_run"] for r in records] == [False, True, True]
-    assert "(overrides: allow-protected)" in records[0]["summary"]
+    assert [r["kind"] for r in records] == ["push", "dry run", "dry run"]
     assert records[2]["summary"].startswith("refused 2")
     backups = json.loads(run("config", "history", huawei, "--format", "json").stdout)
     assert len(backups) == 2  # before and after the push (a dry run stores no new copy)

@@ -106,3 +106,36 @@ def test_named_checkzone_rejects_a_broken_zone(named: Any, checkzone: str,
     report = check_zones(tmp_path / "zones", None, checkzone=binary)
     assert any("named-checkzone" in f.message and "bad_name" in f.message
                for f in report.findings), report.findings
+
+
+def test_a_long_cjk_school_name_gives_a_zone_named_checkzone_accepts(
+    named: Any, checkzone: str, tmp_path: Path
+) -> None:
+    """Issue 13.7: an 86-character CJK name is 258 UTF-8 bytes, over the 255-byte limit of one
+    TXT character-string; the record is split into several strings and the zone loads."""
+    import dns.zone
+
+    inventory = tmp_path / "inventory"
+    shutil.copytree(named.inventory, inventory)
+    inv = load_inventory(inventory)
+    school = inv.schools_in("640104")[0].school
+    long_name = ("宁夏回族自治区银川市兴庆区第一中学附属实验学校" * 4)[:86]
+    assert len(long_name) == 86 and len(long_name.encode()) == 258
+    county = inventory / "counties" / "640104.yaml"
+    county.write_text(county.read_text(encoding="utf-8").replace(
+        f"name: {school.name}\n", f"name: {long_name}\n", 1), encoding="utf-8")
+    inv = load_inventory(inventory)
+    assert inv.schools[school.code].school.name == long_name
+    zones = tmp_path / "zones"
+    write_zones(inv, zones, today=date(2026, 11, 29))
+    path = zones / "nxedu.example.cn.zone"
+    proc = subprocess.run([checkzone, "-k", "fail", "-i", "local", "nxedu.example.cn", str(path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    zone = dns.zone.from_file(str(path), origin="nxedu.example.cn", relativize=True)
+    txt = zone.find_rdataset(school.code, "TXT")
+    [rdata] = list(txt)
+    assert [len(s) for s in rdata.strings] == [255, 3]
+    assert b"".join(rdata.strings).decode("utf-8") == long_name
+    report = check_zones(zones, inv, checkzone=checkzone)
+    assert report.errors == 0, report.findings

@@ -156,13 +156,9 @@ def templates_for(routing: str, repo_root: Path, tmp_path: Path) -> Path:
         return src
     dst = tmp_path / "templates"
     shutil.copytree(src, dst)
-    text = (dst / "policy.yaml").read_text(encoding="utf-8")
-    text, n = re.subn(
-        r"^  routing_by_platform:\n", f"  routing_by_platform:\n    frr: {routing}\n", text,
-        flags=re.MULTILINE,
-    )
-    assert n == 1, "templates/policy.yaml: no ipv6.routing_by_platform to override"
-    (dst / "policy.yaml").write_text(text, encoding="utf-8")
+    p6["routing_by_platform"] = {**(p6.get("routing_by_platform") or {}), "frr": routing}
+    (dst / "policy.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False),
+                                     encoding="utf-8")
     return dst
 
 

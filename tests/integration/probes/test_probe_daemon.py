@@ -107,7 +107,7 @@ async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path) ->
                                   "NETCTL_SECRETS": str(tmp_path / "secrets.yaml")})
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_daemon(settings, config_path=daemons / "snmp.toml",
-                                            stop=stop))
+                                            stop=stop, snmp=False))
     wanted = {("gw-dual", "reach_v6_loss"), ("gw-dual", "reach_v4_loss"),
               ("gw-v4", "reach_v4_loss"), ("web:dual.test", "web_ipv6_supported"),
               ("web:v4only.test", "web_reason")}

@@ -222,3 +222,59 @@ def test_interface_points_carry_their_inventory_role(profiles: dict[str, Profile
     assert roles == {"Gi0/1": "uplink", "Gi0/2": ""}
     assert ",ifrole=uplink " in out.points[0].line() or ",ifrole=uplink," in out.points[0].line()
     assert "ifrole" not in out.points[1].line()
+
+
+# -- issue 16: where real agents put things -------------------------------------------------------
+@pytest.mark.parametrize(("descr", "model"), [
+    # sysDescr shapes of real Huawei agents (LibreNMS tests/snmpsim vrp*.snmprec)
+    (b"Huawei AR1220 Huawei Versatile Routing Platform Software  VRP (R) software,Version 5.120 "
+     b"(AR1220 V200R003C01SPC900)", "AR1220"),
+    (b"S5720-56C-PWR-EI-AC\nHuawei Versatile Routing Platform Software \r\n VRP (R) software,"
+     b"Version 5.170 (S5720 V200R010C00SPC600)", "S5720-56C-PWR-EI-AC"),
+    (b"Huawei Versatile Routing Platform Software, VRP (R) software, Version 5.170 "
+     b"(S5735 V200R021C10SPC600)", "S5735"),
+    (b"H3C Comware Platform Software, Software Version 7.1.070, Release 6615P01", None),
+])
+def test_entity_model_from_huawei_sysdescr(profiles: dict[str, Profile], descr: bytes,
+                                            model: str | None) -> None:
+    c = compile_profile(profiles["entity"])
+    cols: dict[str, dict[Index, ber.Value]] = {
+        "entPhysicalClass": {(1,): 3, (2,): 9},
+        "entPhysicalName": {(1,): b"Chassis", (2,): b"MPU Board 0"},
+        "entPhysicalModelName": {(1,): b"", (2,): b""},
+        "entPhysicalSerialNum": {(1,): b"", (2,): b"2102351931P0K1000777"},
+    }
+    out = convert(c, result(c, {"sysDescr": descr}, cols), DEV, time_ms=T0,
+                  counters=CounterStore(), now_s=0.0)
+    state = {o.metric: o.value for o in out.observations}
+    assert state.get("entity_model") == model
+    assert state["entity_serial"] == "2102351931P0K1000777"  # the board's ESN
+    assert "entity_firmware" not in state  # never an empty string
+
+
+def test_expression_features_validate() -> None:
+    base = {"name": "x", "measurement": "snmp_entity", "tables": {"t": {"columns": {
+        "a": {"oid": "1.3.6.1.2.1.1.1", "type": "str"}}}}, "rows": "t"}
+    ok = Profile.model_validate({**base, "tags": {"model": {
+        "coalesce": ["a", {"column": "a", "regex": "(x)"}], "unmapped": "z"}}})
+    assert ok.tags["model"].coalesce is not None
+    for bad, why in (({"coalesce": []}, "at least one"), ({"coalesce": ["nope"]}, "unknown"),
+                     ({"column": "a", "regex": "("}, "regex"),
+                     ({"coalesce": ["a"], "column": "a"}, "exactly one source")):
+        with pytest.raises(ValueError, match=why):
+            Profile.model_validate({**base, "tags": {"model": bad}})
+
+
+def test_ap_without_run_state_is_unknown(profiles: dict[str, Profile]) -> None:
+    c = compile_profile(profiles["huawei_wlan"])
+    mac1, mac2 = (0, 0xE0, 0xFC, 0, 0, 1), (0, 0xE0, 0xFC, 0, 0, 2)
+    cols: dict[str, dict[Index, ber.Value]] = {
+        "hwWlanApName": {mac1: b"ap1", mac2: b"ap2"},
+        "hwWlanApRunState": {mac1: 4},  # ap2 has no run state
+    }
+    out = convert(c, result(c, {}, cols), DEV, time_ms=T0, counters=CounterStore(), now_s=0.0)
+    reports = {r.ap: r for r in out.ap_reports}
+    assert reports["ap1"].points[0].fields["online"] == 0  # fault: offline
+    assert "online" not in (reports["ap2"].points[0].fields if reports["ap2"].points else {})
+    assert {o.metric: o.value for o in reports["ap2"].observations}["ap_state"] == "unknown"
+    assert {o.metric: o.value for o in reports["ap1"].observations}["ap_state"] == "offline"

@@ -28,18 +28,19 @@ A, B, C, D, E, F = (
     "2404020001",
 )
 
-# school → KPI → (numerator, denominator, met); a KPI missing from a school does not apply
+# school → KPI → (numerator, denominator, met); a KPI missing from a school does not apply.
+# wireless_coverage and wifi6_urban count rooms covered / teaching rooms (met only when all).
 SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
     A: {
         "edu_net_access": (1, 1, True),
         # internet 1000 + 5G 500 share GigabitEthernet0/0/2 at 1000 Mbps: min(1500, 1000)
         "internet_bandwidth_avg": (1000, 1, True),
-        "wireless_coverage": (1, 1, True),
+        "wireless_coverage": (4, 4, True),
         "ipv6_campus": (1, 1, True),
         "website_ipv6": (1, 1, True),
         # 2001:db8:1:ffff::2, 2001:db8:1:10::1 (fe80::1 not counted), 10.1.0.1, the website
         "address_registered": (4, 4, True),
-        "wifi6_urban": (1, 1, True),
+        "wifi6_urban": (4, 4, True),
         "multi_network": (1, 1, True),
         "egress_firewall": (1, 1, True),
         "digital_classrooms": (20, 20, True),
@@ -51,12 +52,12 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
         "edu_net_access": (0, 1, False),
         "internet_bandwidth_avg": (300, 1, False),
         # 3 rooms, 1 AP each; b-ap1 (reported by both controllers) and b-ap2 online
-        "wireless_coverage": (0, 1, False),
+        "wireless_coverage": (2, 3, False),
         "ipv6_campus": (0, 1, False),
         "website_ipv6": (0, 1, False),
         # 10.1.8.1 is B's; 10.1.0.5 lies in A's block; the website is not in the zone
         "address_registered": (1, 3, False),
-        "wifi6_urban": (0, 1, False),
+        "wifi6_urban": (0, 3, False),
         "multi_network": (0, 1, False),
         "egress_firewall": (0, 1, False),
         "digital_classrooms": (7, 10, False),
@@ -66,7 +67,7 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
     C: {
         "edu_net_access": (0, 1, False),
         "internet_bandwidth_avg": (0, 1, False),
-        "wireless_coverage": (0, 1, False),
+        "wireless_coverage": (0, 2, False),
         "ipv6_campus": (0, 1, False),
         "address_registered": (0, 1, False),
         "multi_network": (0, 1, False),
@@ -91,11 +92,11 @@ SCHOOLS: dict[str, dict[str, tuple[float, float, bool]]] = {
         "edu_net_access": (1, 1, True),
         # 2000 Mbps contracted on a 1000 Mbps port
         "internet_bandwidth_avg": (1000, 1, True),
-        "wireless_coverage": (1, 1, True),
+        "wireless_coverage": (2, 2, True),
         "ipv6_campus": (1, 1, True),
         "website_ipv6": (0, 1, False),
         "address_registered": (4, 4, True),
-        "wifi6_urban": (1, 1, True),
+        "wifi6_urban": (2, 2, True),
         "multi_network": (1, 1, True),
         "egress_firewall": (1, 1, True),
         "digital_classrooms": (12, 12, True),
@@ -258,16 +259,22 @@ def test_reasons_say_what_to_fix(report: KpiReport) -> None:
     ]
     outside = _reasons(b["address_registered"])[0]
     assert "b-gw1:Vlan10 10.1.0.5/24 is in the block of 2401040001 兴庆区第一小学" in outside
-    assert _reasons(b["egress_firewall"]) == [
-        "internet egress b-gw1:GigabitEthernet1/0/47 does not pass a firewall"
+    assert _reasons(b["egress_firewall"]) == [  # names the link that bypasses the firewall
+        "internet egress link b-gw1:GigabitEthernet1/0/47 ↔ [中国联通] (from gateway b-gw1) "
+        "bypasses the firewall (leaves from a device that is not a firewall)"
     ]
+    assert "绕过防火墙" in _reasons(b["egress_firewall"], "zh")[0]
+    assert any("b-gw1:GigabitEthernet1/0/47" in e and "no firewall" in e
+               for e in b["egress_firewall"].evidence)
+    # the deciding facts are in the evidence: the backup file and time behind a baseline verdict
+    assert any("backup=" in e and "@20" in e for e in b["security_baseline"].evidence)
     assert _reasons(b["multi_network"])[0].startswith(
         "a town school needs 2 kind(s) of operational uplink, has 1 (internet)"
     )
     assert _reasons(b["digital_classrooms"]) == ["3 of 10 classes without a digital classroom"]
     e = report.school(E)
     assert _reasons(e["website_ipv6"]) == [
-        "website e.nxedu.example.cn: 85% of second-level links answer over IPv6 (< 90%)"
+        "website e.nxedu.example.cn: 85% of second-level links answer over IPv6, 90% required"
     ]
     assert _reasons(e["security_baseline"]) == [
         "e-gw1: newest config backup last confirmed 72 h ago; it does not count"
@@ -447,3 +454,31 @@ def test_supported_website_without_links_to_check_is_met(scenario: Scenario) -> 
     result = r.school(E)["website_ipv6"]
     assert result.met and result.reasons == ()
     assert any("web_links_v6_share" in line for line in result.evidence)
+
+
+def test_evidence_carries_the_deciding_fact(scenario: Scenario, report: KpiReport) -> None:
+    """For failures the fact that decided is in --evidence: the stale uplink status, 100 % IPv6
+    loss, RA off, the measured link share of a website the probe judged unsupported."""
+    c = report.school(C)
+    assert any("if_oper_status" in e and "(stale: not counted)" in e
+               for e in c["edu_net_access"].evidence)
+    ev = Evidence(NOW, timedelta(hours=24))
+    with StateStore(scenario.state_url) as store:
+        ev.add(store.latest())
+    ev.add([
+        Observation("a-gw1", "reach_v6_loss", 1.0, NOW, "probe-reach"),
+        Observation("a-gw1", "ipv6_ra", 0, NOW, "snmp", "Vlanif10"),
+        Observation("web:a.nxedu.example.cn", "web_ipv6_supported", 0, NOW, "probe-web"),
+        Observation("web:a.nxedu.example.cn", "web_reason", "links_v6_below_threshold", NOW,
+                    "probe-web"),
+        Observation("web:a.nxedu.example.cn", "web_links_v6_share", 0.62, NOW, "probe-web"),
+    ])
+    again = compute_kpis(scenario.inv, scenario.targets, evidence=ev, county="640104")
+    a = again.school(A)
+    v6 = a["ipv6_campus"]
+    assert any("reach_v6_loss=1" in e for e in v6.evidence), v6.evidence
+    assert any("ipv6_ra=0" in e for e in v6.evidence), v6.evidence
+    site = a["website_ipv6"]
+    assert any("web_links_v6_share=0.62" in e for e in site.evidence), site.evidence
+    assert "(measured 62%, 90% required)" in _reasons(site)[0]
+    assert "实测 62%，要求 ≥ 90%" in _reasons(site, "zh")[0]

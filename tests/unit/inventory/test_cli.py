@@ -52,9 +52,9 @@ def test_strict_turns_warnings_into_failure(inv_copy: Path) -> None:
     assert "rename the file to 640105.yaml" in r.stderr
 
 
-def test_missing_inventory_exits_1_with_the_fix(tmp_path: Path) -> None:
+def test_missing_inventory_exits_3_with_the_fix(tmp_path: Path) -> None:
     r = netctl("inventory", "stats", cwd=tmp_path)
-    assert r.returncode == 1
+    assert r.returncode == 3  # README: cannot start (no inventory)
     assert "netctl inventory generate" in r.stderr
 
 

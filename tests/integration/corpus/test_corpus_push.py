@@ -57,11 +57,6 @@ IDS = [f"{p}:{f}" for p, f in CASES]
 
 
 PUSH_XFAIL = {
-    "cisco_ios/c9300_dnac_lab_access_iosxe16.6:baseline": (
-        "netctl/config/hier.py (hier_config): a one-line `banner motd ^C…^C` followed by the "
-        "pushed `banner login ^C…^C` (IOS shows its banners together before `line con 0`) is "
-        "read as one banner running to the next `!`, so verify misses the login banner and "
-        "the lines after it"),
     "hp_comware/msr3600_home_core_router_cw710_r6728:wlan": (
         "issue 11, templates/scopes.yaml: the wlan scope's `replaces` has `^primary "
         "(authentication|accounting) ` but not `secondary` (baseline has both), so the "

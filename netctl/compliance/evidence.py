@@ -278,7 +278,7 @@ def _latest_rows(
     ).where(t.c.metric.in_(metrics))
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         return list(conn.execute(q))
 
 
@@ -307,7 +307,7 @@ def _history_rows(
     )
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         return list(conn.execute(q))
 
 

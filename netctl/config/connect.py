@@ -31,6 +31,7 @@ from netmiko.huawei.huawei import HuaweiSSH as _HuaweiSSH
 from netmiko.huawei.huawei import HuaweiVrpv8SSH as _HuaweiV8SSH
 from netmiko.ruijie.ruijie_os import RuijieOSSSH as _RuijieSSH
 
+from netctl.config.hostkeys import KnownHosts, host_id
 from netctl.config.placeholders import SecretRef, fill, split_prompts
 from netctl.exceptions import NetctlError
 from netctl.platforms import Platform
@@ -142,8 +143,15 @@ def two_stage(platform: Platform, family: str) -> bool:
 
 
 def connect(platform: Platform, target: Target, *, timeout: float = 30.0,
+            host_keys: KnownHosts | None = None, device: str = "",
             family: str = "default") -> BaseConnection:
-    """Open an SSH session with netctl's driver for the platform (and OS family)."""
+    """Open an SSH session with netctl's driver for the platform (and OS family: VRP V8 uses
+    :class:`HuaweiV8SSH`).
+
+    With ``host_keys`` the device's host key is checked against netctl's known_hosts before
+    authentication (:mod:`netctl.config.hostkeys`): unknown → recorded (TOFU) or refused
+    (strict), changed → :class:`~netctl.config.hostkeys.HostKeyChangedError`.
+    """
     params: dict[str, Any] = {
         "device_type": platform.netmiko, "host": target.host, "port": target.port,
         "username": target.username or "", "password": target.password or "",
@@ -156,10 +164,51 @@ def connect(platform: Platform, target: Target, *, timeout: float = 30.0,
         params["secret"] = target.secret
     del params["read_timeout_override"]
     cls = HuaweiV8SSH if two_stage(platform, family) else _CLASSES.get(platform)
+    if host_keys is None:
+        return _open(cls, params)
+    return _open_verified(cls, params, host_keys, device or target.host)
+
+
+def _open(cls: type[BaseConnection] | None, params: dict[str, Any]) -> BaseConnection:
     if cls is None:
         return ConnectHandler(**params)
     params.pop("device_type")
     return cls(**params)
+
+
+def _open_verified(cls: type[BaseConnection] | None, params: dict[str, Any],
+                   host_keys: KnownHosts, device: str) -> BaseConnection:
+    """netmiko with netctl's known_hosts and policy (``auto_connect=False``, then its
+    ``_open``: the host key is checked in the key exchange, before any password is sent)."""
+    import paramiko  # type: ignore[import-untyped]
+
+    conn = _open(cls, {**params, "auto_connect": False})
+    host_keys.configure(conn, device)
+    try:
+        conn._open()  # netmiko's split of __init__ and connect (private, stable since 2.x)
+    except BaseException as exc:
+        _cleanup(conn)
+        cause: BaseException | None = exc
+        for _ in range(5):  # netmiko re-raises paramiko's error as its own: look in the chain
+            if cause is None or isinstance(cause, paramiko.BadHostKeyException):
+                break
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, paramiko.BadHostKeyException):
+            hid = host_id(str(params["host"]), int(params["port"]))
+            raise host_keys.changed(cause, device, hid) from None
+        raise
+    return conn
+
+
+def _cleanup(conn: BaseConnection) -> None:
+    """What netmiko's ``__init__`` does when its own connect fails."""
+    import contextlib
+    import logging
+
+    with contextlib.suppress(Exception):
+        conn.paramiko_cleanup()
+    with contextlib.suppress(Exception):
+        logging.getLogger("netmiko").removeFilter(conn._secrets_filter)
 
 
 def show_running(conn: BaseConnection, platform: Platform) -> str:

@@ -58,6 +58,9 @@ class HostSpec:
     knobs: Knobs = field(default_factory=Knobs)
     outputs: Mapping[str, str] = field(default_factory=dict)
     """Extra canned command outputs, e.g. ``{"display ipv6 interface brief": "..."}``."""
+    host_key: Any = None
+    """The SSH host key (a ``paramiko.PKey``) the host presents; None: fakenos's default RSA key.
+    Change it on a running network with :meth:`EmulatedNetwork.set_host_key`."""
     variant: str | None = None
     """A variant of the platform: ``vrp8`` (Huawei VRP V8, two-stage ``commit``)."""
     config_file: Path | None = None
@@ -167,8 +170,10 @@ class EmulatedNetwork:
         net = FakeNOS(inventory=inventory)
         net.servers_plugins["ParamikoSshServer"] = EmulatorSshServer
         net.shell_plugins["CMDShell"] = EmulatorShell
+        keys = {s.name: s.host_key for s in self.specs}
         for name, host in net.hosts.items():
             host.nos_inventory["configuration"]["netctl_device"] = self.devices[name]
+            host.nos_inventory["configuration"]["netctl_host_key"] = keys[name]
         self._fakenos = net
         try:
             for spec in self.specs:
@@ -243,6 +248,17 @@ class EmulatedNetwork:
 
     def __len__(self) -> int:
         return len(self.devices)
+
+    def set_host_key(self, name: str, key: Any) -> None:
+        """Present ``key`` (a ``paramiko.PKey``; None: the default) from the next session on:
+        an impostor, or a device whose key was regenerated."""
+        for spec in self.specs:
+            if spec.name == name:
+                spec.host_key = key
+        if self._fakenos is not None:
+            server = self._fakenos.hosts[name].server
+            if server is not None:
+                server.set_host_key(key)
 
     def port(self, name: str) -> int:
         """The TCP port of host ``name`` (known after :meth:`start`)."""

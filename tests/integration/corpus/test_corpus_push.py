@@ -56,12 +56,7 @@ CASES = [  # (corpus file, feature): one device of each kind and OS release the 
 IDS = [f"{p}:{f}" for p, f in CASES]
 
 
-PUSH_XFAIL = {
-    "hp_comware/msr3600_home_core_router_cw710_r6728:wlan": (
-        "issue 11, templates/scopes.yaml: the wlan scope's `replaces` has `^primary "
-        "(authentication|accounting) ` but not `secondary` (baseline has both), so the "
-        "secondary RADIUS server lines with a secret never verify"),
-}
+PUSH_XFAIL: dict[str, str] = {}
 
 
 def _marked(xfails: dict[str, str]) -> list[object]:

@@ -42,6 +42,7 @@ from netctl.config.connect import (
     save,
     send_lines,
     show_running,
+    two_stage,
 )
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.guard import Guard, verdict
@@ -50,7 +51,7 @@ from netctl.config.hostkeys import KnownHosts
 from netctl.config.masking import Masking, mask_diff
 from netctl.config.placeholders import SecretRef
 from netctl.config.protect import DeviceProtection, load_protection
-from netctl.config.render import Rendered, render_many
+from netctl.config.render import Rendered, policy_for, render_many
 from netctl.config.rollback import rollback_lines
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
@@ -288,6 +289,7 @@ def push(
         device = inv.devices[hostname].device
         guard = protection.for_platform(r.platform).for_device(
             str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a)
+        family = policy_for(options.templates_dir).os_family(r.platform, device.model)
         held = None
         if locks is not None:  # a commit changes the device: one push at a time per device
             try:
@@ -297,7 +299,7 @@ def push(
                     hostname, r.platform, "failed", error=f"not pushed: {exc}")))
         try:
             outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
-                                  resolve, guard, owners.get(hostname, ""))
+                                  resolve, guard, owners.get(hostname, ""), family=family)
         finally:
             if held is not None and locks is not None:
                 locks.release(held)
@@ -344,9 +346,10 @@ def _record(result: PushResult, options: PushOptions) -> PushRecord:
 def _one_device(
     inv: Inventory, hostname: str, platform: Platform, intended: str, scope: FeatureScope,
     options: PushOptions, secrets: Secrets, resolve: Callable[[SecretRef], str],
-    protection: DeviceProtection, owner: str = "",
+    protection: DeviceProtection, owner: str = "", *, family: str = "default",
 ) -> DeviceOutcome:
     start = time.monotonic()
+    commit = two_stage(platform, family)  # VRP V8: lines take effect at `commit`
 
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
@@ -361,7 +364,7 @@ def _one_device(
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
         conn = connect(platform, target, timeout=options.timeout,
-                       host_keys=options.host_keys(), device=hostname)
+                       host_keys=options.host_keys(), device=hostname, family=family)
     except (NetctlError, OSError) as exc:
         return out("failed", error=f"connect: {exc}")
     except Exception as exc:  # netmiko raises many types; one line per device
@@ -380,7 +383,8 @@ def _one_device(
         if not options.commit:
             return out("would_change", diff, backup=backup)
         try:
-            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
+            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout,
+                       commit=commit)
             after = show_running(conn, platform)
             left = _beyond_defaults(
                 compute_diff(platform, after, intended, scope, protection, owner).remediation,
@@ -396,7 +400,7 @@ def _one_device(
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
             return _roll_back(conn, platform, diff, before, intended, scope, resolve, exc, out,
-                              owner)
+                              owner, commit=commit)
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
@@ -406,9 +410,16 @@ def _one_device(
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended: str,
                scope: FeatureScope, resolve: Callable[[SecretRef], str], cause: Exception,
-               out: Callable[..., DeviceOutcome], owner: str = "") -> DeviceOutcome:
+               out: Callable[..., DeviceOutcome], owner: str = "", *,
+               commit: bool = False) -> DeviceOutcome:
     """Undo every line the push sent (owned or not: :mod:`netctl.config.rollback`); what the
-    push owns is the intended config plus, for a restore, every feature that renders."""
+    push owns is the intended config plus, for a restore, every feature that renders.
+
+    VRP V8 (``commit``): a push that failed before its ``commit`` left nothing to undo (the
+    candidate was discarded on leaving system view); after a commit the inverse lines are sent
+    and committed, like any other push, rather than ``rollback configuration to commit-id``
+    (docs/emulator.md: another session may have committed in between, and the result is
+    verified line by line either way)."""
     reason = _short(cause)
     try:
         current = show_running(conn, platform)
@@ -416,7 +427,7 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended:
         back = rollback_lines(platform, current, before, diff.running_scoped, scope,
                               diff.remediation, ownership)
         if back:
-            send_lines(conn, platform, back, resolve)
+            send_lines(conn, platform, back, resolve, commit=commit)
             again = show_running(conn, platform)
             left = _beyond_defaults(
                 rollback_lines(platform, again, before, diff.running_scoped, scope,

@@ -61,6 +61,17 @@ class HostSpec:
     host_key: Any = None
     """The SSH host key (a ``paramiko.PKey``) the host presents; None: fakenos's default RSA key.
     Change it on a running network with :meth:`EmulatedNetwork.set_host_key`."""
+    variant: str | None = None
+    """A variant of the platform: ``vrp8`` (Huawei VRP V8, two-stage ``commit``)."""
+    config_file: Path | None = None
+    """Boot from this file (e.g. a public config of ``tests/fixtures/real``) instead of
+    ``initial_config``: the device's running and startup configuration are its text."""
+
+    def boot_config(self) -> str:
+        """The configuration the device boots with."""
+        if self.config_file is not None:
+            return Path(self.config_file).read_text(encoding="utf-8")
+        return self.initial_config
 
 
 def free_ports(count: int, address: str = "127.0.0.1") -> list[int]:
@@ -119,10 +130,11 @@ class EmulatedNetwork:
                 s.platform,
                 username=s.username,
                 password=s.password,
-                initial_config=s.initial_config,
+                initial_config=s.boot_config(),
                 enable_secret=s.enable_secret,
                 knobs=s.knobs,
                 outputs=s.outputs,
+                variant=s.variant,
             )
             for s in self.specs
         }
@@ -256,7 +268,7 @@ class EmulatedNetwork:
         """``ConnectHandler(**params)`` arguments for host ``name``."""
         dev = self.devices[name]
         params: dict[str, Any] = {
-            "device_type": Platform(dev.platform).netmiko,
+            "device_type": dev.profile.netmiko or Platform(dev.platform).netmiko,
             "host": self.address,
             "port": self.ports[name],
             "username": dev.username,

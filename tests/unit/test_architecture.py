@@ -260,3 +260,20 @@ def test_demo_extra_is_what_the_emulator_imports() -> None:
     assert "netctl" in extras["test"] or extras["demo"] <= extras["test"], \
         "the test extra installs the demo's packages too"
     assert not extras["demo"] & {"fakenos"} & runtime, "the emulator is not a runtime dependency"
+
+
+def test_the_docs_picture_is_the_contract() -> None:
+    """docs/architecture.md's picture names the same packages on the same floors as LAYERS."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = text.split("## Layers and data flow", 1)[1].split("```", 2)[1]
+    drawn: dict[int, set[str]] = defaultdict(set)
+    floor = None
+    for line in picture.splitlines():
+        m = re.match(r"^\s*(\d+)\s{2,}", line)
+        if m:
+            floor = int(m.group(1))
+        if floor is None:
+            continue
+        left = line[:60]  # the package column (the right one is data)
+        drawn[floor] |= set(re.findall(r"netctl(?:\.[a-z_]+)?", left))
+    assert dict(drawn) == dict(enumerate(LAYERS))

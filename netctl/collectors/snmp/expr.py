@@ -119,10 +119,16 @@ def _source(expr: Expr, data: PollData) -> Evaluator:
 
         def utilisation(i: Index, vals: dict[str, Scalar]) -> Scalar:
             mbps = speed(i, vals)
-            known = [r for r in (vals.get(f) for f in rates) if isinstance(r, int | float)]
-            if not known or not isinstance(mbps, int | float) or mbps <= 0:
+            if not isinstance(mbps, int | float) or mbps <= 0:
                 return None
-            return min(1.0, max(known) / (mbps * 1e6))
+            best = None
+            for f in rates:
+                r = vals.get(f)
+                if isinstance(r, int | float) and (best is None or r > best):
+                    best = r
+            if best is None:
+                return None
+            return min(1.0, best / (mbps * 1e6))
         return utilisation
     if expr.lookup is not None:
         return _lookup(expr, data)

@@ -185,6 +185,11 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
         kind = types[cname].type
         if kind in ("int", "uint", "counter32", "counter64"):
             tables[tname][cname] = {i: v for i, v in rows.items() if isinstance(v, int)}
+        elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
+            tables[tname][cname] = {
+                i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()
+                if v.__class__ is bytes else decode_value(v, kind)
+                for i, v in rows.items()}
         else:
             tables[tname][cname] = {i: decode_value(v, kind) for i, v in rows.items()}
     return scalars, tables

@@ -60,8 +60,8 @@ class Point:
         requires); integers get the ``i`` suffix, so a field keeps one type for ever."""
         parts = []
         for k, v in self.fields.items():
-            cls = v.__class__
-            if cls is int:
+            cls = type(v)
+            if type(v) is int:
                 parts.append(f"{_key_eq(k)}{v if v <= INT64_MAX else INT64_MAX}i")
             elif cls is float:
                 parts.append(f"{_key_eq(k)}{v!r}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from netctl.collectors.points import INT64_MAX, FieldValue, Point
 from netctl.collectors.snmp import ber
-from netctl.collectors.snmp.expr import PollData, build, parse_index, passes
+from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
 from netctl.collectors.snmp.walk import FetchResult, Index
 from netctl.state.store import Observation
@@ -244,11 +244,12 @@ def convert(
                         counters.samples, uptime, now_s,
                         ap_field=profile.election.ap if profile.election else None,
                         inventory=inventory)
-        evaluators = [(name, build(expr, data)) for name, expr in exprs]
+        evaluators = [(name, plain_column(expr, data), build(expr, data))
+                      for name, expr in exprs]
         for index in indexes:
             values: dict[str, Scalar] = {}
-            for name, ev in evaluators:
-                values[name] = ev(index, values)
+            for name, col, ev in evaluators:
+                values[name] = col.get(index) if col is not None else ev(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
             fields: dict[str, FieldValue] = {}

@@ -231,6 +231,17 @@ def _lookup(expr: Expr, data: PollData) -> Evaluator:
     return by_key
 
 
+def plain_column(expr: Expr, data: PollData) -> dict[Index, Scalar] | None:
+    """The row column an expression reads as it is (no transform, no default), or None: the
+    converter then looks the value up itself instead of calling :func:`build`'s closure."""
+    if (expr.column is None or expr.column in data.scalars or expr.map is not None
+            or expr.bits is not None or expr.last_arc or expr.scale is not None
+            or expr.type is not None or expr.regex is not None or expr.mask_len
+            or expr.default is not None):
+        return None
+    return data.column(expr.column) or {}
+
+
 def build(expr: Expr, data: PollData) -> Evaluator:
     """One expression as a function of (row index, values so far)."""
     base = _source(expr, data)

@@ -237,8 +237,8 @@ def convert(
             indexes: list[Index] = [()]
         else:
             seen: set[Index] = set()
-            for col in tables[rows].values():
-                seen.update(col)
+            for column in tables[rows].values():
+                seen.update(column)
             indexes = sorted(seen)
         data = PollData(profile.name, scalars, tables, rows, compiled.counter_kinds,
                         counters.samples, uptime, now_s,

@@ -119,6 +119,10 @@ class Check(BaseModel):
         return (self.min is None or v >= self.min) and (self.max is None or v <= self.max)
 
 
+FIRST_WORD_INDEX = True
+"""Look only at lines whose first word a pattern allows (tests compare with a full scan)."""
+
+
 def _lead(pattern: str) -> str | None:
     """The first word a regex anchored at ``^`` requires, lower-cased, or None.
 
@@ -351,7 +355,8 @@ def _scopes(cfg: Config, check: Check) -> list[tuple[int, int, Line | None]] | N
     matches the check's ``section``."""
     if check.section_regex is None:
         return [(0, len(cfg.lines), None)]
-    headers = cfg.sections(check.section_regex, check.section_leads)
+    headers = cfg.sections(check.section_regex,
+                           check.section_leads if FIRST_WORD_INDEX else None)
     if not headers:
         return None
     return [(h + 1, cfg.ends[h], cfg.lines[h]) for h in headers]
@@ -490,12 +495,17 @@ def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[R
         )
     offending: list[Offending] = []
     missing: list[Reason] = []
+    search = check.regex.search
+    leads = check.leads if FIRST_WORD_INDEX else None
+    whole = len(lines)
     for start, end, where in scopes:
-        found = [
-            lines[i]
-            for i in cfg.candidates(check.leads, start, end)
-            if check.regex.search(lines[i].text)
-        ]
+        if leads is not None and len(leads) == 1 and start == 0 and end == whole:
+            # the usual case, a global command: only the lines with its first word
+            found = [lines[i] for i in cfg.by_lead.get(leads[0], ()) if search(lines[i].text)]
+        elif leads is None:
+            found = [line for line in lines[start:end] if search(line.text)]
+        else:
+            found = [lines[i] for i in cfg.candidates(leads, start, end) if search(lines[i].text)]
         if check.kind == "forbid":
             offending += [_offending(line, check, "forbidden") for line in found]
         elif check.kind == "require":

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 
-from netctl.compliance import cache, evidence, wireless
-from netctl.compliance.baseline import Config, RuleSet, check_config
+from netctl.compliance import baseline, cache, evidence, wireless
+from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.engine import KpiReport, compute_kpis
 from netctl.state import StateStore
 
@@ -41,9 +41,7 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
             return list(conn.execute(q))
 
     monkeypatch.setattr(evidence, "_fetch", rows)
-    candidates = Config.candidates
-    monkeypatch.setattr(Config, "candidates",
-                        lambda self, lead, start=0, end=None: candidates(self, None, start, end))
+    monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", False)
 
     def uncached(self: cache.BaselineCache, path: Path, ruleset: RuleSet, run: Any,
                  st: Any = None) -> tuple[Any, ...]:
@@ -83,7 +81,5 @@ def test_first_word_index_matches_a_full_scan(scenario: Scenario, platform: str,
     ruleset = scenario.rules[platform]
     text = path.read_text(encoding="utf-8", errors="replace")
     indexed = check_config(text, ruleset)
-    candidates = Config.candidates
-    monkeypatch.setattr(Config, "candidates",
-                        lambda self, lead, start=0, end=None: candidates(self, None, start, end))
+    monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", False)
     assert check_config(text, ruleset) == indexed

@@ -70,9 +70,16 @@ async def test_loopback_tcp() -> None:
     async def accept(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
         w.close()
 
-    srv6 = await asyncio.start_server(accept, "::1", 0, family=socket.AF_INET6)
-    port = srv6.sockets[0].getsockname()[1]
-    srv4 = await asyncio.start_server(accept, "127.0.0.1", port, family=socket.AF_INET)
+    for _ in range(20):  # one port on both families: the v6 one may be taken on v4
+        srv6 = await asyncio.start_server(accept, "::1", 0, family=socket.AF_INET6)
+        port = srv6.sockets[0].getsockname()[1]
+        try:
+            srv4 = await asyncio.start_server(accept, "127.0.0.1", port, family=socket.AF_INET)
+            break
+        except OSError:
+            srv6.close()
+    else:
+        pytest.fail("no port free on both 127.0.0.1 and ::1 in 20 tries")
     try:
         cfg = ReachConfig(method=Method.TCP, tcp_port=port, allowed_networks=LOOPBACK,
                           **FAST)  # type: ignore[arg-type]

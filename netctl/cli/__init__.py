@@ -36,6 +36,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "demo": ("netctl.cli.demo", "demo", "command"),
     "discover": ("netctl.cli.discover", "app", "group"),
     "assets": ("netctl.cli.assets", "assets", "command"),
+    "ssh": ("netctl.cli.ssh", "app", "group"),
 }
 _ROOT_OPTIONS_WITH_VALUE = ("--home", "--inventory", "--state")
 

@@ -71,6 +71,9 @@ def render(
 
 # -- backup / diff / push / rollback / history (the push workflow) -----------------------------
 
+StrictOpt = Annotated[bool, typer.Option(
+    "--strict-host-keys", help="Refuse devices whose SSH host key is not recorded yet (no "
+    "trust on first use; production). Also NETCTL_STRICT_HOST_KEYS=1")]
 TargetsOpt = Annotated[Path | None, typer.Option(
     "--targets", help="YAML mapping hostname → host:port to connect to instead of the "
     "management address (labs, emulators, jump hosts)")]
@@ -100,7 +103,7 @@ def _push_cli(
     ctx: typer.Context, hosts: list[str], feature: str, *, commit: bool, workers: int,
     timeout: float, targets: Path | None, intended: dict[str, str] | None = None,
     fmt: Format = Format.table, show_diff: bool = True, guard: Guard | None = None,
-    processes: int = 1,
+    strict: bool = False, processes: int = 1,
 ) -> None:
     """Run the workflow with a progress bar, print a summary; exit 1 when a device failed."""
     import getpass
@@ -108,6 +111,7 @@ def _push_cli(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from netctl.compliance.backups import default_backups_dir
+    from netctl.config.hostkeys import default_known_hosts, strict_from_env
     from netctl.config.push import PushOptions, load_targets, push
     from netctl.secrets import Secrets
     from netctl.state import StateStore
@@ -119,6 +123,8 @@ def _push_cli(
         backups_dir=default_backups_dir(s.state_url, s.home), commit=commit,
         workers=workers, timeout=timeout, targets=load_targets(targets) if targets else {},
         user=getpass.getuser(), guard=guard or Guard(),
+        known_hosts=default_known_hosts(s.state_url, s.home),
+        strict_host_keys=strict or strict_from_env(),
     )
     failures: list[str] = []
     with StateStore(s.state_url) as store, Progress(
@@ -230,6 +236,7 @@ def diff(
         "(one --host)")] = None,
     allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
     allow_protected: AllowProtectedOpt = False,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Back up running configs and show the remediation a push would send (undo/no included),
     with the lines added/removed per section and the guard's verdict."""
@@ -239,7 +246,7 @@ def diff(
         _offline_diff(ctx, host, chosen, running, guard, fmt)
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, chosen, commit=False, workers=workers, timeout=timeout,
-              targets=targets, fmt=fmt, guard=guard)
+              targets=targets, fmt=fmt, guard=guard, strict=strict_host_keys)
 
 
 @app.command()
@@ -257,6 +264,7 @@ def push(
     targets: TargetsOpt = None, fmt: FormatOpt = Format.table,
     allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
     allow_protected: AllowProtectedOpt = False,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Push the remediation, verify, save; roll back a device on failure. Dry run by default.
     A device whose remediation removes more than --allow-removals lines or changes protected
@@ -265,7 +273,7 @@ def push(
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, chosen, commit=commit, workers=workers, timeout=timeout,
               targets=targets, fmt=fmt, guard=Guard(allow_removals, allow_protected),
-              processes=processes)
+              strict=strict_host_keys, processes=processes)
 
 
 @app.command()
@@ -275,11 +283,12 @@ def backup(
     platform: PlatformOpt = None, school: SchoolOpt = None, host: HostOpt = None,
     workers: Annotated[int, typer.Option()] = 50,
     timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Fetch running configs into the versioned backup store (secrets masked)."""
     hosts = _hosts(ctx, county, city, role, platform, school, host)
     _push_cli(ctx, hosts, "all", commit=False, workers=workers, timeout=timeout,
-              targets=targets, show_diff=False, guard=_NOT_SENT)
+              targets=targets, show_diff=False, guard=_NOT_SENT, strict=strict_host_keys)
 
 
 @app.command()
@@ -292,17 +301,17 @@ def rollback(
     timeout: Annotated[float, typer.Option()] = 30.0, targets: TargetsOpt = None,
     allow_removals: AllowRemovalsOpt = DEFAULT_MAX_REMOVALS,
     allow_protected: AllowProtectedOpt = False,
+    strict_host_keys: StrictOpt = False,
 ) -> None:
     """Bring a device back to a saved backup (within what netctl's features own)."""
     from netctl.compliance.backups import default_backups_dir
-    from netctl.config.backup import list_backups
     from netctl.config.push import restorable
     from netctl.exceptions import ConfigError
 
     s = settings(ctx)
     selected(load(ctx), device_filter(None, None, None, None, None, [hostname]),
              configurable=True)
-    saved = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+    saved = _backups(default_backups_dir(s.state_url, s.home), hostname)
     if to == "previous":
         if len(saved) < 2:
             msg = (f"{hostname} has {len(saved)} backup(s): no previous one to go back to (fix: "
@@ -321,7 +330,7 @@ def rollback(
     text = restorable(chosen.read_text(encoding="utf-8"))
     _push_cli(ctx, [hostname], "all", commit=commit, workers=1, timeout=timeout,
               targets=targets, intended={hostname: text},
-              guard=Guard(allow_removals, allow_protected))
+              guard=Guard(allow_removals, allow_protected), strict=strict_host_keys)
 
 
 @app.command()
@@ -337,12 +346,11 @@ def history(
     """Recent pushes that sent to devices (who, when, result), or one device's backups."""
     from netctl.cli._output import print_table
     from netctl.compliance.backups import default_backups_dir
-    from netctl.config.backup import list_backups
     from netctl.state import StateStore
 
     s = settings(ctx)
     if hostname:
-        files = list_backups(default_backups_dir(s.state_url, s.home), hostname)
+        files = _backups(default_backups_dir(s.state_url, s.home), hostname)
         rows = [{"backup": p.name, "bytes": p.stat().st_size} for p in files]
     else:
         with StateStore(s.state_url) as store:
@@ -356,6 +364,16 @@ def history(
         return
     columns = list(rows[0]) if rows else ["(none)"]
     print_table(None, columns, ([r[c] for c in columns] for r in rows))
+
+
+def _backups(backups_dir: Path, hostname: str) -> list[Path]:
+    """A device's backups; a name that would leave the backups folder is a bad argument."""
+    from netctl.config.backup import UnsafeNameError, list_backups
+
+    try:
+        return list_backups(backups_dir, hostname)
+    except UnsafeNameError as exc:
+        raise typer.BadParameter(str(exc), param_hint="HOSTNAME") from None
 
 
 def _hosts(ctx: typer.Context, county: list[str] | None, city: list[str] | None,

@@ -31,7 +31,7 @@ MEASUREMENTS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
     "netctl_collector": (
         frozenset({"collector", "shard"}),
         frozenset({"polls_ok", "polls_failed", "duration_s", "queue_depth", "spool_points",
-                   "spool_dropped"}),
+                   "spool_dropped", "spool_quarantined"}),
     ),
 }
 

@@ -422,6 +422,7 @@ class SnmpCollector:
         if self.influx is not None:
             fields["spool_points"] = self.influx.spool.points
             fields["spool_dropped"] = self.influx.spool.dropped_points
+            fields["spool_quarantined"] = self.influx.spool.quarantined
         self.stats = Stats()
         host = socket.gethostname()
         tags = (("city", ""), ("collector", "snmp"), ("county", ""), ("device", host),

@@ -336,7 +336,7 @@ def _fetch(store: StateStore, q: Select[Any]) -> list[Any]:
     """Every row of ``q`` as the driver's plain tuples: on a region (~100,000 rows) building
     SQLAlchemy ``Row`` objects costs more than the query (the columns need no conversion: the
     timestamp is read as the driver gives it, text or datetime, see :meth:`Evidence._add_rows`)."""
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         result = conn.execute(q)
         cursor = getattr(result, "cursor", None)
         if cursor is None:  # pragma: no cover - every SQLAlchemy 2 cursor result has one

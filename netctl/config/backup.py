@@ -28,33 +28,48 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from netctl.compliance.backups import newest_backup
+from netctl.config.masking import Masking
+from netctl.exceptions import NetctlError
 from netctl.inventory.yamlio import write_atomic
 
-_SECRET = re.compile(
-    r"(?P<key>\b(?:password|secret|key|community|shared-key|pre-shared-key|preshared-key|"
-    r"pass-phrase|passphrase|auth-key|priv-key|authentication-mode\s+(?:md5|sha\S*)|"
-    r"privacy-mode\s+(?:aes\S*|des\S*|3des)|auth\s+(?:md5|sha\S*)|priv\s+(?:aes(?:\s+\d+)?|des\S*))"
-    r"(?:\s+(?:cipher|irreversible-cipher|simple|hash|encrypted|plain|[0-9]))?)\s+(?P<value>\S+)",
-    re.IGNORECASE,
-)
-_NOT_SECRET = frozenset({"<masked>", "level", "privilege", "ssh", "telnet", "terminal",
-                         "service-type", "policy", "encryption", "aaa", "local", "group"})
+
+def mask_secrets(text: str, masking: Masking | None = None, platform: str | None = None) -> str:
+    """Replace every secret value in a configuration by ``<masked>`` (the platform's forms of
+    ``templates/masking.yaml`` when given, always the built-in keyword rule)."""
+    return (masking or Masking.builtin()).mask(text, platform)
 
 
-def mask_secrets(text: str) -> str:
-    """Replace every secret value in a configuration by ``<masked>``."""
-    def sub(m: re.Match[str]) -> str:
-        if m["value"].lower() in _NOT_SECRET:
-            return m[0]
-        return f"{m['key']} <masked>"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 
-    return "\n".join(_SECRET.sub(sub, line) for line in text.split("\n"))
+
+class UnsafeNameError(NetctlError):
+    """A hostname or backup name that would leave the backups folder."""
+
+
+def device_folder(backups_dir: Path, hostname: str) -> Path:
+    """``<backups>/<hostname>``, refusing names that are not one plain path segment.
+
+    Examples:
+        >>> device_folder(Path("b"), "gw1.edu").as_posix()
+        'b/gw1.edu'
+        >>> device_folder(Path("b"), "../etc")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        netctl.config.backup.UnsafeNameError: '../etc' is not a device name: ...
+    """
+    if not _SAFE_NAME.fullmatch(hostname) or ".." in hostname:
+        msg = (f"{hostname!r} is not a device name: letters, digits, '.', '_' and '-' only, "
+               "not starting with '.' (a name cannot leave the backups folder)")
+        raise UnsafeNameError(msg)
+    return backups_dir / hostname
 
 
 def write_backup(backups_dir: Path, hostname: str, running: str,
-                 taken_at: datetime | None = None) -> Path | None:
+                 taken_at: datetime | None = None, *, masking: Masking | None = None,
+                 platform: str | None = None) -> Path | None:
     """Store a masked running config; return its path, or None when it equals the newest one."""
-    masked = mask_secrets(running.replace("\r\n", "\n")).rstrip("\n") + "\n"
+    device_folder(backups_dir, hostname)
+    masked = mask_secrets(running.replace("\r\n", "\n"), masking, platform).rstrip("\n") + "\n"
     newest = newest_backup(backups_dir, hostname)
     if newest is not None and newest.read() == masked:
         # unchanged: touch it, so the compliance engine sees the config confirmed just now
@@ -71,5 +86,7 @@ def write_backup(backups_dir: Path, hostname: str, running: str,
 
 def list_backups(backups_dir: Path, hostname: str) -> list[Path]:
     """Every backup of a device, oldest first."""
-    folder = backups_dir / hostname
-    return sorted(folder.glob("*.cfg")) if folder.is_dir() else []
+    folder = device_folder(backups_dir, hostname)
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p for p in folder.glob("*.cfg") if p.is_file() and not p.is_symlink())

@@ -8,6 +8,11 @@ Measured on stateful emulators (docs/emulator.md) and confirmed in netmiko's cod
 - ``hp_comware`` turns command echo verification off: lines then wait ~2 s each with an
   ``error_pattern`` and output may come back empty; netctl sets ``global_cmd_verify=True``.
 - Huawei ``save`` asks ``[Y/N]``: answered ``y``. Comware saves with ``save force``.
+- VRP V8 (OS families ``vrp8-*``: CloudEngine, NetEngine) is two-stage: lines go to a candidate
+  configuration that only ``commit`` applies; leaving system view with uncommitted changes asks
+  ``[Y(yes)/N(no)/C(cancel)]``. :class:`HuaweiV8SSH` (netmiko ``huawei_vrpv8``, prompt-based
+  mode check) answers ``N`` there (netctl commits explicitly, so anything left uncommitted is
+  what a failed push must not apply), and :func:`send_lines` sends ``commit`` after the last line.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from typing import Any
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.base_connection import BaseConnection as _Base
 from netmiko.huawei.huawei import HuaweiSSH as _HuaweiSSH
+from netmiko.huawei.huawei import HuaweiVrpv8SSH as _HuaweiV8SSH
 from netmiko.ruijie.ruijie_os import RuijieOSSSH as _RuijieSSH
 
+from netctl.config.hostkeys import KnownHosts, host_id
 from netctl.config.placeholders import SecretRef, fill, split_prompts
 from netctl.exceptions import NetctlError
 from netctl.platforms import Platform
@@ -38,6 +45,35 @@ class HuaweiSSH(_HuaweiSSH):
         """``[name...]`` is config mode, ``<name>`` is not."""
         del force_regex
         return bool(_Base.check_config_mode(self, check_string=check_string, pattern=pattern))
+
+
+_V8_EXIT_QUESTION = re.compile(r"\[Y\(yes\)/N\(no\)/C\(cancel\)\]|\[Y/N/C\]")
+
+
+class HuaweiV8SSH(_HuaweiV8SSH):
+    """netmiko's VRP V8 driver with the prompt-based mode check of :class:`HuaweiSSH`.
+
+    ``[~N]`` / ``[*N]`` (uncommitted changes) are config mode. Leaving system view answers the
+    ``Uncommitted configurations found … [Y(yes)/N(no)/C(cancel)]`` question with ``n``.
+    """
+
+    def check_config_mode(self, check_string: str = "]", pattern: str = r"[>\]]",
+                          force_regex: bool = False) -> bool:
+        """``[~name…]`` / ``[*name…]`` is config mode, ``<name>`` is not."""
+        del force_regex
+        return bool(_Base.check_config_mode(self, check_string=check_string, pattern=pattern))
+
+    def exit_config_mode(self, exit_config: str = "return", pattern: str = r">") -> str:
+        """``return`` to user view, discarding (``n``) whatever was not committed."""
+        del pattern
+        if not self.check_config_mode():
+            return ""
+        self.write_channel(self.normalize_cmd(exit_config))
+        output = str(self.read_until_pattern(pattern=rf">|{_V8_EXIT_QUESTION.pattern}"))
+        if _V8_EXIT_QUESTION.search(output):
+            self.write_channel(self.normalize_cmd("n"))
+            output += str(self.read_until_pattern(pattern=r">"))
+        return output
 
 
 class RuijieSSH(_RuijieSSH):
@@ -66,9 +102,9 @@ SHOW_RUNNING: dict[Platform, str] = {
 
 ERROR_PATTERN: dict[Platform, str] = {
     Platform.HUAWEI_VRP: r"(?m)^\s*Error:",
-    Platform.HP_COMWARE: r"(?m)^\s*% (Unrecognized|Incomplete|Too many|Wrong)",
+    Platform.HP_COMWARE: r"(?m)^\s*% (Unrecognized|Incomplete|Too many|Wrong|The user is)",
     Platform.RUIJIE_OS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous|Unknown)",
-    Platform.CISCO_IOS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous)",
+    Platform.CISCO_IOS: r"(?m)^\s*% (Invalid|Incomplete|Ambiguous|Can't delete)",
     Platform.FRR: r"(?m)^\s*% (Unknown command|Command incomplete|Ambiguous|Invalid)",
 }
 """What a device prints when it rejects a line."""
@@ -101,8 +137,21 @@ class Target:
     secret: str | None = field(default=None, repr=False)  # enable secret
 
 
-def connect(platform: Platform, target: Target, *, timeout: float = 30.0) -> BaseConnection:
-    """Open an SSH session with netctl's driver for the platform."""
+def two_stage(platform: Platform, family: str) -> bool:
+    """Whether a device of ``platform`` and OS ``family`` needs ``commit`` (VRP V8)."""
+    return platform is Platform.HUAWEI_VRP and family.startswith("vrp8")
+
+
+def connect(platform: Platform, target: Target, *, timeout: float = 30.0,
+            host_keys: KnownHosts | None = None, device: str = "",
+            family: str = "default") -> BaseConnection:
+    """Open an SSH session with netctl's driver for the platform (and OS family: VRP V8 uses
+    :class:`HuaweiV8SSH`).
+
+    With ``host_keys`` the device's host key is checked against netctl's known_hosts before
+    authentication (:mod:`netctl.config.hostkeys`): unknown → recorded (TOFU) or refused
+    (strict), changed → :class:`~netctl.config.hostkeys.HostKeyChangedError`.
+    """
     params: dict[str, Any] = {
         "device_type": platform.netmiko, "host": target.host, "port": target.port,
         "username": target.username or "", "password": target.password or "",
@@ -114,11 +163,52 @@ def connect(platform: Platform, target: Target, *, timeout: float = 30.0) -> Bas
     if target.secret:
         params["secret"] = target.secret
     del params["read_timeout_override"]
-    cls = _CLASSES.get(platform)
+    cls = HuaweiV8SSH if two_stage(platform, family) else _CLASSES.get(platform)
+    if host_keys is None:
+        return _open(cls, params)
+    return _open_verified(cls, params, host_keys, device or target.host)
+
+
+def _open(cls: type[BaseConnection] | None, params: dict[str, Any]) -> BaseConnection:
     if cls is None:
         return ConnectHandler(**params)
     params.pop("device_type")
     return cls(**params)
+
+
+def _open_verified(cls: type[BaseConnection] | None, params: dict[str, Any],
+                   host_keys: KnownHosts, device: str) -> BaseConnection:
+    """netmiko with netctl's known_hosts and policy (``auto_connect=False``, then its
+    ``_open``: the host key is checked in the key exchange, before any password is sent)."""
+    import paramiko  # type: ignore[import-untyped]
+
+    conn = _open(cls, {**params, "auto_connect": False})
+    host_keys.configure(conn, device)
+    try:
+        conn._open()  # netmiko's split of __init__ and connect (private, stable since 2.x)
+    except BaseException as exc:
+        _cleanup(conn)
+        cause: BaseException | None = exc
+        for _ in range(5):  # netmiko re-raises paramiko's error as its own: look in the chain
+            if cause is None or isinstance(cause, paramiko.BadHostKeyException):
+                break
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, paramiko.BadHostKeyException):
+            hid = host_id(str(params["host"]), int(params["port"]))
+            raise host_keys.changed(cause, device, hid) from None
+        raise
+    return conn
+
+
+def _cleanup(conn: BaseConnection) -> None:
+    """What netmiko's ``__init__`` does when its own connect fails."""
+    import contextlib
+    import logging
+
+    with contextlib.suppress(Exception):
+        conn.paramiko_cleanup()
+    with contextlib.suppress(Exception):
+        logging.getLogger("netmiko").removeFilter(conn._secrets_filter)
 
 
 def show_running(conn: BaseConnection, platform: Platform) -> str:
@@ -130,8 +220,12 @@ def show_running(conn: BaseConnection, platform: Platform) -> str:
 
 
 def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
-               resolve: Callable[[SecretRef], str], *, read_timeout: float = 30.0) -> str:
+               resolve: Callable[[SecretRef], str], *, read_timeout: float = 30.0,
+               commit: bool = False) -> str:
     """Send config lines, filling secrets at the last moment; stop at the first rejected line.
+
+    ``commit`` (VRP V8): send ``commit`` after the last line; a refused commit raises
+    :class:`LineRejectedError` for ``commit``, and leaving config mode discards the candidate.
 
     Each line waits for the next prompt, a ``[Y/N]`` question (answered ``y``: the template
     asked for that command) or a password prompt (answered with the line's ``<prompt:…>``
@@ -170,6 +264,11 @@ def send_lines(conn: BaseConnection, platform: Platform, lines: list[str],
             output += out
             if error.search(out):
                 raise LineRejectedError(_mask(line, secrets), _mask(out, secrets))
+        if commit:
+            out = send("commit", verify=True)
+            output += out
+            if error.search(out) or "Failed to generate committed config" in out:
+                raise LineRejectedError("commit", _mask(out, secrets))
     finally:
         output += str(conn.exit_config_mode())
     return _mask(output, secrets)

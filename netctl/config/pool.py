@@ -56,7 +56,8 @@ def push_in_processes(
     if processes <= 1 or len(names) < 2 * processes:
         return push(inv, names, options, secrets, store=store, on_progress=on_progress)
     shards = [names[i::processes] for i in range(processes)]
-    per_shard = replace(options, workers=max(1, options.workers // processes))
+    per_shard = replace(options, workers=max(1, options.workers // processes),
+                        lock_store_url=store.url if store is not None else None)
     result = PushResult(options.feature, options.commit)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:

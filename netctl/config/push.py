@@ -42,13 +42,16 @@ from netctl.config.connect import (
     save,
     send_lines,
     show_running,
+    two_stage,
 )
 from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
 from netctl.config.guard import Guard, verdict
 from netctl.config.hier import merge_into, parse
+from netctl.config.hostkeys import KnownHosts
+from netctl.config.masking import Masking, mask_diff
 from netctl.config.placeholders import SecretRef
 from netctl.config.protect import DeviceProtection, load_protection
-from netctl.config.render import Rendered, render_many
+from netctl.config.render import Rendered, policy_for, render_many
 from netctl.config.rollback import rollback_lines
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
@@ -56,6 +59,7 @@ from netctl.inventory.index import Inventory
 from netctl.platforms import Platform
 from netctl.secrets import Secrets
 from netctl.state import PushDevice, PushRecord, StateStore
+from netctl.state.locks import DeviceLocks
 
 Progress = Callable[[str, str, int, int], None]
 """``on_progress(hostname, status, done, total)``, called from worker threads."""
@@ -121,6 +125,22 @@ class PushOptions:
     targets: Mapping[str, Target] = field(default_factory=dict)
     user: str = ""
     guard: Guard = field(default_factory=Guard)
+    known_hosts: Path | None = None
+    """netctl's SSH known_hosts (default: ``known_hosts`` beside the backups folder)."""
+    strict_host_keys: bool = False
+    """Refuse devices whose host key is not recorded yet (no trust on first use)."""
+    lock_store_url: str | None = None
+    """Where a push run without a store (a :mod:`netctl.config.pool` child) takes its device
+    locks."""
+
+    def masking(self) -> Masking:
+        """The secret forms to mask (``<templates>/masking.yaml``)."""
+        return Masking.load(self.templates_dir)
+
+    def host_keys(self) -> KnownHosts:
+        """The known_hosts file and policy of this push."""
+        path = self.known_hosts or self.backups_dir.parent / "known_hosts"
+        return KnownHosts(path, strict=self.strict_host_keys, user=self.user or None)
 
 
 def load_targets(path: Path) -> dict[str, Target]:
@@ -209,6 +229,7 @@ def push(
     from nornir.plugins.runners import ThreadedRunner
 
     result = PushResult(options.feature, options.commit)
+    options.masking()  # a missing or broken masking.yaml stops the run before any connection
     names = list(hostnames)
     scope = load_scopes(options.templates_dir).for_feature(options.feature)
     protection = load_protection(options.templates_dir)
@@ -231,6 +252,11 @@ def push(
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
     done = 0
     lock = threading.Lock()
+    lock_store = store
+    if lock_store is None and options.lock_store_url and options.commit:
+        lock_store = StateStore(options.lock_store_url, migrate=False)  # a pool's child process
+    locks = DeviceLocks(lock_store, user=options.user or None) \
+        if lock_store and options.commit else None
 
     def report(outcome: DeviceOutcome) -> DeviceOutcome:
         nonlocal done
@@ -263,8 +289,20 @@ def push(
         device = inv.devices[hostname].device
         guard = protection.for_platform(r.platform).for_device(
             str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a)
-        outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
-                              resolve, guard, owners.get(hostname, ""))
+        family = policy_for(options.templates_dir).os_family(r.platform, device.model)
+        held = None
+        if locks is not None:  # a commit changes the device: one push at a time per device
+            try:
+                held = locks.acquire(f"device:{hostname}", f"push {options.feature}")
+            except NetctlError as exc:
+                return Result(host=t.host, result=report(DeviceOutcome(
+                    hostname, r.platform, "failed", error=f"not pushed: {exc}")))
+        try:
+            outcome = _one_device(inv, hostname, r.platform, r.text, scope, options, secrets,
+                                  resolve, guard, owners.get(hostname, ""), family=family)
+        finally:
+            if held is not None and locks is not None:
+                locks.release(held)
         return Result(host=t.host, result=report(outcome))
 
     hosts = Hosts({n: Host(name=n) for n in names})
@@ -280,6 +318,8 @@ def push(
                                   error=f"internal error: {exc!r}")
         result.outcomes.append(value)
     result.finished_at = datetime.now(UTC)
+    if lock_store is not None and lock_store is not store:
+        lock_store.close()
     if store is not None:
         result.push_id = store.record_push(_record(result, options))
     return result
@@ -306,18 +346,25 @@ def _record(result: PushResult, options: PushOptions) -> PushRecord:
 def _one_device(
     inv: Inventory, hostname: str, platform: Platform, intended: str, scope: FeatureScope,
     options: PushOptions, secrets: Secrets, resolve: Callable[[SecretRef], str],
-    protection: DeviceProtection, owner: str = "",
+    protection: DeviceProtection, owner: str = "", *, family: str = "default",
 ) -> DeviceOutcome:
     start = time.monotonic()
+    commit = two_stage(platform, family)  # VRP V8: lines take effect at `commit`
 
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
-        return DeviceOutcome(hostname, platform, status, diff.text if diff else "", error,
-                             round(time.monotonic() - start, 3), backup, diff)
+        # what is printed and stored in the state store: the running config's secret forms
+        # (``undo … cipher %^%#…``, removed and protected lines) masked like a backup
+        masking = options.masking()
+        shown = mask_diff(masking, diff) if diff else None
+        return DeviceOutcome(hostname, platform, status, shown.text if shown else "",
+                             masking.mask_tokens(error),
+                             round(time.monotonic() - start, 3), backup, shown)
 
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
-        conn = connect(platform, target, timeout=options.timeout)
+        conn = connect(platform, target, timeout=options.timeout,
+                       host_keys=options.host_keys(), device=hostname, family=family)
     except (NetctlError, OSError) as exc:
         return out("failed", error=f"connect: {exc}")
     except Exception as exc:  # netmiko raises many types; one line per device
@@ -325,17 +372,19 @@ def _one_device(
     diff: Diff | None = None
     try:
         before = show_running(conn, platform)
-        backup = write_backup(options.backups_dir, hostname, before)
+        backup = write_backup(options.backups_dir, hostname, before,
+                              masking=options.masking(), platform=platform.value)
         diff = compute_diff(platform, before, intended, scope, protection, owner)
         if not diff.changed:
             return out("unchanged", diff, backup=backup)
-        refusal = verdict(diff, options.guard)
+        refusal = verdict(mask_diff(options.masking(), diff), options.guard)  # lines: masked
         if refusal:
             return out("refused", diff, error="; ".join(refusal), backup=backup)
         if not options.commit:
             return out("would_change", diff, backup=backup)
         try:
-            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout)
+            send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout,
+                       commit=commit)
             after = show_running(conn, platform)
             left = _beyond_defaults(
                 compute_diff(platform, after, intended, scope, protection, owner).remediation,
@@ -346,11 +395,12 @@ def _one_device(
                        f"{missing}")
                 raise NetctlError(msg)
             save(conn, platform)
-            write_backup(options.backups_dir, hostname, after)
+            write_backup(options.backups_dir, hostname, after, masking=options.masking(),
+                         platform=platform.value)
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
             return _roll_back(conn, platform, diff, before, intended, scope, resolve, exc, out,
-                              owner)
+                              owner, commit=commit)
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
@@ -360,9 +410,16 @@ def _one_device(
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended: str,
                scope: FeatureScope, resolve: Callable[[SecretRef], str], cause: Exception,
-               out: Callable[..., DeviceOutcome], owner: str = "") -> DeviceOutcome:
+               out: Callable[..., DeviceOutcome], owner: str = "", *,
+               commit: bool = False) -> DeviceOutcome:
     """Undo every line the push sent (owned or not: :mod:`netctl.config.rollback`); what the
-    push owns is the intended config plus, for a restore, every feature that renders."""
+    push owns is the intended config plus, for a restore, every feature that renders.
+
+    VRP V8 (``commit``): a push that failed before its ``commit`` left nothing to undo (the
+    candidate was discarded on leaving system view); after a commit the inverse lines are sent
+    and committed, like any other push, rather than ``rollback configuration to commit-id``
+    (docs/emulator.md: another session may have committed in between, and the result is
+    verified line by line either way)."""
     reason = _short(cause)
     try:
         current = show_running(conn, platform)
@@ -370,7 +427,7 @@ def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended:
         back = rollback_lines(platform, current, before, diff.running_scoped, scope,
                               diff.remediation, ownership)
         if back:
-            send_lines(conn, platform, back, resolve)
+            send_lines(conn, platform, back, resolve, commit=commit)
             again = show_running(conn, platform)
             left = _beyond_defaults(
                 rollback_lines(platform, again, before, diff.running_scoped, scope,

@@ -12,6 +12,7 @@ from typing import Any
 
 from netctl.config.diff import Diff, compute_diff
 from netctl.config.guard import Guard, verdict
+from netctl.config.masking import Masking, mask_diff
 from netctl.config.protect import load_protection
 from netctl.config.render import render_device
 from netctl.config.scope import load_scopes
@@ -54,7 +55,8 @@ def review(inv: Inventory, hostname: str, feature: str, running: str, templates_
     protection = load_protection(templates_dir).for_platform(entry.platform).for_device(
         str(a) for a in (device.mgmt_ipv4, device.mgmt_ipv6) if a)
     diff = compute_diff(entry.platform, running, intended, scope, protection)
-    return Review(hostname, feature, diff, verdict(diff, guard or Guard()))
+    shown = mask_diff(Masking.load(templates_dir), diff)  # printed: secrets masked
+    return Review(hostname, feature, shown, verdict(shown, guard or Guard()))
 
 
 def read_running(path: Path) -> str:

@@ -156,7 +156,7 @@ def record_discovery(store: StateStore, polls: Iterable[DevicePoll], at: datetim
 
 def seen_devices(store: StateStore) -> dict[str, SeenDevice]:
     """Every device discovery knows, by key."""
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         rows = conn.execute(select(s.discovery_devices)).all()
     out = {}
     for r in rows:
@@ -171,7 +171,7 @@ def seen_devices(store: StateStore) -> dict[str, SeenDevice]:
 def seen_links(store: StateStore) -> list[SeenLink]:
     """Every LLDP adjacency as its reporting device saw it, in a stable order."""
     t = s.discovery_links
-    with store.engine.connect() as conn:
+    with store.read() as conn:
         rows = conn.execute(select(t).order_by(t.c.device, t.c.local_port,
                                                t.c.remote_chassis_id, t.c.remote_port)).all()
     return [SeenLink(r.device, r.local_port, r.remote_chassis_id, r.remote_port,

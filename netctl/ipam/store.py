@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gc
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,7 @@ from netctl.ipam.records import (
     render_county,
     render_region,
 )
+from netctl.state.locks import file_lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,14 @@ def _render_all(inv: Inventory, allocs: Allocations, folder: Path) -> dict[Path,
     return texts
 
 
+def ipam_lock(root: Path, timeout: float = 120.0) -> AbstractContextManager[None]:
+    """Every IPAM change holds this lock from reading the records to writing them, so that
+    ``ipam reserve`` racing ``ipam allocate`` (two engineers, two shells) loses nothing: the
+    second waits, then re-reads what the first wrote."""
+    return file_lock(root / ".ipam.lock", timeout=timeout,
+                     what=f"the IPAM records of {root}")
+
+
 def load_for_allocation(root: Path) -> Inventory:
     """The inventory with devices carrying only their declared addresses.
 
@@ -120,61 +130,66 @@ def load_for_allocation(root: Path) -> Inventory:
 def run_allocate(root: Path, *, today: date, dry_run: bool = False,
                  pins: Sequence[Pin] = ()) -> WriteResult:
     """``netctl ipam allocate``: allocate what is missing and write the record files."""
-    inv = load_for_allocation(root)
-    plan = plan_of(inv)
-    report = allocate(inv, plan, allocations_of(inv), today=today,
-                      pins=[*declared_pins(inv), *pins])
-    if dry_run:
-        return WriteResult(report=report)
-    changed, same = write_allocations(inv, report.allocations)
-    return WriteResult(changed, same, report)
+    with ipam_lock(root):
+        inv = load_for_allocation(root)
+        plan = plan_of(inv)
+        report = allocate(inv, plan, allocations_of(inv), today=today,
+                          pins=[*declared_pins(inv), *pins])
+        if dry_run:
+            return WriteResult(report=report)
+        changed, same = write_allocations(inv, report.allocations)
+        return WriteResult(changed, same, report)
 
 
 def run_reserve(root: Path, prefix: str, description: str, *, today: date) -> WriteResult:
     """``netctl ipam reserve``: keep a prefix from ever being allocated."""
-    inv = load_for_allocation(root)
-    plan = plan_of(inv)
-    try:
-        net = parse_net(prefix)
-    except ValueError as exc:
-        raise AllocationError([Refusal(prefix, str(exc))]) from None
-    current = allocations_of(inv)
-    for reserved in [*current.region.reserved,
-                     *(r for c in current.counties.values() for r in c.reserved)]:
-        if reserved.net == net:
-            return WriteResult()
-    if net.family not in plan.families or not Net.of(plan.levels(net.family).block).contains(net):
-        raise AllocationError([Refusal(prefix, "is outside the region's blocks in "
-                                       "address-plan.yaml")])
-    allocs = reserve(current, net, description)
-    report = allocate(inv, plan, allocs, today=today, pins=declared_pins(inv), fill=False)
-    changed, same = write_allocations(inv, report.allocations)
-    return WriteResult(changed, same, report)
+    with ipam_lock(root):
+        inv = load_for_allocation(root)
+        plan = plan_of(inv)
+        try:
+            net = parse_net(prefix)
+        except ValueError as exc:
+            raise AllocationError([Refusal(prefix, str(exc))]) from None
+        current = allocations_of(inv)
+        for reserved in [*current.region.reserved,
+                         *(r for c in current.counties.values() for r in c.reserved)]:
+            if reserved.net == net:
+                return WriteResult()
+        block = plan.levels(net.family).block if net.family in plan.families else None
+        if block is None or not Net.of(block).contains(net):
+            raise AllocationError([Refusal(prefix, "is outside the region's blocks in "
+                                           "address-plan.yaml")])
+        allocs = reserve(current, net, description)
+        report = allocate(inv, plan, allocs, today=today, pins=declared_pins(inv), fill=False)
+        changed, same = write_allocations(inv, report.allocations)
+        return WriteResult(changed, same, report)
 
 
 def run_release(root: Path, target: str, *, today: date, force: bool = False) -> WriteResult:
     """``netctl ipam release``: free a school, a device's addresses or a reservation."""
-    inv = load_for_allocation(root)
-    plan_of(inv)
-    allocs, nets = release(inv, allocations_of(inv), target, today=today, force=force)
-    changed, same = write_allocations(inv, allocs)
-    return WriteResult(changed, same, None, nets)
+    with ipam_lock(root):
+        inv = load_for_allocation(root)
+        plan_of(inv)
+        allocs, nets = release(inv, allocations_of(inv), target, today=today, force=force)
+        changed, same = write_allocations(inv, allocs)
+        return WriteResult(changed, same, None, nets)
 
 
 def run_import(root: Path, source: Path, *, today: date, dry_run: bool = False) -> WriteResult:
     """``netctl ipam import``: record existing allocations (CSV or YAML), then allocate the
     rest around them."""
-    inv = load_for_allocation(root)
-    pins, reservations = read_import(inv, source)
-    allocs = allocations_of(inv)
-    for net, description in reservations:
-        allocs = reserve(allocs, net, description)
-    plan = plan_of(inv)
-    report = allocate(inv, plan, allocs, today=today, pins=[*declared_pins(inv), *pins])
-    if dry_run:
-        return WriteResult(report=report)
-    changed, same = write_allocations(inv, report.allocations)
-    return WriteResult(changed, same, report)
+    with ipam_lock(root):
+        inv = load_for_allocation(root)
+        pins, reservations = read_import(inv, source)
+        allocs = allocations_of(inv)
+        for net, description in reservations:
+            allocs = reserve(allocs, net, description)
+        plan = plan_of(inv)
+        report = allocate(inv, plan, allocs, today=today, pins=[*declared_pins(inv), *pins])
+        if dry_run:
+            return WriteResult(report=report)
+        changed, same = write_allocations(inv, report.allocations)
+        return WriteResult(changed, same, report)
 
 
 # ---------------------------------------------------------------------------- pins

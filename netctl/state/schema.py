@@ -103,6 +103,21 @@ kpi_snapshots = Table(
     Index("ix_kpi_scope_time", "kpi", "scope_level", "scope_code", "taken_at"),
 )
 
+# Named locks (``device:<hostname>`` while a push changes it): one row per held lock, the primary
+# key makes a second taker fail; holder, host, pid and expiry say who and until when.
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(320), primary_key=True),
+    Column("token", String(32), nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("host", String(128), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("purpose", String(200)),
+)
+
 
 # What discovery saw (netctl discover): one row per device polled or named by a neighbour.
 discovery_devices = Table(
@@ -176,8 +191,13 @@ def _discovery(conn: Connection) -> None:
         table.create(conn)
 
 
+def _locks(conn: Connection) -> None:
+    locks.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "observations, latest, pushes, push_devices, kpi_snapshots", _initial),
     Migration(2, "wider device, interface and source columns", _widen),
     Migration(3, "discovery: devices and LLDP links seen", _discovery),
+    Migration(4, "locks (per-device push locks)", _locks),
 )

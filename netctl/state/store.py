@@ -1,6 +1,9 @@
 """The state store: SQLite by default, any SQLAlchemy database by URL (PostgreSQL-ready).
 
-Every write is one transaction: a batch of observations lands whole or not at all.
+Every write is one transaction: a batch of observations lands whole or not at all. On SQLite a
+write transaction takes the write lock at once (``BEGIN IMMEDIATE``: no upgrade deadlock between
+two writers); reads use deferred transactions (:meth:`StateStore.read`), so that with WAL a
+read-only command never waits for, nor fails because of, a writer holding the lock.
 """
 
 from __future__ import annotations
@@ -94,8 +97,14 @@ class StateStore:
             # its version row commit together (SQLAlchemy's documented recipe)
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
+        self.reader: Engine = self.engine.execution_options(netctl_read=True)
+        """The same pool; transactions begun through it are deferred (SQLite)."""
         if migrate:
             self.migrate()
+
+    def read(self) -> Any:
+        """A connection for reading only (``with store.read() as conn``)."""
+        return self.reader.connect()
 
     def close(self) -> None:
         """Release connections."""
@@ -110,7 +119,7 @@ class StateStore:
     # -- schema -----------------------------------------------------------------------------
     def version(self) -> int:
         """The applied schema version (0 for an empty database)."""
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             if not self.engine.dialect.has_table(conn, "schema_version"):
                 return 0
             return int(conn.execute(select(func.max(s.schema_version.c.version))).scalar() or 0)
@@ -123,11 +132,13 @@ class StateStore:
         """
         applied: list[int] = []
         try:
+            if self.version() == s.MIGRATIONS[-1].version:
+                return applied  # up to date: a read, no write lock (read-only commands)
             try:
                 with self.engine.begin() as conn:
                     s.schema_version.create(conn, checkfirst=True)
             except SQLAlchemyError:
-                with self.engine.connect() as conn:
+                with self.reader.connect() as conn:
                     if not self.engine.dialect.has_table(conn, "schema_version"):
                         raise
             current = self.version()
@@ -217,7 +228,7 @@ class StateStore:
             q = q.where(s.latest.c.metric == metric)
         if since is not None:
             q = q.where(s.latest.c.observed_at >= _utc(since))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [
                 Observation(
                     device=r.device,
@@ -279,7 +290,7 @@ class StateStore:
         query = select(s.pushes)
         if dry_run is not None:
             query = query.where(s.pushes.c.dry_run.is_(dry_run))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             heads = conn.execute(query.order_by(s.pushes.c.id.desc()).limit(limit)).all()
             out = []
             for h in heads:
@@ -342,7 +353,7 @@ class StateStore:
             .where(t.c.kpi == kpi, t.c.scope_level == scope_level, t.c.scope_code == scope_code)
             .order_by(t.c.taken_at)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [
                 (
                     _utc(r.taken_at),
@@ -362,6 +373,9 @@ class StateStore:
 
 
 def _sqlite_begin(conn: Any) -> None:
+    if conn.get_execution_options().get("netctl_read"):
+        conn.exec_driver_sql("BEGIN")  # deferred: a reader takes no write lock
+        return
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock now: no upgrade deadlock
 
 

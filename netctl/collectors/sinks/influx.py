@@ -7,7 +7,8 @@
   the order is kept and a down server is not hammered; a background loop replays it, oldest
   first, with backoff, and deletes a file only after a successful write;
 * a batch the server rejects as malformed (HTTP 400/422) is logged and dropped: keeping it would
-  block the spool for ever.
+  block the spool for ever; a spool file that cannot be read back is quarantined (see
+  :mod:`netctl.collectors.sinks.spool`), never retried for ever.
 
 The HTTP call is blocking (urllib3), so it runs in a worker thread; the event loop keeps
 polling meanwhile.
@@ -117,7 +118,9 @@ class InfluxSink:
         if time.monotonic() < self._down_until and not final:
             return
         for _round, item in zip(range(MAX_REPLAY_PER_ROUND), self.spool.files(), strict=False):
-            lines = Spool.read(item)
+            lines = self.spool.load(item)
+            if lines is None:  # unreadable: quarantined, go on with the next file
+                continue
             if not await self._write(lines, 0):
                 self._mark_down()
                 return

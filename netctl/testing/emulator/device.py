@@ -6,15 +6,17 @@ through :class:`netctl.testing.emulator.session.Session`, tests read it directly
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netctl.testing.emulator.display import render_config
+from netctl.testing.emulator.display import display_order, render_config
+from netctl.testing.emulator.normalize import display_form
 from netctl.testing.emulator.tree import ConfigNode, parse_config
-from netctl.testing.emulator.vendors import PROFILES, VendorProfile
+from netctl.testing.emulator.vendors import VendorProfile, profile_for
 
 _JOINED = "\x00"
 """Stands for a newline inside a delimited block while it is parsed as one line."""
@@ -62,13 +64,16 @@ class Device:
         enable_secret: str | None = None,
         knobs: Knobs | None = None,
         outputs: Mapping[str, str] | None = None,
+        variant: str | None = None,
     ) -> None:
-        if platform not in PROFILES:
-            msg = f"unknown platform {platform!r}; emulated: {', '.join(sorted(PROFILES))}"
-            raise ValueError(msg)
+        self.profile: VendorProfile = profile_for(platform, variant)
+        first = initial_config.lstrip().split("\n", 1)[0].strip()
+        if self.profile.display_header and first.startswith("!Software Version"):
+            # a booted real config keeps its own release line
+            self.profile = dataclasses.replace(self.profile, display_header=first)
         self.name = name
         self.platform = platform
-        self.profile: VendorProfile = PROFILES[platform]
+        self.variant = variant
         self.username = username
         self.password = password
         self.enable_secret = enable_secret
@@ -77,6 +82,10 @@ class Device:
         self.lock = threading.RLock()
         self.initial_config = initial_config
         self.running: ConfigNode = self.parse(initial_config)
+        if self.knobs.normalize:  # a device never displays a secret as typed (normalize.py)
+            for _, node in self.running.walk():
+                node.text = display_form(platform, node.text)
+        self._add_permanent(self.running)
         self.startup: ConfigNode = self.running.copy()
         self.hidden = ConfigNode("", "top")
         """Accepted lines the vendor never displays (Cisco ``snmp-server user``)."""
@@ -88,6 +97,8 @@ class Device:
         self.generation = 0
         """Bumped by :meth:`reset`; sessions then leave any config view they were in."""
         self.started = time.time()
+        self.commits: list[tuple[int, ConfigNode]] = [(1, self.running.copy())]
+        """VRP V8: (commit id, running config after it); the first is the boot config."""
 
     # ------------------------------------------------------------------ configuration access
     def parse(self, text: str) -> ConfigNode:
@@ -99,6 +110,13 @@ class Device:
         if not any(c.text.startswith(cmd + " ") for c in root.children):
             root.children.insert(0, ConfigNode(f"{cmd} {self.name}"))
         return root
+
+    def _add_permanent(self, root: ConfigNode) -> None:
+        """Add the console/VTY sections a real device always displays when the boot config
+        lacks them (they exist as long as the hardware does, and cannot be deleted)."""
+        for rx, header in self.profile.permanent:
+            if not any(re.match(rx, c.text) for c in root.children):
+                root.children.append(ConfigNode(header, self._classify(header, None)))
 
     def _join_delimited(self, text: str) -> str:
         """Put a multi-line ``banner login ^C`` … ``^C`` block on one line for the parser."""
@@ -155,12 +173,12 @@ class Device:
     def running_lines(self) -> list[str]:
         """The running configuration as indented lines, without separators or headers."""
         with self.lock:
-            return self.running.lines()
+            return display_order(self.profile, self.running).lines()
 
     def startup_lines(self) -> list[str]:
         """The saved configuration as indented lines."""
         with self.lock:
-            return self.startup.lines()
+            return display_order(self.profile, self.startup).lines()
 
     def has_line(self, line: str, section: str | None = None, *, saved: bool = False) -> bool:
         """Whether ``line`` is configured at top level, or under the top-level ``section``."""
@@ -185,6 +203,29 @@ class Device:
             self.startup = self.running.copy()
             self.saves += 1
 
+    def commit(self, candidate: ConfigNode) -> int:
+        """VRP V8: make ``candidate`` the running configuration; return the new commit id."""
+        with self.lock:
+            self.running = candidate.copy()
+            cid = self.commits[-1][0] + 1
+            self.commits.append((cid, self.running.copy()))
+            return cid
+
+    def rollback(self, *, last: int | None = None, to: int | None = None) -> str | None:
+        """VRP V8 ``rollback configuration last N | to commit-id ID``: an error text or None."""
+        with self.lock:
+            ids = [cid for cid, _ in self.commits]
+            if to is not None:
+                if to not in ids:
+                    return "Error: The specified commit ID does not exist."
+                index = ids.index(to)
+            else:
+                index = len(ids) - 1 - (last or 0)
+                if index < 0:
+                    return "Error: The number of commits to roll back exceeds the existing ones."
+            self.commit(self.commits[index][1])
+            return None
+
     def reset(self, config: str | None = None) -> None:
         """Back to ``config`` (default: the initial config) in running and startup; clears
         history and counters. Open sessions fall back to user/privileged mode."""
@@ -194,6 +235,7 @@ class Device:
             self.hidden = ConfigNode("", "top")
             self.history.clear()
             self.saves = self.logins = self.failed_logins = 0
+            self.commits = [(1, self.running.copy())]
             self.generation += 1
 
     def unsupported_patterns(self) -> list[re.Pattern[str]]:

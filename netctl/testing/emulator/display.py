@@ -49,10 +49,23 @@ def _globals_indented(block: list[str], root: ConfigNode) -> list[str]:
     return block
 
 
+def display_order(profile: VendorProfile, root: ConfigNode) -> ConfigNode:
+    """``root`` in the order the device displays it: ``banner`` lines just before the first
+    line starting with ``profile.banner_before`` (when set)."""
+    before = profile.banner_before
+    if not before:
+        return root
+    banners = [c for c in root.children if c.text.startswith("banner ")]
+    rest = [c for c in root.children if not c.text.startswith("banner ")]
+    at = next((i for i, c in enumerate(rest) if c.text.startswith(before)), len(rest))
+    return ConfigNode(root.text, root.kind, [*rest[:at], *banners, *rest[at:]])
+
+
 def render_body(profile: VendorProfile, root: ConfigNode) -> list[str]:
     """The configuration lines with the vendor's separators, without header and footer."""
     sep = "#" if profile.family == "vrp" else "!"
     out: list[str] = []
+    root = display_order(profile, root)
     for block in _blocks(root, nested_sep=profile.platform == "huawei_vrp"):
         out.append(sep)
         out.extend(_globals_indented(block, root) if profile.platform == "hp_comware" else block)
@@ -64,9 +77,9 @@ def render_config(profile: VendorProfile, root: ConfigNode) -> str:
     """The full ``display current-configuration`` / ``show running-config`` text."""
     body = render_body(profile, root)
     if profile.platform == "huawei_vrp":
-        lines = ["!Software Version V200R019C10SPC500", *body, "return"]
+        lines = [profile.display_header, *body, "return"]
     elif profile.platform == "hp_comware":
-        lines = ["#", " version 7.1.070, Release 6616", *body, "return"]
+        lines = ["#", profile.display_header, *body, "return"]
     else:
         version = "version 15.2" if profile.platform == "cisco_ios" else "version 11.0(5)B9P59"
         text = "\n".join([version, *body, "end"])

@@ -58,6 +58,20 @@ class HostSpec:
     knobs: Knobs = field(default_factory=Knobs)
     outputs: Mapping[str, str] = field(default_factory=dict)
     """Extra canned command outputs, e.g. ``{"display ipv6 interface brief": "..."}``."""
+    host_key: Any = None
+    """The SSH host key (a ``paramiko.PKey``) the host presents; None: fakenos's default RSA key.
+    Change it on a running network with :meth:`EmulatedNetwork.set_host_key`."""
+    variant: str | None = None
+    """A variant of the platform: ``vrp8`` (Huawei VRP V8, two-stage ``commit``)."""
+    config_file: Path | None = None
+    """Boot from this file (e.g. a public config of ``tests/fixtures/real``) instead of
+    ``initial_config``: the device's running and startup configuration are its text."""
+
+    def boot_config(self) -> str:
+        """The configuration the device boots with."""
+        if self.config_file is not None:
+            return Path(self.config_file).read_text(encoding="utf-8")
+        return self.initial_config
 
 
 def free_ports(count: int, address: str = "127.0.0.1") -> list[int]:
@@ -116,10 +130,11 @@ class EmulatedNetwork:
                 s.platform,
                 username=s.username,
                 password=s.password,
-                initial_config=s.initial_config,
+                initial_config=s.boot_config(),
                 enable_secret=s.enable_secret,
                 knobs=s.knobs,
                 outputs=s.outputs,
+                variant=s.variant,
             )
             for s in self.specs
         }
@@ -155,8 +170,10 @@ class EmulatedNetwork:
         net = FakeNOS(inventory=inventory)
         net.servers_plugins["ParamikoSshServer"] = EmulatorSshServer
         net.shell_plugins["CMDShell"] = EmulatorShell
+        keys = {s.name: s.host_key for s in self.specs}
         for name, host in net.hosts.items():
             host.nos_inventory["configuration"]["netctl_device"] = self.devices[name]
+            host.nos_inventory["configuration"]["netctl_host_key"] = keys[name]
         self._fakenos = net
         try:
             for spec in self.specs:
@@ -232,6 +249,17 @@ class EmulatedNetwork:
     def __len__(self) -> int:
         return len(self.devices)
 
+    def set_host_key(self, name: str, key: Any) -> None:
+        """Present ``key`` (a ``paramiko.PKey``; None: the default) from the next session on:
+        an impostor, or a device whose key was regenerated."""
+        for spec in self.specs:
+            if spec.name == name:
+                spec.host_key = key
+        if self._fakenos is not None:
+            server = self._fakenos.hosts[name].server
+            if server is not None:
+                server.set_host_key(key)
+
     def port(self, name: str) -> int:
         """The TCP port of host ``name`` (known after :meth:`start`)."""
         return self.ports[name]
@@ -240,7 +268,7 @@ class EmulatedNetwork:
         """``ConnectHandler(**params)`` arguments for host ``name``."""
         dev = self.devices[name]
         params: dict[str, Any] = {
-            "device_type": Platform(dev.platform).netmiko,
+            "device_type": dev.profile.netmiko or Platform(dev.platform).netmiko,
             "host": self.address,
             "port": self.ports[name],
             "username": dev.username,

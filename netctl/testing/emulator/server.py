@@ -266,6 +266,11 @@ class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
         self._active_sessions_lock = threading.Lock()
         self._ssh_server_key = host_key()
         self.device: Device = nos_inventory_config["netctl_device"]
+        self.set_host_key(nos_inventory_config.get("netctl_host_key"))
+
+    def set_host_key(self, key: paramiko.PKey | None) -> None:
+        """Present ``key`` to the next clients (None: fakenos's default RSA key)."""
+        self._ssh_server_key = key if key is not None else host_key()
 
     def _bind_sockets(self) -> None:
         super()._bind_sockets()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from netctl.testing.emulator.device import Device
@@ -30,6 +29,7 @@ from netctl.testing.emulator.display import apply_filter, render_config, render_
 from netctl.testing.emulator.grammar import ANY_WORD
 from netctl.testing.emulator.normalize import display_form
 from netctl.testing.emulator.tree import ConfigNode
+from netctl.testing.emulator.two_stage import Question, TwoStage
 from netctl.testing.emulator.vendors import ConfigQuestion
 
 CTRL_Z = "\x1a"
@@ -42,17 +42,6 @@ class Frame:
     kind: str
     node: ConfigNode | None = None
     suffix: str = ""
-
-
-@dataclass(slots=True)
-class Question:
-    """A pending ``[Y/N]`` or filename question: the next line answers it."""
-
-    prompt: str
-    answer: Callable[[str], list[str]]
-    secret: bool = False
-    raw: bool = False
-    """Pass the line as typed (banner text) rather than stripped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +67,7 @@ def _pick(token: str, choices: tuple[str, ...]) -> str | None:
     return None
 
 
-class Session:
+class Session(TwoStage):
     """The mode stack and pending question of one login."""
 
     def __init__(self, device: Device) -> None:
@@ -89,6 +78,11 @@ class Session:
         self.pending: Question | None = None
         self.closed = False
         self._generation = device.generation
+        self.two_stage = self.profile.two_stage
+        self.candidate: ConfigNode | None = None
+        """VRP V8: this session's candidate configuration while in system view."""
+        self.dirty = False
+        """VRP V8: the candidate differs from the running configuration (prompt ``[*N]``)."""
 
     # ------------------------------------------------------------------------------ prompts
     def prompt(self) -> str:
@@ -98,6 +92,8 @@ class Session:
         if self.vrp:
             if frame.kind == "user":
                 return f"<{name}>"
+            if self.two_stage:
+                name = ("*" if self.dirty else "~") + name
             return f"[{name}]" if frame.kind == "top" else f"[{name}-{frame.suffix}]"
         if frame.kind == "exec":
             return f"{name}>"
@@ -127,6 +123,7 @@ class Session:
             if self._generation != self.device.generation:
                 self._generation = self.device.generation
                 self.stack = [f for f in self.stack if f.kind in ("user", "exec", "priv")]
+                self.candidate, self.dirty = None, False
             self.device.history.append(line)
             prompt = self.prompt()
             if self.pending is not None:
@@ -134,6 +131,8 @@ class Session:
                 out = question.answer(line if question.raw else line.strip())
             else:
                 out = self._dispatch(line, prompt)
+            if self.two_stage and self.candidate is not None:
+                self.dirty = self.candidate.lines() != self.device.running.lines()
             text = "".join(part + "\r\n" for chunk in out for part in chunk.split("\n"))
             if self.closed:
                 return Reply(text, close=True)
@@ -143,8 +142,7 @@ class Session:
     def _dispatch(self, line: str, prompt: str) -> list[str]:
         stripped = line.strip()
         if stripped.endswith(CTRL_Z):
-            del self.stack[1:]
-            return []
+            return self._leave_config()
         if not stripped:
             return []
         col0 = len(line) - len(line.lstrip())
@@ -185,11 +183,16 @@ class Session:
                 "terminal",
                 "undo",
                 "language-mode",
+                "rollback",
             ),
         )
         if word == "system-view":
             self.stack.append(Frame("top"))
+            if self.two_stage:
+                self.candidate, self.dirty = self.device.running.copy(), False
             return [self.profile.enter_config]
+        if word == "rollback" and self.two_stage:
+            return self._v8_rollback(tokens, prompt, col0)
         if word == "display":
             return self._display(tokens, text, prompt, col0)
         if word == "save":
@@ -211,11 +214,16 @@ class Session:
     def _vrp_config(self, tokens: list[str], text: str, prompt: str, col0: int) -> list[str]:
         first = tokens[0].lower()
         if first == "quit" and len(tokens) == 1:
+            if len(self.stack) == 2:
+                return self._leave_config()
             self.stack.pop()
             return []
         if first == "return" and len(tokens) == 1:
-            del self.stack[1:]
-            return []
+            return self._leave_config()
+        if self.two_stage:
+            v8 = self._v8_config(tokens, text, prompt, col0)
+            if v8 is not None:
+                return v8
         if len(first) >= 3 and "display".startswith(first):
             return self._display(tokens, text, prompt, col0)
         if first == "save" and len(tokens) <= 2:
@@ -306,9 +314,14 @@ class Session:
             elif sub == "this" and self.vrp:
                 node = self.stack[-1].node
                 if node is None:
-                    canned = render_config(self.profile, self.device.running)
+                    canned = render_config(self.profile, self._root())
                 else:
                     canned = render_section(self.profile, node)
+            elif self.two_stage and "configuration".startswith(sub) and len(words) > 2:
+                shown = self._v8_display(words[2:])
+                if shown is None:
+                    return self._unknown(prompt, col0 + main.index(words[2]), at_start=False)
+                canned = shown
             elif "version".startswith(sub) and len(sub) >= 2:
                 canned = self._version()
             else:
@@ -462,6 +475,29 @@ class Session:
             m = rx.search(body_full)
             if m:
                 return self._unknown(prompt, col0 + m.start(), at_start=m.start() == 0)
+        refused = self._refused(body_full, prompt, col0)
+        if refused is not None:
+            return refused
+        return self._apply_config_line(text, body_full, prompt, col0)
+
+    def _refused(self, body: str, prompt: str, col0: int) -> list[str] | None:
+        """The error of the first refusal (``profile.refusals``) matching ``body``."""
+        for ref in self.profile.refusals:
+            m = ref.match(body, self.device.username)
+            if m is None:
+                continue
+            col = col0 + (m.start("at") if "at" in m.re.groupindex else m.start())
+            texts = {
+                "unknown": self.profile.error_unknown,
+                "param": self.profile.error_param,
+                "incomplete": self.profile.error_incomplete,
+            }
+            if ref.message in texts:
+                return self._error(prompt, col, texts[ref.message])
+            return [ref.message]
+        return None
+
+    def _apply_config_line(self, text: str, body_full: str, prompt: str, col0: int) -> list[str]:
         delimited = self._delimited(body_full, text)
         if delimited is not None:
             return delimited
@@ -474,7 +510,7 @@ class Session:
         if body == self.profile.negation:
             return self._incomplete(prompt, col0 + len(body_full))
         top = 1  # stack[0] is user view / exec mode, stack[1] system view / config
-        for idx in range(len(self.stack) - 1, top - 1, -1):
+        for idx in range(self._opened_by_parent(body), top - 1, -1):
             result = self._try(self.stack[idx], body, neg)
             if result is None:
                 continue
@@ -489,6 +525,18 @@ class Session:
                         return self._incomplete(prompt, body_col + len(body))
         return self._unknown(prompt, body_col)
 
+    def _opened_by_parent(self, body: str) -> int:
+        """Where to start looking for ``body``: the innermost view, unless the line opens a
+        sibling of a view being edited (``security-profile name B`` typed in ``security-profile
+        name A``): the device then leaves for the parent, even where the view takes any line."""
+        last = len(self.stack) - 1
+        for i in range(last - 1, 0, -1):
+            child_kind = self.stack[i + 1].kind
+            if any(op.kind == child_kind and op.regex.fullmatch(body)
+                   for op in self.profile.openers.get(self.stack[i].kind, ())):
+                return i
+        return last
+
     def _delimited(self, body: str, typed: str) -> list[str] | None:
         """``banner login ^C`` … ``^C`` (Cisco, Ruijie) and ``header legal %…%`` (H3C): the
         text runs to the delimiter, possibly over several lines. Cisco and Ruijie display the
@@ -501,7 +549,7 @@ class Session:
         delim = "^C" if rest.startswith("^C") else rest[0]
         after = rest[len(delim) :]
         del self.stack[2:]
-        root = self.device.running
+        root = self._root()
         shown = "^C" if not self.vrp else delim
 
         def store(text: str) -> None:
@@ -526,7 +574,13 @@ class Session:
         return [self.profile.delimited_prompt.format(d=delim[0])]
 
     def _node(self, frame: Frame) -> ConfigNode:
-        return frame.node if frame.node is not None else self.device.running
+        return frame.node if frame.node is not None else self._root()
+
+    def _root(self) -> ConfigNode:
+        """The tree config lines change: the candidate (VRP V8 in system view), else running."""
+        if self.two_stage and self.candidate is not None and self.in_config():
+            return self.candidate
+        return self.device.running
 
     def _try(self, frame: Frame, body: str, neg: bool) -> Frame | bool | None:
         """Apply ``body`` in ``frame``: a new Frame when it enters a view, True when applied,

@@ -91,6 +91,21 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     # rollback removes them, more than the default blast-radius guard lets through
     back = run("config", "rollback", huawei, "--commit", "--targets", str(targets),
                "--allow-removals", "20")
+    # the SNMPv3 user the push created: its encrypted keys, as the device displays them
+    # (%#%#…%#%#), are neither printed nor stored in the state store
+    # (the rollback keeps protected lines and lists them: masked)
+    assert ("kept (protected): snmp-agent usm-user v3 netctl authentication-mode sha <masked>"
+            in back.stdout), back.stdout
+    assert "%#%#" not in back.stdout + back.stderr
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        stored = " ".join(str(r) for r in db.execute("SELECT diff, error FROM push_devices"))
+    assert "%#%#" not in stored and "Rad1us-Key-24680" not in stored
+    assert "Rad1us-Key-24680" not in back.stdout + back.stderr
+    backup_text = "".join(p.read_text() for p in (tmp_path / ".netctl" / "backups").rglob("*.cfg"))
+    assert "%#%#" not in backup_text and "Adm1n-Pa55w0rd" not in backup_text
+    assert "Rad1us-Key-24680" not in backup_text and "%^%#" not in backup_text
     assert back.returncode == 0, back.stdout + back.stderr
     assert "changed 1" in back.stdout
     assert not net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
@@ -111,3 +126,28 @@ def test_a_failed_device_gives_exit_1_and_its_reason(
     assert r.returncode == 1
     assert f"{hosts[1]}: failed: connect:" in r.stderr
     assert "changed 1" in r.stdout and "failed 1" in r.stdout
+
+
+def test_strict_host_keys_from_the_command_line(lab: tuple[EmulatedNetwork, list[str], Path],
+                                                sample_dir: Path, tmp_path: Path,
+                                                repo_root: Path) -> None:
+    """``--strict-host-keys`` refuses unknown keys before login; a TOFU run records them in
+    ``known_hosts`` beside the state store, after which strict mode connects."""
+    net, hosts, targets = lab
+    sel = [a for h in hosts for a in ("--host", h)]
+    strict = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                    "baseline", "--targets", str(targets), "--strict-host-keys",
+                    "--allow-protected")
+    assert strict.returncode == 1
+    assert strict.stderr.count("unknown host key") == 2, strict.stderr
+    assert all(net[h].logins == 0 and net[h].failed_logins == 0 for h in hosts)
+    tofu = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                  "baseline", "--targets", str(targets), "--allow-protected")
+    assert tofu.returncode == 0, tofu.stderr
+    assert len((tmp_path / "known_hosts").read_text().splitlines()) == 2
+    again = netctl(sample_dir, tmp_path, repo_root, "config", "diff", *sel, "--feature",
+                   "baseline", "--targets", str(targets), "--strict-host-keys",
+                   "--allow-protected")
+    assert again.returncode == 0, again.stderr
+    listed = netctl(sample_dir, tmp_path, repo_root, "ssh", "keys", "list", "--format", "json")
+    assert listed.returncode == 0 and all(h in listed.stdout for h in hosts)

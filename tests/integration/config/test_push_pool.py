@@ -77,3 +77,31 @@ def test_cli_push_with_processes(allocated_dir: Path, tmp_path: Path, repo_root:
         assert all("ipv6 address" in net[h].running_config for h in hosts)
     with StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
         assert len(store.pushes()) == 1
+
+
+def test_worker_processes_take_the_device_locks(
+        allocated_dir: Path, tmp_path: Path, repo_root: Path) -> None:
+    """A device locked by another engineer is refused in a child process too; the children's
+    own locks are released."""
+    from netctl.state.locks import DeviceLocks
+
+    inv = load_inventory(allocated_dir)
+    hosts = [d.hostname for d in inv.devices.values()
+             if d.role is Role.GATEWAY and d.platform.value != "ruijie_os"][:4]
+    with EmulatedNetwork([HostSpec(h, inv.devices[h].platform.value) for h in hosts]) as net, \
+            StateStore(f"sqlite:///{tmp_path / 'state.db'}") as store:
+        alice = DeviceLocks(store, user="alice")
+        held = alice.acquire(f"device:{hosts[0]}", "push ipv6")
+        opts = PushOptions(
+            feature="ipv6", templates_dir=repo_root / "templates",
+            backups_dir=tmp_path / "backups", commit=True, workers=4, timeout=30.0,
+            targets={h: Target("127.0.0.1", net.ports[h], "admin", "admin") for h in hosts},
+            user="bob")
+        result = push_in_processes(inv, hosts, opts, Secrets(None, env={}), processes=2,
+                                   store=store)
+        by = {o.hostname: o for o in result.outcomes}
+        assert by[hosts[0]].status == "failed"
+        assert f"device:{hosts[0]} is locked by alice" in by[hosts[0]].error
+        assert {by[h].status for h in hosts[1:]} == {"changed"}
+        assert [lk.name for lk in alice.held()] == [held.name]  # only alice's is left
+        assert net[hosts[0]].logins == 0

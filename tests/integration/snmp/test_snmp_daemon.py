@@ -67,6 +67,10 @@ def test_daemon_reloads_on_sighup_and_flushes_on_sigterm(lab_home: Path, snmpd: 
     env = dict(os.environ, NETCTL_HOME=str(lab_home), NETCTL_STATE=str(state),
                NETCTL_SECRETS=str(lab_home / "no-secrets.yaml"))
     log_path = lab_home / "daemon.log"
+    spool = lab_home / "spool"  # a corrupt batch and crash debris must not stop the writes
+    spool.mkdir(exist_ok=True)
+    (spool / "000000000001-3.lp.gz").write_bytes(b"corrupt")
+    (spool / "000000000002-3.lp.tmp").write_bytes(b"half")
     with log_path.open("wb") as log:
         proc = subprocess.Popen([PYTHON, "-m", "netctl", "daemon", "--targets", str(targets)],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
@@ -94,6 +98,10 @@ def test_daemon_reloads_on_sighup_and_flushes_on_sigterm(lab_home: Path, snmpd: 
     assert "reloaded:" in text
     assert "stopped" in text
     assert not any((lab_home / "spool").glob("*.lp.gz"))  # everything reached the server
+    assert not any((lab_home / "spool").glob("*.tmp"))
+    assert [p.name for p in (lab_home / "spool" / "quarantine").iterdir()] == [
+        "000000000001-3.lp.gz"]
+    assert "is unreadable" in text and "replay goes on" in text
     samples = victoria.wait_samples('{__name__="snmp_system_poll_ok", device="lab-0004-new"}', 1)
     assert samples
     assert samples[0][3] == 1.0

@@ -198,3 +198,56 @@ def test_shards_split_the_fleet_evenly_and_keep_ha_pairs_together(sample_dir: Pa
     keys = {shard_key(e) for e in lab.iter_devices() if e.hostname in ("lab-0001-ac1",
                                                                           "lab-0001-ac2")}
     assert len(keys) == 1
+
+
+def test_spool_disk_full_is_counted_not_silent(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """A real ENOSPC from the kernel: the batch's temporary file is a link to /dev/full."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    spool = Spool(tmp_path, max_bytes=10_000_000)
+    spool.put(["m v=1i 1"])
+    (tmp_path / "000000000002-2.lp.tmp").symlink_to("/dev/full")
+    with caplog.at_level("ERROR"):
+        assert spool.put(["m v=2i 2", "m v=3i 3"]) is None
+    assert spool.dropped_points == 2 and spool.write_errors == 1
+    assert "disk full" in caplog.text and "dropped 2 points" in caplog.text
+    assert not list(tmp_path.glob("*.tmp"))  # no debris
+    assert spool.put(["m v=4i 4"]) is not None  # the next batch goes in
+    assert spool.points == 2
+
+
+def test_spool_on_a_full_tmpfs(tmp_path: Path) -> None:
+    """A 64 KiB tmpfs mounted in a user namespace (``unshare -rm``; skipped where unprivileged
+    user namespaces are off): batches that do not fit are counted in ``spool_dropped``."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = (
+        "import os, random, sys\n"
+        "from pathlib import Path\n"
+        "from netctl.collectors.sinks.spool import Spool\n"
+        "s = Spool(Path(sys.argv[1]), max_bytes=10_000_000)\n"
+        "rnd = random.Random(1)\n"
+        "ok = sum(s.put([f'm,x={rnd.getrandbits(64):x} v={i}i {i}' for i in range(200)])"
+        " is not None for _ in range(40))\n"
+        "debris = len(list(Path(sys.argv[1]).glob('*.tmp')))\n"
+        "print(ok, s.dropped_points, s.write_errors, debris)\n")
+    cmd = ["unshare", "-rm", "sh", "-c",
+           f'mount -t tmpfs -o size=64k none "{mnt}" && exec "$0" -c "$1" "{mnt}"',
+           sys.executable, script]
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("unprivileged user namespaces are not available")
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False,
+                         env={**__import__("os").environ})
+    assert out.returncode == 0, out.stderr
+    ok, dropped, errors, debris = map(int, out.stdout.split())
+    assert 0 < ok < 40 and errors == 40 - ok
+    assert dropped == 200 * errors
+    assert debris == 0

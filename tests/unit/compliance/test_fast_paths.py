@@ -37,7 +37,7 @@ def _facts(report: KpiReport) -> tuple[list[str], list[str], list[str]]:
 def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     """Switch every shortcut back to the plain way."""
     def rows(store: StateStore, q: Any) -> list[Any]:
-        with store.engine.connect() as conn:
+        with store.read() as conn:
             return list(conn.execute(q))
 
     monkeypatch.setattr(evidence, "_fetch", rows)

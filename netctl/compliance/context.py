@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Interface, IPv6Interface, ip_interface
+from typing import Any
 
 from netctl.compliance.devices import DeviceBaseline
 from netctl.compliance.evidence import Evidence, Reading
@@ -43,6 +44,8 @@ class Context:
     baselines: dict[str, DeviceBaseline]
     registry: AddressRegistry
     _uplinks: dict[str, list[Link]] = field(default_factory=dict)
+    ap_states: dict[str, Any] = field(default_factory=dict)
+    """Each AP's judged state, once per run (``wireless``: both wireless KPIs read it)."""
 
     def uplinks(self, site: str) -> list[Link]:
         """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""

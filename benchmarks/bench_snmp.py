@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import os
 import resource
@@ -227,8 +226,7 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
                     now = time.monotonic()
                     out = convert(compiled, r, DeviceTags(device=host, role="access"),
                                   time_ms=int(time.time() * 1000), counters=counters[host],
-                                  now_s=now, state_wanted=functools.partial(state.wants,
-                                                                            now=now))
+                                  now_s=now, state_wanted=state.wanted_at(now))
                     state.queue(out.observations)
                     lines(out.points)
                     convert_cpu += time.process_time() - c0

@@ -10,7 +10,6 @@ import typer
 
 from netctl.cli._common import FormatOpt, load, settings
 from netctl.cli._output import ExitStatus, Format, console, print_json, print_table
-from netctl.dns.check import check_zones
 from netctl.dns.zone import write_zones
 
 app = typer.Typer(help="The education zone: BIND zone files from IPAM, and their checks.",
@@ -44,6 +43,8 @@ def check(ctx: typer.Context, out: OutOpt = None,
           stale: Annotated[bool, typer.Option(help="also compare with the inventory")] = True,
           fmt: FormatOpt = Format.table) -> None:
     """named-checkzone (when installed) and netctl's own checks; exit 1 on errors."""
+    from netctl.dns.check import check_zones  # dnspython: only this command needs it
+
     report = check_zones(_out(ctx, out), load(ctx) if stale else None)
     if fmt is Format.json:
         print_json({"ok": report.errors == 0, **{k: getattr(report, k) for k in

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import heapq
 import itertools
 import logging
@@ -273,7 +272,7 @@ class SnmpCollector:
         reports: list[ApReport] = []
         requests_before = rt.session.requests
         error = ""
-        wanted = (functools.partial(self.state.wants, now=time.monotonic())
+        wanted = (self.state.wanted_at(time.monotonic())
                   if self.state is not None else None)
         try:
             async with asyncio.timeout(snmp.deadline_s):

@@ -58,12 +58,24 @@ class Point:
     def line(self) -> str:
         """InfluxDB line protocol (precision ms). Empty tag values are left out (as InfluxDB
         requires); integers get the ``i`` suffix, so a field keeps one type for ever."""
-        tags = ",".join([_tag(k, v) for k, v in self.tags if v])
-        fields = ",".join([_field(k, v) for k, v in self.fields.items()])
-        head = _measurement(self.measurement)
-        if tags:
-            return f"{head},{tags} {fields} {self.time_ms}"
-        return f"{head} {fields} {self.time_ms}"
+        parts = []
+        for k, v in self.fields.items():
+            cls = type(v)
+            if type(v) is int:
+                parts.append(f"{_key_eq(k)}{v if v <= INT64_MAX else INT64_MAX}i")
+            elif cls is float:
+                parts.append(f"{_key_eq(k)}{v!r}")
+            else:
+                parts.append(_field(k, v))
+        return f"{_head(self.measurement, self.tags)} {','.join(parts)} {self.time_ms}"
+
+
+@lru_cache(maxsize=1 << 17)
+def _head(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
+    """``measurement,tag=value,...`` escaped (a series repeats at every poll)."""
+    text = ",".join([_tag(k, v) for k, v in tags if v])
+    head = _measurement(measurement)
+    return f"{head},{text}" if text else head
 
 
 @lru_cache(maxsize=1 << 16)
@@ -80,6 +92,11 @@ def _measurement(name: str) -> str:
 @lru_cache(maxsize=1024)
 def _key(name: str) -> str:
     return _escape(name, _TAG_ESCAPE)
+
+
+@lru_cache(maxsize=1024)
+def _key_eq(name: str) -> str:
+    return f"{_escape(name, _TAG_ESCAPE)}="
 
 
 def _field(key: str, value: FieldValue) -> str:

@@ -37,11 +37,12 @@ class Backup:
     path: Path
     taken_at: datetime
 
-    def confirmed_at(self) -> datetime:
+    def confirmed_at(self, st: os.stat_result | None = None) -> datetime:
         """When the configuration was last known to be current: the later of the time in the
         name and the file's mtime (a backup job that finds the configuration unchanged touches
-        the newest file instead of writing a copy)."""
-        mtime = datetime.fromtimestamp(self.path.stat().st_mtime, tz=UTC)
+        the newest file instead of writing a copy). ``st``: the file's stat, when the caller
+        has it already."""
+        mtime = datetime.fromtimestamp((st or self.path.stat()).st_mtime, tz=UTC)
         return max(self.taken_at, mtime)
 
     def read(self) -> str:

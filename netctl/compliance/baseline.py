@@ -104,9 +104,23 @@ class Check(BaseModel):
         """The literal first word of the section pattern."""
         return _lead(self.section) if self.section else None
 
+    @cached_property
+    def leads(self) -> tuple[str, ...] | None:
+        """The first words a line matching the pattern may start with (None: any)."""
+        return _leads(self.pattern)
+
+    @cached_property
+    def section_leads(self) -> tuple[str, ...] | None:
+        """The first words a section header may start with (None: any)."""
+        return _leads(self.section) if self.section else None
+
     def in_range(self, v: float) -> bool:
         """True when ``v`` lies within ``min``/``max``."""
         return (self.min is None or v >= self.min) and (self.max is None or v <= self.max)
+
+
+FIRST_WORD_INDEX = True
+"""Look only at lines whose first word a pattern allows (tests compare with a full scan)."""
 
 
 def _lead(pattern: str) -> str | None:
@@ -118,6 +132,63 @@ def _lead(pattern: str) -> str | None:
     """
     found = re.match(r"\^([a-z][a-z0-9-]*)(?:\\s|\s|\$|\\b)", pattern)
     return found.group(1).lower() if found else None
+
+
+def _leads(pattern: str) -> tuple[str, ...] | None:
+    """The first words a regex anchored at ``^`` allows, lower-cased: its :func:`_lead`, or
+    each alternative's of a leading group ``^(a ...|b ...)``; None when any line may match.
+
+    Examples:
+        >>> _leads(r"^(telnet|undo) x"), _leads(r"^(?:no login|login)\\s*$")
+        (('telnet', 'undo'), ('login', 'no'))
+        >>> _leads(r"^(ntp|snmp)-server"), _leads(r"^(a x|b)? y"), _leads(r"^aaa$")
+        (None, None, ('aaa',))
+    """
+    one = _lead(pattern)
+    if one is not None:
+        return (one,)
+    opening = re.match(r"\^\((?:\?:)?", pattern)
+    if opening is None:
+        return None
+    alts: list[str] = []
+    depth, i, start = 0, opening.end(), opening.end()
+    while True:
+        if i >= len(pattern):
+            return None
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a class: skip to its end (']' first in a class is literal)
+            j = i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                alts.append(pattern[start:i])
+                break
+            depth -= 1
+        elif c == "|" and depth == 0:
+            alts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    after = pattern[i + 1:]
+    if after[:1] in ("?", "*", "+", "{"):
+        return None  # the group may be absent or repeated: its words need not lead
+    out: set[str] = set()
+    for alt in alts:
+        lead = _lead("^" + alt)
+        if lead is None:  # a bare word ends where the group does: what follows must end it
+            bare = re.fullmatch(r"([a-z][a-z0-9-]*)", alt)
+            if bare is None or not re.match(r"(?:\\s|\s|\$|\\b)", after):
+                return None
+            lead = bare.group(1)
+        out.add(lead.lower())
+    return tuple(sorted(out))
 
 
 class Rule(BaseModel):
@@ -210,14 +281,22 @@ class Config:
             cfg.ends[j] = len(lines)
         return cfg
 
-    def candidates(self, lead: str | None, start: int = 0, end: int | None = None) -> Iterable[int]:
-        """Indexes of lines in ``[start, end)`` that may match a pattern with this first word."""
+    def candidates(self, lead: str | tuple[str, ...] | None, start: int = 0,
+                   end: int | None = None) -> Iterable[int]:
+        """Indexes of lines in ``[start, end)`` that may match a pattern with this first word
+        (or one of these), in order."""
         stop = len(self.lines) if end is None else end
         if lead is None:
             return range(start, stop)
-        return (i for i in self.by_lead.get(lead, ()) if start <= i < stop)
+        if isinstance(lead, str):
+            return (i for i in self.by_lead.get(lead, ()) if start <= i < stop)
+        if len(lead) == 1:
+            return (i for i in self.by_lead.get(lead[0], ()) if start <= i < stop)
+        by_lead = self.by_lead
+        return sorted(i for word in lead for i in by_lead.get(word, ()) if start <= i < stop)
 
-    def sections(self, regex: re.Pattern[str], lead: str | None = None) -> list[int]:
+    def sections(self, regex: re.Pattern[str],
+                 lead: str | tuple[str, ...] | None = None) -> list[int]:
         """Indexes of lines that match ``regex`` (whose first word is ``lead``): the headers of
         the sections to look in."""
         lines = self.lines
@@ -276,7 +355,8 @@ def _scopes(cfg: Config, check: Check) -> list[tuple[int, int, Line | None]] | N
     matches the check's ``section``."""
     if check.section_regex is None:
         return [(0, len(cfg.lines), None)]
-    headers = cfg.sections(check.section_regex, check.section_lead)
+    headers = cfg.sections(check.section_regex,
+                           check.section_leads if FIRST_WORD_INDEX else None)
     if not headers:
         return None
     return [(h + 1, cfg.ends[h], cfg.lines[h]) for h in headers]
@@ -415,12 +495,17 @@ def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[R
         )
     offending: list[Offending] = []
     missing: list[Reason] = []
+    search = check.regex.search
+    leads = check.leads if FIRST_WORD_INDEX else None
+    whole = len(lines)
     for start, end, where in scopes:
-        found = [
-            lines[i]
-            for i in cfg.candidates(check.lead, start, end)
-            if check.regex.search(lines[i].text)
-        ]
+        if leads is not None and len(leads) == 1 and start == 0 and end == whole:
+            # the usual case, a global command: only the lines with its first word
+            found = [lines[i] for i in cfg.by_lead.get(leads[0], ()) if search(lines[i].text)]
+        elif leads is None:
+            found = [line for line in lines[start:end] if search(line.text)]
+        else:
+            found = [lines[i] for i in cfg.candidates(leads, start, end) if search(lines[i].text)]
         if check.kind == "forbid":
             offending += [_offending(line, check, "forbidden") for line in found]
         elif check.kind == "require":

@@ -74,6 +74,7 @@ class BaselineCache:
         self._seen_files: set[str] = set()
         self._loaded: dict[str, tuple[RuleResult, ...]] = {}
         self._keys: dict[int, str] = {}
+        self._by_findings: dict[tuple[str, str], tuple[RuleResult, ...]] = {}
         self._dirty = False
         if path is not None and path.is_file():
             try:
@@ -91,10 +92,13 @@ class BaselineCache:
             found = self._keys[id(ruleset)] = f"{ruleset.platform.value}:{fingerprint(ruleset)}"
         return found
 
-    def check(self, path: Path, ruleset: RuleSet, run: Check) -> tuple[RuleResult, ...]:
-        """The results for the config at ``path``: cached, or ``run(text, ruleset)``."""
+    def check(self, path: Path, ruleset: RuleSet, run: Check,
+              st: os.stat_result | None = None) -> tuple[RuleResult, ...]:
+        """The results for the config at ``path``: cached, or ``run(text, ruleset)``.
+        ``st``: the file's stat, when the caller has it already."""
         rules_key = self._rules_key(ruleset)
-        st = path.stat()
+        if st is None:
+            st = path.stat()
         name = str(path)
         self._seen_files.add(name)
         known = self._files.get(name)
@@ -114,7 +118,13 @@ class BaselineCache:
             return loaded
         cached = self._results.get(key)
         if cached is not None:
-            loaded = self._loaded[key] = _load(cached, ruleset)
+            # Configurations differ (hostnames, addresses) but their findings mostly do not:
+            # results are shared by (rules, findings), not rebuilt per device.
+            same = (rules_key, repr(cached))
+            loaded = self._by_findings.get(same)
+            if loaded is None:
+                loaded = self._by_findings[same] = _load(cached, ruleset)
+            self._loaded[key] = loaded
             return loaded
         if text is None:
             text = path.read_text(encoding="utf-8", errors="replace")

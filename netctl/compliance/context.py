@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Interface, IPv6Interface, ip_interface
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netctl.compliance.evidence import Evidence, Reading
 from netctl.compliance.model import Reason
@@ -46,6 +46,8 @@ class Context:
     baselines: dict[str, DeviceBaseline]
     registry: AddressRegistry
     _uplinks: dict[str, list[Link]] = field(default_factory=dict)
+    ap_states: dict[str, Any] = field(default_factory=dict)
+    """Each AP's judged state, once per run (``wireless``: both wireless KPIs read it)."""
 
     def uplinks(self, site: str) -> list[Link]:
         """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""

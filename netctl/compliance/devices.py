@@ -116,13 +116,14 @@ def check_device(
                 ),
             ),
         )
+    st = backup.path.stat()  # once, for the cache and the confirmation time
     if cache is not None:
-        results = cache.check(backup.path, ruleset, check_config)
+        results = cache.check(backup.path, ruleset, check_config, st)
     else:
         results = tuple(check_config(backup.read(), ruleset))
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
-    confirmed = backup.confirmed_at()
+    confirmed = backup.confirmed_at(st)
     if as_of and confirmed > now:
         confirmed = backup.taken_at
     if now - confirmed > window:

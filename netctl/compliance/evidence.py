@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Select, String, select, type_coerce
 
 from netctl.compliance.model import Reason
 from netctl.inventory.index import Inventory
@@ -74,12 +74,33 @@ class Evidence:
     def __init__(
         self, now: datetime, window: timedelta, observations: Iterable[Observation] = ()
     ) -> None:
-        self.now = now if now.tzinfo else now.replace(tzinfo=UTC)
-        self.window = window
+        self._now = now if now.tzinfo else now.replace(tzinfo=UTC)
+        self._window = window
+        self._cutoff = self._now - window  # fresh: observed at or after this instant
         self._data: dict[tuple[str, str], dict[str, Reading]] = {}
         self._seen: dict[str, datetime] = {}
         self._stamps: dict[datetime, str] = {}
         self.add(observations)
+
+    @property
+    def now(self) -> datetime:
+        """The instant the evidence is judged at."""
+        return self._now
+
+    @now.setter
+    def now(self, value: datetime) -> None:
+        self._now = value
+        self._cutoff = value - self._window
+
+    @property
+    def window(self) -> timedelta:
+        """How old a reading may be and still count."""
+        return self._window
+
+    @window.setter
+    def window(self, value: timedelta) -> None:
+        self._window = value
+        self._cutoff = self._now - value
 
     def add(self, observations: Iterable[Observation]) -> None:
         """Index more observations (the newest per key wins)."""
@@ -137,7 +158,7 @@ class Evidence:
 
     def is_fresh(self, reading: Reading) -> bool:
         """True when the reading is inside the window (future timestamps count as fresh)."""
-        return self.now - reading.at <= self.window
+        return reading.at >= self._cutoff  # now - at <= window, without a subtraction
 
     def get(self, device: str, metric: str, interface: str = "") -> Reading | None:
         """The latest reading, whatever its age."""
@@ -146,15 +167,17 @@ class Evidence:
 
     def fresh(self, device: str, metric: str, interface: str = "") -> Reading | None:
         """The latest reading if it is inside the window, else None."""
-        r = self.get(device, metric, interface)
-        return r if r is not None and self.is_fresh(r) else None
+        slot = self._data.get((device, metric))
+        r = slot.get(interface) if slot else None
+        return r if r is not None and r.at >= self._cutoff else None
 
     def interfaces(self, device: str, metric: str) -> dict[str, Reading]:
         """Fresh readings of an interface metric of a device, by interface name."""
         slot = self._data.get((device, metric))
         if not slot:
             return {}
-        return {i: r for i, r in slot.items() if self.is_fresh(r)}
+        cutoff = self._cutoff
+        return {i: r for i, r in slot.items() if r.at >= cutoff}
 
     def last_seen(self, device: str) -> datetime | None:
         """When anything was last observed about the device (its ``poll_ok`` first)."""
@@ -278,8 +301,7 @@ def _latest_rows(
     ).where(t.c.metric.in_(metrics))
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
-    with store.read() as conn:
-        return list(conn.execute(q))
+    return _fetch(store, q)
 
 
 def _history_rows(
@@ -307,8 +329,19 @@ def _history_rows(
     )
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
+    return _fetch(store, q)
+
+
+def _fetch(store: StateStore, q: Select[Any]) -> list[Any]:
+    """Every row of ``q`` as the driver's plain tuples: on a region (~100,000 rows) building
+    SQLAlchemy ``Row`` objects costs more than the query (the columns need no conversion: the
+    timestamp is read as the driver gives it, text or datetime, see :meth:`Evidence._add_rows`)."""
     with store.read() as conn:
-        return list(conn.execute(q))
+        result = conn.execute(q)
+        cursor = getattr(result, "cursor", None)
+        if cursor is None:  # pragma: no cover - every SQLAlchemy 2 cursor result has one
+            return list(result)
+        return list(cursor.fetchall())
 
 
 def _endpoint_devices(inv: Inventory) -> set[str]:

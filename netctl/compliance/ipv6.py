@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import lru_cache
 from ipaddress import IPv6Address, IPv6Network
 
 from netctl.compliance.context import Context, ev_line, parse_interface
@@ -48,15 +49,21 @@ def web_reason_text(key: str) -> tuple[str, str]:
         return WEB_REASONS.get(key, (f"探测结果：{key}", f"probe says: {key}"))
 
 
-def _global_v6(text: object) -> list[tuple[IPv6Address, int]]:
+def _global_v6(text: object) -> tuple[tuple[IPv6Address, int], ...]:
+    return _global_v6_text(str(text or ""))
+
+
+@lru_cache(maxsize=65536)
+def _global_v6_text(text: str) -> tuple[tuple[IPv6Address, int], ...]:
+    """The global unicast IPv6 addresses of an ``ipv6_addresses`` value (parsed once a text)."""
     out = []
-    for token in str(text or "").split():
+    for token in text.split():
         iface = parse_interface(token)
         if iface is None:
             continue
         if iface.version == 6 and iface.ip in GLOBAL_UNICAST:
             out.append((IPv6Address(iface.ip), iface.network.prefixlen))
-    return out
+    return tuple(out)
 
 
 def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reason]:
@@ -76,7 +83,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
     up_v6 = [(i, a) for i in sorted(uplinks) if i in v6 for a in _global_v6(v6[i].value)]
     if up_v6:
         i, (addr, plen) = up_v6[0]
-        evidence.append(f"{host}:{i} ipv6 {addr}/{plen} @{ev.stamp(v6[i].at)}")
+        evidence.append(f"{host}:{i} ipv6 {addr!s}/{plen} @{ev.stamp(v6[i].at)}")
     else:
         names = ", ".join(sorted(uplinks)) or "-"
         for i in sorted(uplinks):  # what the uplinks do carry (the deciding fact)
@@ -111,7 +118,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
         ]
         if ra_on:
             i, (addr, _plen) = ra_on[0]
-            evidence.append(f"{host}:{i} ipv6 {addr}/64 ipv6_ra=1")
+            evidence.append(f"{host}:{i} ipv6 {addr!s}/64 ipv6_ra=1")
         else:
             i = with64[0][0]
             ra = ev.get(host, "ipv6_ra", i)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from netctl.compliance.context import MAX_LISTED, Context, ev_line
 from netctl.compliance.evidence import Evidence, Reading, age_text
 from netctl.compliance.model import Reason, SchoolResult
@@ -43,6 +45,36 @@ def _ap_missing(ev: Evidence, ap: DeviceEntry) -> Reason:
         f"AP {host} 未被无线控制器上报",
         f"AP {host}: not reported by any wireless controller",
     )
+
+
+class _ApState(NamedTuple):
+    online: bool | None  # None: no current state
+    line: str = ""
+    offline: str = ""
+    offline_zh: str = ""
+    missing: Reason = Reason("", "", "")
+
+
+def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
+    """An AP's state judged once per run (both wireless KPIs ask)."""
+    host = ap.hostname
+    found: _ApState | None = ctx.ap_states.get(host)
+    if found is not None:
+        return found
+    ev = ctx.ev
+    state = ev.fresh(host, "ap_state")
+    if state is None:
+        found = _ApState(None, missing=_ap_missing(ev, ap))
+    else:
+        word = str(state.value).strip().lower()
+        if word in AP_ONLINE:
+            found = _ApState(True, f"{ev_line(ev, host, 'ap_state', state)} via {state.source}")
+        else:
+            found = _ApState(False, ev_line(ev, host, "ap_state", state),
+                             f"{host}({state.value})",
+                             f"{host}（{AP_STATE_ZH.get(word, str(state.value))}）")
+    ctx.ap_states[host] = found
+    return found
 
 
 def _is_wifi6(ev: Evidence, ap: DeviceEntry) -> bool:
@@ -92,17 +124,16 @@ def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | Non
     unreported: list[Reason] = []
     evidence: list[str] = []
     for ap in qualifying:
-        state = ev.fresh(ap.hostname, "ap_state")
-        if state is None:
-            unreported.append(_ap_missing(ev, ap))
-        elif str(state.value).strip().lower() in AP_ONLINE:
+        st = _ap_state(ctx, ap)
+        if st.online is None:
+            unreported.append(st.missing)
+        elif st.online:
             online.append(ap)
-            evidence.append(f"{ev_line(ev, ap.hostname, 'ap_state', state)} via {state.source}")
+            evidence.append(st.line)
         else:
-            offline.append(f"{ap.hostname}({state.value})")
-            word = str(state.value).strip().lower()
-            offline_zh.append(f"{ap.hostname}（{AP_STATE_ZH.get(word, str(state.value))}）")
-            evidence.append(ev_line(ev, ap.hostname, "ap_state", state))
+            offline.append(st.offline)
+            offline_zh.append(st.offline_zh)
+            evidence.append(st.line)
     mapped = bool(aps) and all(a.device.room for a in aps)
     if mapped:
         covered_rooms = {a.device.room for a in online}

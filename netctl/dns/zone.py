@@ -31,11 +31,11 @@ from pathlib import Path
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
-from netctl.ipam.allocate import in_zone, site_gateways, site_of
 from netctl.ipam.merge import IpamData
 from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
 from netctl.ipam.records import Allocations, IpamError, SiteRecord
+from netctl.ipam.sites import in_zone, site_gateways, site_of
 from netctl.models.inventory import slug
 
 ZONES_CONF = "named.conf.zones"

@@ -26,11 +26,11 @@ from ipaddress import (
 )
 
 from netctl.inventory.index import Inventory
-from netctl.ipam.allocate import ROLE_RANK, SiteSpec, site_of, site_specs
 from netctl.ipam.merge import IpamData
 from netctl.ipam.net import Net
 from netctl.ipam.plan import MANAGEMENT, AddressPlan, Ipv6Mode
 from netctl.ipam.records import REGION, IpamError, LinkRecord, Pair, SiteRecord
+from netctl.ipam.sites import ROLE_RANK, SiteSpec, site_of, site_specs
 from netctl.models.inventory import Role
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from netctl import geo
 from netctl.inventory.index import Inventory
-from netctl.ipam.allocate import in_zone, site_of, site_specs
 from netctl.ipam.merge import IpamData
 from netctl.ipam.net import FAMILIES, Family, Net, Pool, gc_paused, parse_net
 from netctl.ipam.plan import LOOPBACK, MANAGEMENT, P2P, AddressPlan
 from netctl.ipam.records import REGION, Allocations, IpamError, SiteRecord, pair_text
+from netctl.ipam.sites import in_zone, site_of, site_specs
 
 
 def _data(inv: Inventory) -> IpamData:

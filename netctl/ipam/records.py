@@ -530,3 +530,16 @@ def render_region(rec: RegionRecord) -> str:
         _render_site(rec.infrastructure, "  ", out)
     _render_lists(rec.reserved, rec.released, out)
     return "\n".join(out) + "\n"
+
+
+def clone_site(rec: SiteRecord) -> SiteRecord:
+    """A deep copy of a site record (the allocator and releases edit copies)."""
+    return SiteRecord(
+        rec.site, dict(rec.block),
+        {k: RolePrefix(p.vlan, dict(p.nets)) for k, p in rec.prefixes.items()},
+        loopbacks={k: dict(v) for k, v in rec.loopbacks.items()},
+        services={k: dict(v) for k, v in rec.services.items()},
+        links=[LinkRecord(x.a, x.b, dict(x.nets)) for x in rec.links],
+        label=rec.label,
+        _addresses={k: dict(v) for k, v in rec.addresses.items()},
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -52,6 +52,22 @@ class StateSink:
                 return False
         self._last[key] = (value, now)
         return True
+
+    def wanted_at(self, now: float) -> Callable[[str, str, str, float | str | None], bool]:
+        """:meth:`wants` at ``now`` as a plain function of (device, interface, metric, value):
+        the converter asks it for every value of every row, so it is kept to one dict lookup
+        (same decision as :meth:`wants`)."""
+        last, refresh = self._last, self.refresh_s
+
+        def wanted(device: str, interface: str, metric: str, value: float | str | None) -> bool:
+            key = (device, interface, metric)
+            prev = last.get(key)
+            if prev is not None and now - prev[1] < refresh and (
+                    prev[0] == value or metric in VOLATILE):
+                return False
+            last[key] = (value, now)
+            return True
+        return wanted
 
     def add(self, observations: Iterable[Observation], now: float) -> None:
         """Queue the observations that are new, changed or due for a refresh."""

@@ -134,17 +134,21 @@ class Transport:
             SnmpTimeoutError: after ``timeout`` seconds.
         """
         family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        ep = await self._endpoint(family)
-        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        ep = self._endpoints.get(family) or await self._endpoint(family)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bytes] = loop.create_future()
         self._pending[rid] = (fut, addr)
+        # A timer handle, not asyncio.timeout(): the same deadline for a fraction of the cost
+        # (this runs for every request of every poll).
+        timer = loop.call_later(timeout, _expire, fut)
         try:
             ep.sendto(data, addr)
-            async with asyncio.timeout(timeout):
-                return await fut
-        except TimeoutError as exc:
+            return await fut
+        except _Expired as exc:
             msg = f"no response from {addr[0]}:{addr[1]} within {timeout:g} s"
             raise SnmpTimeoutError(msg) from exc
         finally:
+            timer.cancel()
             self._pending.pop(rid, None)
 
     def close(self) -> None:
@@ -152,6 +156,15 @@ class Transport:
         for ep in self._endpoints.values():
             ep.close()
         self._endpoints.clear()
+
+
+class _Expired(Exception):  # noqa: N818 - internal marker, never escapes exchange()
+    """A request's timer fired before its response arrived."""
+
+
+def _expire(fut: asyncio.Future[bytes]) -> None:
+    if not fut.done():
+        fut.set_exception(_Expired())
 
 
 class _Sock(Protocol):

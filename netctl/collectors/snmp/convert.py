@@ -16,7 +16,7 @@ from typing import Any
 
 from netctl.collectors.points import INT64_MAX, FieldValue, Point
 from netctl.collectors.snmp import ber
-from netctl.collectors.snmp.expr import PollData, build, parse_index, passes
+from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
 from netctl.collectors.snmp.walk import FetchResult, Index
 from netctl.state.store import Observation
@@ -185,6 +185,11 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
         kind = types[cname].type
         if kind in ("int", "uint", "counter32", "counter64"):
             tables[tname][cname] = {i: v for i, v in rows.items() if isinstance(v, int)}
+        elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
+            tables[tname][cname] = {
+                i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()
+                if v.__class__ is bytes else decode_value(v, kind)
+                for i, v in rows.items()}
         else:
             tables[tname][cname] = {i: decode_value(v, kind) for i, v in rows.items()}
     return scalars, tables
@@ -215,6 +220,7 @@ def convert(
     observed = datetime.fromtimestamp(time_ms / 1000, UTC)
     out = Converted()
     base_tags = device.items()
+    hostname = device.device
     state = list(profile.state.items())
     measurement = profile.measurement
     points_append = out.points.append
@@ -231,27 +237,33 @@ def convert(
             indexes: list[Index] = [()]
         else:
             seen: set[Index] = set()
-            for col in tables[rows].values():
-                seen.update(col)
+            for column in tables[rows].values():
+                seen.update(column)
             indexes = sorted(seen)
         data = PollData(profile.name, scalars, tables, rows, compiled.counter_kinds,
                         counters.samples, uptime, now_s,
                         ap_field=profile.election.ap if profile.election else None,
                         inventory=inventory)
-        evaluators = [(name, build(expr, data)) for name, expr in exprs]
+        evaluators = [(name, plain_column(expr, data), build(expr, data))
+                      for name, expr in exprs]
         for index in indexes:
             values: dict[str, Scalar] = {}
-            for name, ev in evaluators:
-                values[name] = ev(index, values)
+            for name, col, ev in evaluators:
+                values[name] = col.get(index) if col is not None else ev(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
             fields: dict[str, FieldValue] = {}
-            for name in field_names:
-                fv = _field_value(values[name])
-                if fv is not None:
+            for name in field_names:  # _field_value, inlined: the hottest loop of a poll
+                fv = values[name]
+                cls = fv.__class__
+                if cls is int:
+                    if fv <= INT64_MAX:
+                        fields[name] = fv
+                elif cls is float or cls is str or cls is bool or (
+                        fv is not None and (fv := _field_value(fv)) is not None):
                     fields[name] = fv
-            extra = tuple((name, "" if (v := values[name]) is None else str(v))
-                          for name in tag_names)
+            extra = tuple([(name, "" if (v := values[name]) is None else str(v))
+                           for name in tag_names])
             if is_wlan:
                 report = _ap_report(profile, values, device, extra, fields, time_ms, observed,
                                     ap_tags)
@@ -272,10 +284,10 @@ def convert(
                     value = values.get(source)
                     if value is None or value == "":
                         continue  # unknown: an empty string is never recorded as a fact
-                    ov = _obs_value(value)
-                    if state_wanted is None or state_wanted(device.device, iface, metric, ov):
-                        obs_append(Observation(device.device, metric, ov, observed, "snmp",
-                                               iface))
+                    cls = value.__class__
+                    ov = float(value) if cls is int or cls is float else _obs_value(value)
+                    if state_wanted is None or state_wanted(hostname, iface, metric, ov):
+                        obs_append(Observation(hostname, metric, ov, observed, "snmp", iface))
     if profile.converter == "ip_addresses":
         out.observations.extend(
             o for o in _address_lists(out.points, device.device, observed)

@@ -119,10 +119,16 @@ def _source(expr: Expr, data: PollData) -> Evaluator:
 
         def utilisation(i: Index, vals: dict[str, Scalar]) -> Scalar:
             mbps = speed(i, vals)
-            known = [r for r in (vals.get(f) for f in rates) if isinstance(r, int | float)]
-            if not known or not isinstance(mbps, int | float) or mbps <= 0:
+            if not isinstance(mbps, int | float) or mbps <= 0:
                 return None
-            return min(1.0, max(known) / (mbps * 1e6))
+            best = None
+            for f in rates:
+                r = vals.get(f)
+                if isinstance(r, int | float) and (best is None or r > best):
+                    best = r
+            if best is None:
+                return None
+            return min(1.0, best / (mbps * 1e6))
         return utilisation
     if expr.lookup is not None:
         return _lookup(expr, data)
@@ -223,6 +229,17 @@ def _lookup(expr: Expr, data: PollData) -> Evaluator:
         idx = (k,) if isinstance(k, int) else k if isinstance(k, tuple) else None
         return combine([col.get(idx)]) if idx is not None else None
     return by_key
+
+
+def plain_column(expr: Expr, data: PollData) -> dict[Index, Scalar] | None:
+    """The row column an expression reads as it is (no transform, no default), or None: the
+    converter then looks the value up itself instead of calling :func:`build`'s closure."""
+    if (expr.column is None or expr.column in data.scalars or expr.map is not None
+            or expr.bits is not None or expr.last_arc or expr.scale is not None
+            or expr.type is not None or expr.regex is not None or expr.mask_len
+            or expr.default is not None):
+        return None
+    return data.column(expr.column) or {}
 
 
 def build(expr: Expr, data: PollData) -> Evaluator:

@@ -21,7 +21,7 @@ import hmac
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from netctl.collectors.snmp import ber
 from netctl.exceptions import NetctlError
@@ -155,17 +155,29 @@ class _Salt:
 _SALT = _Salt()
 
 
-def _aes_cfb(key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
+@lru_cache(maxsize=1)
+def _cfb_parts() -> tuple[Any, Any, Any]:
+    """cryptography's Cipher, AES and CFB (imported once, on first use)."""
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
     try:  # cryptography >= 47 keeps CFB among the "decrepit" modes
         from cryptography.hazmat.decrepit.ciphers.modes import CFB
     except ImportError:  # pragma: no cover - older cryptography
         from cryptography.hazmat.primitives.ciphers.modes import CFB
+    return Cipher, algorithms.AES, CFB
 
-    cipher = Cipher(algorithms.AES(key), CFB(iv))
+
+@lru_cache(maxsize=16384)
+def _aes(key: bytes) -> Any:
+    """The AES algorithm object of a key (one per agent and user)."""
+    return _cfb_parts()[1](key)
+
+
+def _aes_cfb(key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
+    cipher_cls, _aes_cls, cfb = _cfb_parts()
+    cipher = cipher_cls(_aes(key), cfb(iv))
     ctx = cipher.encryptor() if encrypt else cipher.decryptor()
-    return ctx.update(data) + ctx.finalize()
+    return bytes(ctx.update(data) + ctx.finalize())
 
 
 def encode_discovery(msg_id: int, request_id: int) -> bytes:
@@ -211,7 +223,7 @@ def encode_request(msg_id: int, pdu: bytes, keys: UserKeys, engine: EngineState,
     # The MAC placeholder sits just before the privacy parameters inside the security
     # parameters, which are followed only by the scoped PDU (or its ciphertext).
     mac_at = len(whole) - len(data) - len(tail) - keys.mac_len
-    mac = hmac.new(keys.auth_key, whole, keys.hash_name).digest()[:keys.mac_len]
+    mac = hmac.digest(keys.auth_key, whole, keys.hash_name)[:keys.mac_len]
     return whole[:mac_at] + mac + whole[mac_at + keys.mac_len:]
 
 
@@ -275,7 +287,7 @@ def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
             raise UsmError(msg)
         received = data[mac_start:mac_end]
         zeroed = data[:mac_start] + b"\x00" * (mac_end - mac_start) + data[mac_end:]
-        mac = hmac.new(keys.auth_key, zeroed, keys.hash_name).digest()[:keys.mac_len]
+        mac = hmac.digest(keys.auth_key, zeroed, keys.hash_name)[:keys.mac_len]
         if not hmac.compare_digest(mac, received):
             msg = "SNMPv3 response failed authentication (wrong digest)"
             raise UsmError(msg)

@@ -102,6 +102,22 @@ async def test_state_sink_writes_changes_and_refreshes(tmp_path: Path) -> None:
     assert latest == {"if_oper_status": 2.0, "if_in_bps": 7e6}
 
 
+
+def test_state_filter_closure_decides_as_wants() -> None:
+    """``wanted_at`` (what the converter asks, once per value) decides exactly as ``wants``."""
+    import random
+
+    rng = random.Random(17)
+    one, two = StateSink(None, refresh_s=900), StateSink(None, refresh_s=900)  # type: ignore[arg-type]
+    now = 0.0
+    for _ in range(5000):
+        now += rng.choice((0.0, 30.0, 60.0, 400.0))
+        key = (rng.choice(("gw1", "sw2")), rng.choice(("", "Gi0/1", "Gi0/2")),
+               rng.choice(("if_oper_status", "if_in_bps", "if_speed_mbps", "sys_uptime")))
+        value: float | str = rng.choice((1.0, 2.0, 1e6, "up"))
+        assert two.wanted_at(now)(*key, value) == one.wants(*key, value, now=now)
+    assert one._last == two._last
+
 # -- config and targets -----------------------------------------------------------------------
 def test_config_defaults_and_errors(tmp_path: Path) -> None:
     assert load_config(None) == CollectorConfig()

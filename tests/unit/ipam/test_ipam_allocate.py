@@ -122,7 +122,7 @@ def test_allocation_is_deterministic(allocated_dir: Path, plan_dir: Path) -> Non
 
 def test_fast_paths_give_what_the_general_path_gives(allocated_dir: Path, plan_dir: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("netctl.ipam.allocate.FAST_PATHS", False)
+    monkeypatch.setattr("netctl.ipam.allocator.FAST_PATHS", False)
     run_allocate(plan_dir, today=TODAY)
     assert texts(plan_dir) == texts(allocated_dir)
 

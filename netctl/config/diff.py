@@ -28,6 +28,7 @@ from hier_config import HConfig
 from hier_config.child import HConfigChild
 
 from netctl.config.hier import merge_into, parse
+from netctl.config.lines import align_lines
 from netctl.config.placeholders import TOKEN_RE, match_pattern
 from netctl.config.protect import DeviceProtection, format_path
 from netctl.config.scope import FeatureScope
@@ -185,6 +186,8 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
         running = unindent_globals(running)
     run_tree = parse(platform, running)
     want = parse(platform, intended)
+    lines = protection.platform.lines if protection is not None else None
+    align_lines(want, run_tree, lines)  # line sections under the device's own ranges
     hidden = [c.text for c in want.children if scope.is_hidden(c.text, platform.value)]
     for child in [c for c in want.children if scope.is_hidden(c.text, platform.value)]:
         child.delete()
@@ -192,6 +195,7 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
     if owner:
         owner_tree = parse(platform, intended)
         merge_into(owner_tree, parse(platform, owner))
+        align_lines(owner_tree, run_tree, lines)
     owned = scope.cut(run_tree, owner_tree)
     for tree in (owned, want):
         _flatten_banners(tree)

@@ -30,6 +30,7 @@ from hier_config import HConfig
 from hier_config.child import HConfigChild
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from netctl.config.lines import LineRanges
 from netctl.exceptions import ConfigError
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 from netctl.platforms import Platform
@@ -101,6 +102,8 @@ class PlatformProtection(_Model):
 
     rules: list[ProtectRule] = Field(default_factory=list)
     refs: list[ProtectRef] = Field(default_factory=list)
+    lines: LineRanges | None = None
+    """Line sections with a range, changed under the device's own ranges (netctl.config.lines)."""
 
     def for_device(self, addresses: Iterable[str] = ()) -> DeviceProtection:
         """The protection of one device: the platform's rules and its management addresses."""

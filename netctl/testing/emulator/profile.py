@@ -156,7 +156,10 @@ REPLACE_KEYS = _keys(
     r"^(primary authentication) ",
     r"^(primary accounting) ",
     r"^(password-control (?:length|aging|login-attempt|login idle-time|composition)) ",
-    r"^(password) (?!policy )",
+    # VRP password policy view: `password expire N` and `password history record number N`
+    # are separate commands (S-series AAA command reference), not one `password` setting
+    r"^(password (?:expire|history record number|alert before-expire)) ",
+    r"^(password) (?!policy |expire |history |alert )",
     r"^(local-user \S+ password) ",
     r"^(local-user \S+ privilege level) ",
     r"^(local-user \S+ service-type) ",

@@ -28,6 +28,9 @@ class ConfigNode:
     text: str
     kind: str | None = None
     children: list[ConfigNode] = field(default_factory=list)
+    gone: dict[str, int] = field(default_factory=dict, repr=False)
+    """Where removed children stood: a device displays a view's commands in its own fixed
+    order, so a line removed and typed again (a rollback) shows where it was, not at the end."""
 
     @property
     def is_section(self) -> bool:
@@ -46,7 +49,11 @@ class ConfigNode:
         node = self.find(text)
         if node is None:
             node = ConfigNode(text, kind)
-            self.children.append(node)
+            at = self.gone.pop(text, None)
+            if at is None:
+                self.children.append(node)
+            else:
+                self.children.insert(min(at, len(self.children)), node)
         elif kind is not None and node.kind is None:
             node.kind = kind
         return node
@@ -54,7 +61,13 @@ class ConfigNode:
     def remove_where(self, pred: Callable[[ConfigNode], bool]) -> int:
         """Remove the direct children matching ``pred``; return how many."""
         before = len(self.children)
-        self.children = [c for c in self.children if not pred(c)]
+        kept: list[ConfigNode] = []
+        for i, child in enumerate(self.children):
+            if pred(child):
+                self.gone[child.text] = i
+            else:
+                kept.append(child)
+        self.children = kept
         return before - len(self.children)
 
     def walk(self, depth: int = 0) -> Iterator[tuple[int, ConfigNode]]:

@@ -47,3 +47,18 @@ def test_touched() -> None:
                                   "undo stelnet server enable", "no ip ssh version 1", "return"])
     assert sections == {"interface Gi0/1"}
     assert keywords == {"stelnet", "ip"}
+
+
+def test_a_protected_line_two_sections_deep_comes_back() -> None:
+    """s6730 (tests/fixtures/real/huawei_vrp/s6730_metro_mpls_v200r023.cfg): the baseline sets
+    `password expire 90` in `aaa > local-aaa-user password policy administrator`; whatever the
+    device did to the lines beside it, the rollback restores them at that depth."""
+    before = ("aaa\n local-aaa-user password policy administrator\n"
+              "  password history record number 0\n  password expire 0\n")
+    current = "aaa\n local-aaa-user password policy administrator\n  password expire 90\n"
+    sent = ["aaa", " local-aaa-user password policy administrator", "  password expire 90",
+            "  quit", " quit"]
+    back = rollback_lines(VRP, current, before, "", SCOPE, sent)
+    assert back[:2] == ["aaa", " local-aaa-user password policy administrator"]
+    assert {"  password history record number 0", "  password expire 0"} <= set(back)
+    assert not any(line.strip().startswith("undo local-aaa-user") for line in back)

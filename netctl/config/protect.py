@@ -23,16 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from hier_config import HConfig
 from hier_config.child import HConfigChild
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from netctl.config.datafile import load_data_file
 from netctl.config.lines import LineRanges
-from netctl.exceptions import ConfigError
-from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 from netctl.platforms import Platform
 
 
@@ -197,27 +195,8 @@ class Protection(_Model):
         return found
 
 
-@cache
-def _load(path: Path, mtime_ns: int) -> Protection:
-    del mtime_ns  # part of the cache key only
-    try:
-        data = read_yaml(path)
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc)) from exc
-    try:
-        return Protection.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = f"{path}: {where}: {first['msg']} (see docs/push-safety.md)"
-        raise ConfigError(msg) from exc
-
-
 def load_protection(templates_dir: Path) -> Protection:
     """Read ``templates/protect.yaml`` (cached until the file changes)."""
-    path = templates_dir / "protect.yaml"
-    if not path.is_file():
-        msg = (f"{path} is missing: it says which configuration a push never removes "
-               "(docs/push-safety.md)")
-        raise ConfigError(msg)
-    return _load(path, path.stat().st_mtime_ns)
+    return load_data_file(templates_dir / "protect.yaml", Protection,
+                          missing="it says which configuration a push never removes "
+                          "(docs/push-safety.md)", hint=" (see docs/push-safety.md)")

@@ -39,10 +39,10 @@ from pathlib import Path
 
 from hier_config import HConfig, get_hconfig
 from hier_config.child import HConfigChild
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from netctl.config.datafile import load_data_file
 from netctl.exceptions import ConfigError
-from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 
 FEATURE_NAMES = ("ipv6", "baseline", "wlan")
 _NEGATION = re.compile(r"^(undo|no) ")
@@ -206,26 +206,7 @@ class Scopes(_Model):
         return scope
 
 
-@cache
-def _load(path: Path, mtime_ns: int) -> Scopes:
-    del mtime_ns  # part of the cache key only
-    try:
-        data = read_yaml(path)
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc)) from exc
-    try:
-        return Scopes.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        msg = f"{path}: {where}: {first['msg']}"
-        raise ConfigError(msg) from exc
-
-
 def load_scopes(templates_dir: Path) -> Scopes:
     """Read ``templates/scopes.yaml`` (cached until the file changes)."""
-    path = templates_dir / "scopes.yaml"
-    if not path.is_file():
-        msg = f"{path} is missing: it says what each feature owns in a running config"
-        raise ConfigError(msg)
-    return _load(path, path.stat().st_mtime_ns)
+    return load_data_file(templates_dir / "scopes.yaml", Scopes,
+                          missing="it says what each feature owns in a running config")

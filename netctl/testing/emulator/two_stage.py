@@ -29,7 +29,7 @@ from netctl.testing.emulator.display import render_config
 
 if TYPE_CHECKING:
     from netctl.testing.emulator.device import Device
-    from netctl.testing.emulator.session import Frame
+    from netctl.testing.emulator.exec_view import Frame
     from netctl.testing.emulator.tree import ConfigNode
     from netctl.testing.emulator.vendors import VendorProfile
 

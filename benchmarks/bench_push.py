@@ -66,11 +66,12 @@ def cpu_s() -> float:
 
 
 # -- emulated devices, in a child process ----------------------------------------------------
-def serve(specs: list[tuple[str, str]], conn: Connection) -> None:
+def serve(specs: list[tuple[str, str, str | None]], conn: Connection) -> None:
     """Child process: run the emulated devices until the parent says stop."""
     from netctl.testing.emulator import EmulatedNetwork, HostSpec
 
-    with EmulatedNetwork([HostSpec(n, p) for n, p in specs], start_timeout=300.0) as net:
+    with EmulatedNetwork([HostSpec(n, p, variant=v) for n, p, v in specs],
+                         start_timeout=300.0) as net:
         conn.send(dict(net.ports))
         conn.recv()  # any message: stop
 
@@ -78,7 +79,7 @@ def serve(specs: list[tuple[str, str]], conn: Connection) -> None:
 class Emulators:
     """Emulated devices in a child process (started fresh for each timed run)."""
 
-    def __init__(self, specs: list[tuple[str, str]]) -> None:
+    def __init__(self, specs: list[tuple[str, str, str | None]]) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=serve, args=(specs, child), daemon=True)
@@ -136,7 +137,7 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     from nornir.core.task import Result, Task
     from nornir.plugins.runners import ThreadedRunner
 
-    from netctl.config.connect import SHOW_RUNNING, Target, connect, save
+    from netctl.config.connect import SHOW_RUNNING, Target, connect, save, two_stage
     from netctl.platforms import Platform
 
     ready = time.perf_counter() - t0
@@ -147,12 +148,14 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     def task(t: Task) -> Result:
         h = t.host.name
         platform = platforms[h]
+        family = job["families"][h]
         conn_ = connect(platform, Target("127.0.0.1", job["ports"][h], "admin", "admin"),
-                        timeout=60.0)
+                        timeout=60.0, family=family)
         try:
             if platform in (Platform.RUIJIE_OS, Platform.CISCO_IOS):
                 conn_.enable()
-            conn_.send_config_set(lines[h], read_timeout=60)
+            commit = ["commit"] if two_stage(platform, family) else []  # VRP V8
+            conn_.send_config_set([*lines[h], *commit], read_timeout=60)
             conn_.send_command(SHOW_RUNNING[platform], read_timeout=120)
             save(conn_, platform)
         finally:
@@ -192,9 +195,9 @@ def run_child(target: Any, job: dict[str, Any], timeout: float = 1800.0) -> dict
 
 # -- preparation ----------------------------------------------------------------------------
 def prepare(root: Path, schools: int, feature: str, count: int, seed: int
-            ) -> tuple[list[str], dict[str, str], Counter[str]]:
+            ) -> tuple[list[str], dict[str, str], dict[str, str], Counter[str]]:
     """Generated, allocated inventory; a seeded sample of ``count`` devices with a change."""
-    from netctl.config.render import render_many
+    from netctl.config.render import policy_for, render_many
     from netctl.inventory.generate import write_inventory
     from netctl.ipam.merge import load_inventory
     from netctl.ipam.store import run_allocate
@@ -215,11 +218,14 @@ def prepare(root: Path, schools: int, feature: str, count: int, seed: int
             left_out[f"{r.platform.value} {inv.devices[r.hostname].role.value}: {why}"] += 1
     random.Random(seed).shuffle(chosen)
     hosts = chosen[:count]
-    return hosts, {h: inv.devices[h].platform.value for h in hosts}, left_out
+    policy = policy_for(REPO / "templates")
+    families = {h: policy.os_family(inv.devices[h].platform, inv.devices[h].device.model)
+                for h in hosts}
+    return hosts, {h: inv.devices[h].platform.value for h in hosts}, families, left_out
 
 
-def remediations(root: Path, feature: str, platforms: dict[str, str], workers: int
-                 ) -> dict[str, list[str]]:
+def remediations(root: Path, feature: str, specs: list[tuple[str, str, str | None]],
+                 workers: int) -> dict[str, list[str]]:
     """netctl's remediation per device against fresh emulated devices (a dry run), secrets
     filled: the lines the peer sends."""
     from netctl.config.connect import Target
@@ -230,13 +236,13 @@ def remediations(root: Path, feature: str, platforms: dict[str, str], workers: i
 
     inv = load_inventory(root / "inventory")
     secrets = Secrets(None, env=dict(SECRETS))
-    emu = Emulators(list(platforms.items()))
+    emu = Emulators(specs)
     try:
         opts = PushOptions(feature=feature, templates_dir=REPO / "templates",
                            backups_dir=root / "dry", commit=False, workers=workers,
                            timeout=60.0, targets={h: Target("127.0.0.1", p, "admin", "admin")
                                                   for h, p in emu.ports.items()})
-        result = push(inv, list(platforms), opts, secrets)
+        result = push(inv, [h for h, _, _ in specs], opts, secrets)
     finally:
         emu.stop()
 
@@ -276,8 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_push_") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        hosts, platforms, left_out = prepare(root / "inventory", args.schools, args.feature,
-                                             args.devices, args.seed)
+        hosts, platforms, families, left_out = prepare(
+            root / "inventory", args.schools, args.feature, args.devices, args.seed)
         print(f"inventory: {args.schools} schools, allocated and rendered in "
               f"{time.perf_counter() - t0:.1f} s")
         print(f"feature {args.feature}: {len(hosts)} devices, a seeded sample "
@@ -285,7 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(hosts) < args.devices:
             print(f"only {len(hosts)} devices have something to push: raise --schools")
             return 2
-        lines = remediations(root, args.feature, platforms, args.workers)
+        specs = [(h, p, "vrp8" if families[h].startswith("vrp8") else None)
+                 for h, p in platforms.items()]
+        lines = remediations(root, args.feature, specs, args.workers)
         print(f"remediation: {statistics.mean(len(v) for v in lines.values()):.0f} lines a "
               f"device on average (netctl's dry run; the peer sends exactly these)")
         pushers: list[tuple[str, Any, int]] = [("netctl", netctl_pusher, 1),
@@ -296,11 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         failed = 0
         for rep in range(args.reps):
             for name, target, processes in pushers:
-                emu = Emulators(list(platforms.items()))
+                emu = Emulators(specs)
                 try:
                     job = {"inventory": str(root / "inventory"), "feature": args.feature,
                            "backups": str(root / f"b-{name}-{rep}"), "workers": args.workers,
                            "ports": emu.ports, "lines": lines, "platforms": platforms,
+                           "families": families,
                            "processes": processes}
                     figures = run_child(target, job)
                 finally:

@@ -207,10 +207,15 @@ class KnownHosts:
         return _Policy(self, device)
 
     def configure(self, conn: Any, device: str = "") -> None:
-        """Point a netmiko connection (created with ``auto_connect=False``) at this file."""
+        """Check a netmiko connection (created with ``auto_connect=False``) against this file.
+
+        paramiko is given no key file (loading one parses every key in it: at hundreds of
+        devices, each connection re-read the whole file, quadratic in the fleet); the policy,
+        which paramiko consults for every host it holds no key for, looks up the one host in
+        the file instead and accepts, records or refuses exactly as OpenSSH would.
+        """
         conn.system_host_keys = False
-        conn.alt_host_keys = True
-        conn.alt_key_file = str(self.path)
+        conn.alt_host_keys = False
         conn.key_policy = self.policy(device)
 
     def changed(self, exc: paramiko.BadHostKeyException, device: str,
@@ -260,6 +265,13 @@ class _Policy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
 
     def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
         del client
+        known = self.known.lookup(hostname)
+        if known:  # as paramiko's own check: the same type and key, or refused as changed
+            same = [e for e in known if e.key_type == key.get_name()]
+            if any(e.key_b64 == key.get_base64() for e in same):
+                return
+            expected = paramiko.hostkeys.HostKeyEntry.from_line((same or known)[0].line()).key
+            raise paramiko.BadHostKeyException(hostname, key, expected)
         fp = fingerprint(key)
         if self.known.strict:
             self.known.audit("refused-unknown", hostname, fp, self.device)

@@ -25,6 +25,7 @@ from typing import Any
 
 from netctl.inventory.index import Inventory
 from netctl.probes.web import WebProbeConfig
+from netctl.testing.loopthread import start_loop_thread
 from netctl.testing.probelab import SCHOOL_TEXT, page
 from netctl.testing.websim import (
     NamedServer,
@@ -138,24 +139,10 @@ class PyDnsServer:
 
     def start(self, timeout: float = 10.0) -> PyDnsServer:
         """Listen on both families (one port number); returns when listening."""
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve(ready))
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="netctl-pydns", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout) or errors:
-            msg = f"DNS server did not start: {errors[0] if errors else 'timeout'}"
+        self._loop, self._thread, started = start_loop_thread(self._serve, name="netctl-pydns")
+        why = started.failure(timeout)
+        if why is not None:
+            msg = f"DNS server did not start: {why}"
             raise RuntimeError(msg)
         return self
 

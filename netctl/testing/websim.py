@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netctl.testing.loopthread import start_loop_thread
+
 MAX_REQUEST_HEAD = 16 * 1024
 KEEPALIVE_IDLE_S = 10.0
 MAX_REQUESTS_PER_CONNECTION = 1000
@@ -96,24 +98,10 @@ class SiteServer:
     # lifecycle
     def start(self, timeout: float = 10.0) -> SiteServer:
         """Start listening (in a background thread); returns once every listener is up."""
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve(ready))
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="netctl-sim-sites", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout) or errors:
-            msg = f"site server did not start: {errors[0] if errors else 'timeout'}"
+        self._loop, self._thread, started = start_loop_thread(self._serve, name="netctl-sim-sites")
+        why = started.failure(timeout)
+        if why is not None:
+            msg = f"site server did not start: {why}"
             raise RuntimeError(msg)
         return self
 

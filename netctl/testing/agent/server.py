@@ -29,6 +29,7 @@ from typing import cast
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.usm import AUTH_PROTOCOLS, UserKeys, user_keys
 from netctl.testing.agent.mib import COUNTER32, MibBuilder, View, t_uint
+from netctl.testing.loopthread import start_loop_thread
 
 NO_SUCH_OBJECT = b"\x80\x00"
 NO_SUCH_INSTANCE = b"\x81\x00"
@@ -353,25 +354,12 @@ class AgentNetwork:
 
     def start(self, timeout: float = 20.0) -> AgentNetwork:
         """Bind every socket; returns once all are bound."""
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._serve(ready))
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="netctl-snmp-agents", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout) or errors:
+        self._loop, self._thread, started = start_loop_thread(self._serve,
+                                                              name="netctl-snmp-agents")
+        why = started.failure(timeout)
+        if why is not None:
             self.stop()
-            msg = f"SNMP agents did not start: {errors[0] if errors else 'timeout'}"
+            msg = f"SNMP agents did not start: {why}"
             raise RuntimeError(msg)
         return self
 

@@ -146,8 +146,8 @@ class BaselineCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+            with os.fdopen(fd, "w", encoding="utf-8") as f:  # dumps: the C encoder, not dump's
+                f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
             Path(tmp).replace(self.path)
         except OSError:
             return  # a cache that cannot be written only costs time next run

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Literal
 
 from netctl.compliance.backups import newest_backup
-from netctl.compliance.baseline import RuleResult, RuleSet, check_config
+from netctl.compliance.baseline import RuleResult, RuleSet
 from netctl.compliance.cache import CACHE_FILE, BaselineCache
 from netctl.compliance.evidence import age_text
+from netctl.compliance.fastcheck import check_config_fast as check_config
 from netctl.compliance.model import Reason
 from netctl.inventory.index import DeviceEntry, Inventory
 from netctl.models.inventory import Role

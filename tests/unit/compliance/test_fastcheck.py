@@ -1,0 +1,114 @@
+"""The compiled rule engine (``netctl.compliance.fastcheck``) gives exactly what ``check_config``
+gives: every rule's status, offending lines (number, masked text, reasons) and missing settings,
+in the same order, on every configuration we have and on many made from them (issue 17).
+
+The configurations: the public ones of tests/fixtures/real (not written by netctl), the
+hand-written good/bad ones of the compliance tests, the generated sample's for every platform
+with every defect and pair of defects, and each real one mutated (lines dropped, re-indented,
+duplicated, comment and banner lines, CRLF, tabs, upper case) with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+
+from netctl.compliance import baseline
+from netctl.compliance.baseline import RuleSet, check_config, load_rules
+from netctl.compliance.fastcheck import check_config_fast
+from netctl.platforms import Platform
+from netctl.testing.sample_evidence import DEFECTS, sample_config
+
+REPO = Path(__file__).resolve().parents[3]
+REAL = REPO / "tests" / "fixtures" / "real"
+CONFIGS = Path(__file__).resolve().parent / "configs"
+RULES = load_rules(REPO / "reports" / "rules")
+
+
+def _files() -> list[tuple[str, Path]]:
+    found = [(p.parent.name, p) for p in sorted(REAL.glob("*/*.cfg"))]
+    found += [(p.stem.rsplit("_", 1)[0], p) for p in sorted(CONFIGS.glob("*.cfg"))]
+    return found
+
+
+def _same(text: str, ruleset: RuleSet) -> None:
+    assert check_config_fast(text, ruleset) == check_config(text, ruleset)
+
+
+def test_there_are_configurations_to_compare() -> None:
+    platforms = {p for p, _ in _files()}
+    assert platforms == set(RULES) and len(_files()) >= 25
+
+
+@pytest.mark.parametrize(("platform", "path"), _files(), ids=lambda v: getattr(v, "name", v))
+def test_real_and_handwritten_configs(platform: str, path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    fast = check_config_fast(text, RULES[platform])
+    assert fast == check_config(text, RULES[platform])
+    monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", False)  # and the full scan
+    assert fast == check_config(text, RULES[platform])
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_generated_sample_with_every_defect(platform: str) -> None:
+    combos = [frozenset[str]()] + [frozenset(c) for n in (1, 2)
+                                   for c in itertools.combinations(DEFECTS, n)]
+    verdicts = set()
+    for defects in combos:
+        text = sample_config(Platform(platform), "nx640104-0001-gw1", defects)
+        fast = check_config_fast(text, RULES[platform])
+        assert fast == check_config(text, RULES[platform]), sorted(defects)
+        verdicts.add(tuple(r.status for r in fast))
+    assert len(verdicts) > 5  # the defects change the verdicts
+
+
+def _mutate(text: str, rng: random.Random, pool: list[str]) -> str:
+    lines = text.splitlines()
+    out: list[str] = []
+    for given in lines:
+        line, roll = given, rng.random()
+        if roll < 0.08:
+            continue  # dropped
+        if roll < 0.14:
+            line = " " * rng.choice((0, 1, 2, 4)) + line.lstrip()  # re-indented
+        elif roll < 0.18:
+            out.append(line)  # duplicated
+        elif roll < 0.21:
+            out.append(rng.choice(("#", "!", " #", "  !", "", "   ")))  # separators, blanks
+        elif roll < 0.23:
+            line = line.upper()
+        elif roll < 0.25:
+            line = line.replace(" ", "\t", 1)
+        elif roll < 0.30:
+            line = rng.choice(pool)  # a line another configuration has
+        elif roll < 0.31:
+            out += ["banner motd ^C", "line vty 0 4", " transport input telnet", "^C"]
+        out.append(line)
+    sep = "\r\n" if rng.random() < 0.2 else "\n"
+    return sep.join(out) + sep
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_mutated_configs(platform: str) -> None:
+    rng = random.Random(f"fastcheck:{platform}")
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for q, p in _files() if q == platform]
+    texts += [sample_config(Platform(platform), "h", frozenset(DEFECTS[:3]))]
+    pool = sorted({line for t in texts for line in t.splitlines()})
+    for text in texts:
+        for _ in range(8):
+            _same(_mutate(text, rng, pool), RULES[platform])
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_edge_cases(platform: str) -> None:
+    ruleset = RULES[platform]
+    for text in ("", "\n\n", "#\n!\n", "banner motd ^C\nunterminated\n", "return",
+                 "user-interface vty 0 4\n idle-timeout 0 0\n#\nuser-interface con 0\n",
+                 "line vty 0 4\n exec-timeout 30 0\n login\nline con 0\n",
+                 "line vty 0 4\n\tlogin\n transport input all\n  exec-timeout 5\n"):
+        _same(text, ruleset)

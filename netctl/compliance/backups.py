@@ -66,6 +66,13 @@ def backup_time(path: Path) -> datetime:
 
 def _stamp(name: str) -> datetime | None:
     """The UTC time written in a backup's name, or None."""
+    if (len(name) == 16 and name[8] == "T" and name[15] == "Z" and name.isascii()
+            and name[:8].isdigit() and name[9:15].isdigit()):  # as written: no regex needed
+        try:
+            return datetime(int(name[:4]), int(name[4:6]), int(name[6:8]), int(name[9:11]),
+                            int(name[11:13]), int(name[13:15]), tzinfo=UTC)
+        except ValueError:
+            return None
     found = _STAMP.search(name)
     if not found:
         return None
@@ -80,7 +87,7 @@ def newest_backup(
     backups_dir: Path, hostname: str, before: datetime | None = None
 ) -> Backup | None:
     """The newest backup of a device (taken at or before ``before``), or None."""
-    folder = backups_dir / hostname
+    folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string: one Path at the end
     try:
         names = [n for n in os.listdir(folder) if n.endswith(".cfg")]  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
@@ -88,14 +95,14 @@ def newest_backup(
     if not names:
         return None
     stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
-    if len(stamped) == len(names):  # the usual case: no Path, no stat per file
+    if len(stamped) == len(names):  # the usual case: no stat per file
         if before is not None:
             stamped = [(w, n) for w, n in stamped if w <= before]
             if not stamped:
                 return None
         taken_at, name = max(stamped)
-        return Backup(hostname, folder / name, taken_at)
-    timed = [(backup_time(folder / n), folder / n) for n in names]
+        return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at)
+    timed = [(backup_time(Path(folder, n)), Path(folder, n)) for n in names]
     if before is not None:
         timed = [(w, p) for w, p in timed if w <= before]
         if not timed:

@@ -134,6 +134,30 @@ def _lead(pattern: str) -> str | None:
     return found.group(1).lower() if found else None
 
 
+_WORD_AND_OPTION = re.compile(r"\^([a-z][a-z0-9-]*)\((?:\?:)?( [^()|\\]*|-[a-z0-9-]+)\)\?")
+_SPACE_OR_END = re.compile(r"(?: |\\s|\$)")
+
+
+def _word_leads(pattern: str) -> tuple[str, ...] | None:
+    """The first words of a pattern ``^word …``, or ``^word( …)? …`` (the option starts with a
+    space: still ``word``), or ``^word(-more)? …`` (``word`` or ``word-more``); None otherwise.
+
+    Examples:
+        >>> _word_leads(r"^stelnet( ipv[46])? server enable\b"), _word_leads(r"^ntp(-service)? u")
+        (('stelnet',), ('ntp', 'ntp-service'))
+        >>> _word_leads(r"^ntp(-service)?\b"), _word_leads(r"^aaa$")
+        (None, ('aaa',))
+    """
+    one = _lead(pattern)
+    if one is not None:
+        return (one,)
+    found = _WORD_AND_OPTION.match(pattern)
+    if found is None or not _SPACE_OR_END.match(pattern, found.end()):
+        return None  # what follows the option must end the word when the option is absent
+    word, option = found.group(1).lower(), found.group(2)
+    return (word,) if option.startswith(" ") else tuple(sorted({word, word + option.lower()}))
+
+
 def _leads(pattern: str) -> tuple[str, ...] | None:
     """The first words a regex anchored at ``^`` allows, lower-cased: its :func:`_lead`, or
     each alternative's of a leading group ``^(a ...|b ...)``; None when any line may match.
@@ -144,9 +168,9 @@ def _leads(pattern: str) -> tuple[str, ...] | None:
         >>> _leads(r"^(ntp|snmp)-server"), _leads(r"^(a x|b)? y"), _leads(r"^aaa$")
         (None, None, ('aaa',))
     """
-    one = _lead(pattern)
+    one = _word_leads(pattern)
     if one is not None:
-        return (one,)
+        return one
     opening = re.match(r"\^\((?:\?:)?", pattern)
     if opening is None:
         return None
@@ -181,13 +205,13 @@ def _leads(pattern: str) -> tuple[str, ...] | None:
         return None  # the group may be absent or repeated: its words need not lead
     out: set[str] = set()
     for alt in alts:
-        lead = _lead("^" + alt)
-        if lead is None:  # a bare word ends where the group does: what follows must end it
+        words = _word_leads("^" + alt)
+        if words is None:  # a bare word ends where the group does: what follows must end it
             bare = re.fullmatch(r"([a-z][a-z0-9-]*)", alt)
             if bare is None or not re.match(r"(?:\\s|\s|\$|\\b)", after):
                 return None
-            lead = bare.group(1)
-        out.add(lead.lower())
+            words = (bare.group(1),)
+        out.update(w.lower() for w in words)
     return tuple(sorted(out))
 
 

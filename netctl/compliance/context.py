@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from ipaddress import IPv4Interface, IPv6Interface, ip_interface
+from ipaddress import IPv4Interface, IPv6Interface
 from typing import Any
 
 from netctl.compliance.devices import DeviceBaseline
@@ -63,8 +63,8 @@ def parse_interface(token: str) -> IPv4Interface | IPv6Interface | None:
         >>> str(parse_interface("2001:DB8::1/64")), parse_interface("nonsense")
         ('2001:db8::1/64', None)
     """
-    try:
-        return ip_interface(token)
+    try:  # ip_interface() would try IPv4 first and fail on every IPv6 text: same result
+        return IPv6Interface(token) if ":" in token else IPv4Interface(token)
     except ValueError:
         return None
 

@@ -12,10 +12,14 @@ from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleResult, RuleSet
 from netctl.compliance.cache import CACHE_FILE, BaselineCache
 from netctl.compliance.evidence import age_text
-from netctl.compliance.fastcheck import check_config_fast as check_config
+from netctl.compliance.fastcheck import check_config_fast
 from netctl.compliance.model import Reason
 from netctl.inventory.index import DeviceEntry, Inventory
 from netctl.models.inventory import Role
+
+CHECK = check_config_fast
+"""How a configuration is checked: the compiled rules (``baseline.check_config`` gives the same
+results, slower; tests switch to it and compare)."""
 
 DeviceStatus = Literal["pass", "partial", "fail", "no_backup", "stale", "no_rules"]
 
@@ -115,9 +119,9 @@ def check_device(
         )
     st = backup.path.stat()  # once, for the cache and the confirmation time
     if cache is not None:
-        results = cache.check(backup.path, ruleset, check_config, st)
+        results = cache.check(backup.path, ruleset, CHECK, st)
     else:
-        results = tuple(check_config(backup.read(), ruleset))
+        results = tuple(CHECK(backup.read(), ruleset))
     failed = [r for r in results if r.status == "fail"]
     partial = [r for r in results if r.status == "partial"]
     confirmed = backup.confirmed_at(st)

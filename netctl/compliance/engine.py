@@ -12,8 +12,7 @@ bandwidth, ≥ the plan's 1000 Mbps).
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,23 +121,34 @@ def _smart_campus(code: str, parts: dict[str, SchoolResult]) -> SchoolResult:
     )
 
 
+def _wireless_coverage(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
+    return wireless.coverage(ctx, s, wifi6=False)
+
+
+def _wifi6_urban(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
+    return wireless.coverage(ctx, s, wifi6=True)
+
+
+_RULES: tuple[tuple[str, Callable[[Context, SchoolEntry], SchoolResult | None]], ...] = (
+    ("edu_net_access", links.edu_net_access),
+    ("internet_bandwidth_avg", links.internet_bandwidth),
+    ("wireless_coverage", _wireless_coverage),
+    ("ipv6_campus", ipv6.ipv6_campus),
+    ("website_ipv6", ipv6.website_ipv6),
+    ("address_registered", addresses.address_registered),
+    ("wifi6_urban", _wifi6_urban),
+    ("multi_network", links.multi_network),
+    ("egress_firewall", declared.egress_firewall),
+    ("digital_classrooms", declared.digital_classrooms),
+    ("security_baseline", security.security_baseline),
+)
+"""Each KPI's rule, in the order they are judged (``smart_campus`` reads the others)."""
+
+
 def school_results(ctx: Context, s: SchoolEntry) -> list[SchoolResult]:
     """Every applicable KPI for one school, in KPI order."""
-    rules: dict[str, Callable[[Context, SchoolEntry], SchoolResult | None]] = {
-        "edu_net_access": links.edu_net_access,
-        "internet_bandwidth_avg": links.internet_bandwidth,
-        "wireless_coverage": lambda c, e: wireless.coverage(c, e, wifi6=False),
-        "ipv6_campus": ipv6.ipv6_campus,
-        "website_ipv6": ipv6.website_ipv6,
-        "address_registered": addresses.address_registered,
-        "wifi6_urban": lambda c, e: wireless.coverage(c, e, wifi6=True),
-        "multi_network": links.multi_network,
-        "egress_firewall": declared.egress_firewall,
-        "digital_classrooms": declared.digital_classrooms,
-        "security_baseline": security.security_baseline,
-    }
     out: dict[str, SchoolResult] = {}
-    for kpi, rule in rules.items():
+    for kpi, rule in _RULES:
         result = rule(ctx, s)
         if result is not None:
             out[kpi] = result
@@ -160,19 +170,6 @@ def _scope_name(level: str, code: str, inv: Inventory) -> str:
 class _Sum:
     num: float = 0.0
     den: float = 0.0
-
-
-def _aggregate(kpi: str, results: Iterable[SchoolResult]) -> _Sum:
-    total = _Sum()
-    counts = KPIS[kpi].counts
-    for r in results:
-        if counts in ("schools", "websites") and kpi != "internet_bandwidth_avg":
-            total.num += 1 if r.met else 0
-            total.den += 1
-        else:  # classes, addresses, devices: sums; bandwidth: Mbps over schools (den 1 each)
-            total.num += r.numerator
-            total.den += r.denominator
-    return total
 
 
 def compute_kpis(
@@ -257,26 +254,44 @@ def _compute_kpis(
     )
     ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv))
     report = KpiReport(when, the_year, hours, county, city, devices=devices)
-    scopes: dict[tuple[str, str], list[SchoolResult]] = defaultdict(list)
     top = "county" if county else "city" if city else "region"
+    depth = 1 + ["county", "city", "region"].index(top)
+    # each scope's sums, added school by school in school order (as a list of the scope's
+    # results would be summed): scope → KPI → [numerator, denominator]
+    sums: dict[tuple[str, str], dict[str, list[float]]] = {}
+    per_school: list[tuple[SchoolEntry, list[SchoolResult]]] = []
     for s in schools:
         results = school_results(ctx, s)
         report.schools.extend(results)
-        keys = [("county", s.county), ("city", s.city), ("region", geo.REGION_CODE)]
-        for key in keys[: 1 + ["county", "city", "region"].index(top)]:
-            scopes[key].extend(results)
-    by_school: dict[str, list[SchoolResult]] = defaultdict(list)
-    for r in report.schools:
-        by_school[r.school_code].append(r)
-    node_devices = [d for d in devices if d.school is None]
-    for (level, code), results in sorted(
-        scopes.items(), key=lambda kv: (_LEVEL_ORDER[kv[0][0]], kv[0][1])
-    ):
-        by_kpi: dict[str, list[SchoolResult]] = defaultdict(list)
+        per_school.append((s, results))
+        keys = (("county", s.county), ("city", s.city), ("region", geo.REGION_CODE))[:depth]
+        accs = []
+        for key in keys:
+            acc = sums.get(key)
+            if acc is None:
+                acc = sums[key] = {}
+            accs.append(acc)
         for r in results:
-            by_kpi[r.kpi].append(r)
+            kpi = r.kpi
+            if kpi in _BY_MET:
+                num: float = 1 if r.met else 0
+                den: float = 1
+            else:  # classes, addresses, devices: sums; bandwidth: Mbps over schools (den 1 each)
+                num, den = r.numerator, r.denominator
+            for acc in accs:
+                pair = acc.get(kpi)
+                if pair is None:
+                    acc[kpi] = [0.0 + num, 0.0 + den]
+                else:
+                    pair[0] += num
+                    pair[1] += den
+    node_devices = [d for d in devices if d.school is None]
+    ordered = sorted(sums.items(), key=lambda kv: (_LEVEL_ORDER[kv[0][0]], kv[0][1]))
+    for (level, code), acc in ordered:
+        name = _scope_name(level, code, inv)
         for kpi in KPI_IDS:
-            total = _aggregate(kpi, by_kpi.get(kpi, ()))
+            pair = acc.get(kpi)
+            total = _Sum() if pair is None else _Sum(pair[0], pair[1])
             if kpi == "security_baseline":
                 for d in node_devices:
                     if (
@@ -286,32 +301,24 @@ def _compute_kpis(
                     ):
                         total.num += d.passed
                         total.den += 1
-            report.kpis.append(
-                _value(
-                    kpi,
-                    level,
-                    code,
-                    _scope_name(level, code, inv),
-                    total,
-                    targets.target(kpi, the_year),
-                )
-            )
-    for s in schools:
-        for r in by_school[s.code]:
-            report.kpis.append(
-                KpiValue(
-                    r.kpi,
-                    "school",
-                    s.code,
-                    s.school.name,
-                    r.numerator,
-                    r.denominator,
-                    r.value,
-                    _school_threshold(targets, r.kpi),
-                    r.met,
-                )
-            )
+            report.kpis.append(_value(kpi, level, code, name, total, targets.target(kpi, the_year)))
+    thresholds = {kpi: _school_threshold(targets, kpi) for kpi in KPI_IDS}
+    kpis = report.kpis
+    for s, results in per_school:
+        code, name = s.code, s.school.name
+        kpis += [
+            KpiValue(r.kpi, "school", code, name, r.numerator, r.denominator, r.value,
+                     thresholds[r.kpi], r.met)
+            for r in results
+        ]
     return report
+
+
+_BY_MET = frozenset(
+    k for k in KPI_IDS
+    if KPIS[k].counts in ("schools", "websites") and k != "internet_bandwidth_avg"
+)
+"""KPIs a scope counts by schools (websites) that meet them, not by summed shares."""
 
 
 def _school_threshold(targets: Targets, kpi: str) -> float:

@@ -28,8 +28,7 @@ DEVICE_METRICS: tuple[str, ...] = (
     "ipv6_addresses",
     "ipv6_ra",
     "ap_state",
-    "ap_radio",
-    "ap_controller",
+    "ap_radio",  # not ap_controller: no KPI reads it (docs/observations.md)
     "reach_v6_loss",  # ipv6_campus; reach_v4_loss is read by no KPI (docs/observations.md)
     "web_ipv6_supported",
     "web_reason",
@@ -78,7 +77,7 @@ class Evidence:
         self._window = window
         self._cutoff = self._now - window  # fresh: observed at or after this instant
         self._data: dict[tuple[str, str], dict[str, Reading]] = {}
-        self._seen: dict[str, datetime] = {}
+        self._seen: dict[str, datetime] | None = None  # built when first asked (rarely)
         self._stamps: dict[datetime, str] = {}
         self.add(observations)
 
@@ -104,15 +103,14 @@ class Evidence:
 
     def add(self, observations: Iterable[Observation]) -> None:
         """Index more observations (the newest per key wins)."""
-        data, seen = self._data, self._seen
+        data = self._data
+        self._seen = None
         for o in observations:
             at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=UTC)
             slot = data.setdefault((o.device, o.metric), {})
             old = slot.get(o.interface)
             if old is None or old.at <= at:
                 slot[o.interface] = Reading(o.value, at, o.source)
-            if o.device not in seen or seen[o.device] < at:
-                seen[o.device] = at
 
     @classmethod
     def from_store(
@@ -139,8 +137,11 @@ class Evidence:
         return ev
 
     def _add_rows(self, rows: Iterable[Any]) -> None:
-        data, seen = self._data, self._seen
+        """Index rows of :func:`_latest_rows` (or history rows, oldest first: the last wins)."""
+        data = self._data
+        self._seen = None
         stamps: dict[Any, datetime] = {}  # a poll writes many values with one timestamp
+        new = tuple.__new__  # Reading(...) without its Python-level __new__
         for device, interface, metric, num, text, at_raw, source in rows:
             at = stamps.get(at_raw)
             if at is None:
@@ -151,10 +152,7 @@ class Evidence:
             slot = data.get((device, metric))
             if slot is None:
                 slot = data[(device, metric)] = {}
-            slot[interface] = Reading(num if text is None else text, at, source)
-            last = seen.get(device)
-            if last is None or last < at:
-                seen[device] = at
+            slot[interface] = new(Reading, (num if text is None else text, at, source))
 
     def is_fresh(self, reading: Reading) -> bool:
         """True when the reading is inside the window (future timestamps count as fresh)."""
@@ -182,7 +180,17 @@ class Evidence:
     def last_seen(self, device: str) -> datetime | None:
         """When anything was last observed about the device (its ``poll_ok`` first)."""
         poll = self.get(device, "poll_ok")
-        return poll.at if poll is not None else self._seen.get(device)
+        if poll is not None:
+            return poll.at
+        if self._seen is None:  # the newest reading of each device (each slot holds its newest)
+            seen: dict[str, datetime] = {}
+            for (dev, _metric), slot in self._data.items():
+                for r in slot.values():
+                    last = seen.get(dev)
+                    if last is None or last < r.at:
+                        seen[dev] = r.at
+            self._seen = seen
+        return self._seen.get(device)
 
     def stamp(self, at: datetime) -> str:
         """A timestamp for evidence lines: ``2026-11-28T20:00Z`` (cached: polls share times)."""

@@ -155,10 +155,47 @@ class CompiledRules:
             self._rules.append((rule.id, rule.clause, passed, tuple(plans)))
         self._titles = {rule.id: rule.title for rule in ruleset.rules}
         self._words = frozenset(words)
+        self._section_words = tuple(sorted({w for _s, leads in self._sections
+                                            for w in leads or ()}))
+        # The results depend only on the lines whose first word a check or section looks for
+        # (their numbers and texts) and where the sections they open end, when no check reads
+        # every line: configurations that agree there share their results (_view).
+        self._memo: dict[tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]],
+                         list[RuleResult]] | None = (
+            {} if all(p.leads is not None for _i, _c, _p, plans in self._rules for p in plans)
+            and all(leads is not None for _s, leads in self._sections) else None
+        )
+
+    def _view(self, cfg: _Lines) -> tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]]:
+        """What the checks read of a configuration: the numbers and texts of the lines with a
+        first word they look for, and for each possible section header where its section ends
+        (the number of the line that ends it; 0: the end of the configuration)."""
+        by_lead, numbers, texts = cfg.by_lead, cfg.numbers, cfg.texts
+        seen = sorted(i for found in by_lead.values() for i in found)
+        whole = len(texts)
+        ends = []
+        for word in self._section_words:
+            for h in by_lead[word]:
+                end = cfg.end(h)
+                ends.append(numbers[end] if end < whole else 0)
+        return tuple([numbers[i] for i in seen]), tuple([texts[i] for i in seen]), tuple(ends)
 
     def check(self, text: str) -> list[RuleResult]:
         """Every rule of the platform on one configuration."""
         cfg = _Lines(text, self._words)
+        memo = self._memo
+        if memo is None:
+            return self._check(cfg)
+        view = self._view(cfg)
+        found = memo.get(view)
+        if found is None:
+            if len(memo) >= 100_000:  # bounded: a region has ~10,000 configurations
+                memo.clear()
+            found = memo[view] = self._check(cfg)
+        return list(found)
+
+    def _check(self, cfg: _Lines) -> list[RuleResult]:
+        """Every rule of the platform on one parsed configuration."""
         texts = cfg.texts
         by_lead = cfg.by_lead
         sections: list[list[tuple[int, int]] | None] = [None] * len(self._sections)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import re
 from functools import lru_cache
-from ipaddress import IPv6Address, IPv6Network
+from ipaddress import IPv6Address, IPv6Interface, IPv6Network
 
 from netctl.compliance.context import Context, ev_line, parse_interface
 from netctl.compliance.model import Reason, SchoolResult
@@ -59,10 +59,8 @@ def _global_v6_text(text: str) -> tuple[tuple[IPv6Address, int], ...]:
     out = []
     for token in text.split():
         iface = parse_interface(token)
-        if iface is None:
-            continue
-        if iface.version == 6 and iface.ip in GLOBAL_UNICAST:
-            out.append((IPv6Address(iface.ip), iface.network.prefixlen))
+        if isinstance(iface, IPv6Interface) and (ip := iface.ip) in GLOBAL_UNICAST:
+            out.append((ip, iface.network.prefixlen))
     return tuple(out)
 
 

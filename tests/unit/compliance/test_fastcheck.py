@@ -93,7 +93,9 @@ def _mutate(text: str, rng: random.Random, pool: list[str]) -> str:
 
 
 @pytest.mark.parametrize("platform", sorted(RULES))
-def test_mutated_configs(platform: str) -> None:
+@pytest.mark.parametrize("index", [True, False], ids=["first-word-index", "full-scan"])
+def test_mutated_configs(platform: str, index: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", index)
     rng = random.Random(f"fastcheck:{platform}")
     texts = [p.read_text(encoding="utf-8", errors="replace")
              for q, p in _files() if q == platform]
@@ -112,3 +114,27 @@ def test_edge_cases(platform: str) -> None:
                  "line vty 0 4\n exec-timeout 30 0\n login\nline con 0\n",
                  "line vty 0 4\n\tlogin\n transport input all\n  exec-timeout 5\n"):
         _same(text, ruleset)
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_configs_that_differ_only_where_no_rule_looks(platform: str) -> None:
+    """Configurations with the same lines that rules read share their results (the compiled
+    rules remember them by that view): lines no rule reads, added at any depth, move the line
+    numbers and where sections end, and each must still get its own, exact results."""
+    rng = random.Random(f"view:{platform}")
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for q, p in _files() if q == platform]
+    texts.append(sample_config(Platform(platform), "h", frozenset(DEFECTS)))
+    for text in texts:
+        lines = text.splitlines()
+        for _ in range(12):
+            out = list(lines)
+            for _k in range(rng.randint(1, 4)):
+                at = rng.randrange(len(out) + 1)
+                out.insert(at, " " * rng.choice((0, 0, 1, 2, 3)) + "description not-read-by-rules")
+            _same("\n".join(out) + "\n", RULES[platform])
+        if len(lines) > 2:  # the same lines, one less deep: sections end elsewhere
+            for i in rng.sample(range(len(lines)), min(len(lines), 6)):
+                out = list(lines)
+                out[i] = out[i].lstrip()
+                _same("\n".join(out) + "\n", RULES[platform])

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from ipaddress import IPv4Address, IPv6Address
+
 from netctl.compliance.context import MAX_LISTED, Context, parse_interface
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import Role
+
+
+@lru_cache(maxsize=65536)
+def _countable(token: str) -> IPv4Address | IPv6Address | None:
+    """The address of an ``addr/len`` text, unless it is not one or is link-local, loopback,
+    unspecified or multicast (judged once per run and text)."""
+    iface = parse_interface(token)
+    if iface is None:
+        return None
+    ip = iface.ip
+    if ip.is_link_local or ip.is_loopback or ip.is_unspecified or ip.is_multicast:
+        return None
+    return ip
 
 
 def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
@@ -27,11 +43,8 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
         for metric in ("ipv4_addresses", "ipv6_addresses"):
             for ifname, r in ev.interfaces(dev.hostname, metric).items():
                 for token in str(r.value or "").split():
-                    iface = parse_interface(token)
-                    if iface is None:
-                        continue
-                    ip = iface.ip
-                    if ip.is_link_local or ip.is_loopback or ip.is_unspecified or ip.is_multicast:
+                    ip = _countable(token)
+                    if ip is None:
                         continue
                     total += 1
                     if reg.registered(code, dev.hostname, ip):

@@ -46,6 +46,9 @@ class Context:
     _uplinks: dict[str, list[Link]] = field(default_factory=dict)
     ap_states: dict[str, Any] = field(default_factory=dict)
     """Each AP's judged state, once per run (``wireless``: both wireless KPIs read it)."""
+    failing: dict[int, str] = field(default_factory=dict)
+    """The rules a baseline result tuple does not pass, as evidence text, by the tuple's id
+    (``security``: the tuples live as long as the run's device baselines)."""
 
     def uplinks(self, site: str) -> list[Link]:
         """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""
@@ -93,25 +96,34 @@ def oper_state(
     ctx: Context, end: Endpoint, what: tuple[str, str], evidence: list[str]
 ) -> tuple[bool, Reason | None]:
     """Is the school end of a link up in the latest fresh poll? (up, reason when not)."""
+    return oper_state_at(ctx, end.device, end.interface, what, evidence)
+
+
+def oper_state_at(
+    ctx: Context, device_name: str | None, interface: str | None, what: tuple[str, str],
+    evidence: list[str],
+) -> tuple[bool, Reason | None]:
+    """:func:`oper_state` of the interface ``interface`` of ``device_name`` (no Endpoint to
+    build: a pydantic model validates on every construction)."""
     ev = ctx.ev
-    device = end.device or ""
-    if end.interface is None:
+    device = device_name or ""
+    if interface is None:
         return False, Reason(
             "uplink_no_interface",
             f"{what[0]} {device} 在清单中未写接口名，无法对应轮询数据",
             f"{what[1]} on {device} names no interface in inventory; cannot match polls",
         )
-    r = ev.fresh(device, "if_oper_status", end.interface)
+    r = ev.fresh(device, "if_oper_status", interface)
     if r is None:
-        old = ev.get(device, "if_oper_status", end.interface)
+        old = ev.get(device, "if_oper_status", interface)
         if old is not None:  # the deciding fact: the status there is, and that it is too old
             evidence.append(
-                ev_line(ev, device, "if_oper_status", old, end.interface) + " (stale: not counted)"
+                ev_line(ev, device, "if_oper_status", old, interface) + " (stale: not counted)"
             )
         return False, ev.why_missing(
-            device, "if_oper_status", end.interface, (f"{what[0]}状态", f"{what[1]} status")
+            device, "if_oper_status", interface, (f"{what[0]}状态", f"{what[1]} status")
         )
-    evidence.append(ev_line(ev, device, "if_oper_status", r, end.interface))
+    evidence.append(ev_line(ev, device, "if_oper_status", r, interface))
     if r.value == 1:
         return True, None
     state = (
@@ -119,6 +131,6 @@ def oper_state(
     )
     return False, Reason(
         "uplink_down",
-        f"{what[0]} {device}:{end.interface} 最近一次轮询为 {state}",
-        f"{what[1]} {device}:{end.interface} was {state} in the latest poll",
+        f"{what[0]} {device}:{interface} 最近一次轮询为 {state}",
+        f"{what[1]} {device}:{interface} was {state} in the latest poll",
     )

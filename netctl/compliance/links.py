@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from netctl.compliance.context import Context, ev_line, oper_state, school_end
+from netctl.compliance.context import Context, ev_line, oper_state, oper_state_at, school_end
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
-from netctl.models.inventory import Endpoint, LinkKind
+from netctl.models.inventory import LinkKind
 
 KIND_GROUP = {
     LinkKind.BACKBONE: "edu",
@@ -88,9 +88,7 @@ def internet_bandwidth(ctx: Context, s: SchoolEntry) -> SchoolResult:
     reasons: list[Reason] = []
     for (device, interface), contracted in by_port.items():
         evidence.append(f"{device}:{interface} contracted={contracted} Mbps")
-        up, why = oper_state(
-            ctx, Endpoint(device=device, interface=interface), ("互联网出口", "egress"), evidence
-        )
+        up, why = oper_state_at(ctx, device, interface, ("互联网出口", "egress"), evidence)
         if not up:
             if why is not None:
                 reasons.append(why)

@@ -18,16 +18,18 @@ def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
         line += f" @{ctx.ev.stamp(r.backup_at)}"
     if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
         line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
-    bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
-    return line + (f" not passing: {', '.join(bad)}" if bad else "")
+    tail = ctx.failing.get(id(r.rules))  # devices share result tuples (the cache's findings)
+    if tail is None:
+        bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
+        tail = ctx.failing[id(r.rules)] = f" not passing: {', '.join(bad)}" if bad else ""
+    return line + tail
 
 
 def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Devices of the school whose newest running config passes every rule of its platform."""
     code = s.code
-    results = [
-        ctx.baselines[d.hostname] for d in ctx.inv.devices_at(code) if d.hostname in ctx.baselines
-    ]
+    get = ctx.baselines.get
+    results = [r for d in ctx.inv.devices_at(code) if (r := get(d.hostname)) is not None]
     if not results:
         return SchoolResult(
             code,

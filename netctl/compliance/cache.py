@@ -107,8 +107,12 @@ class BaselineCache:
             digest = str(known[2])
         text: str | None = None
         if digest is None:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            digest = hashlib.sha256(text.encode()).hexdigest()
+            with open(name, "rb") as f:  # noqa: PTH123 - bytes: hashed as stored, then decoded
+                raw = f.read()
+            digest = hashlib.sha256(raw).hexdigest()
+            # as Path.read_text would give it (its universal newlines change no line: the
+            # checker splits on "\r\n" and "\r" too)
+            text = raw.decode("utf-8", errors="replace")
             self._files[name] = [st.st_size, st.st_mtime_ns, digest]
             self._dirty = True
         key = f"{rules_key}:{digest}"

@@ -9,7 +9,7 @@ failed").
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -295,7 +295,7 @@ class Evidence:
 
 def _latest_rows(
     store: StateStore, metrics: Sequence[str], devices: Sequence[str] | None = None
-) -> list[Any]:
+) -> Iterator[Any]:
     """Rows ``(device, interface, metric, value_num, value_text, observed_at, source)``."""
     t = schema.latest
     q = select(
@@ -318,7 +318,7 @@ def _history_rows(
     devices: Sequence[str] | None = None,
     *,
     until: datetime,
-) -> list[Any]:
+) -> Iterable[Any]:
     """Like :func:`_latest_rows`, as the ``latest`` table stood at ``until``: the history rows
     observed up to then, oldest first (so the newest per key wins when indexed)."""
     t = schema.observations
@@ -340,16 +340,20 @@ def _history_rows(
     return _fetch(store, q)
 
 
-def _fetch(store: StateStore, q: Select[Any]) -> list[Any]:
+def _fetch(store: StateStore, q: Select[Any]) -> Iterator[Any]:
     """Every row of ``q`` as the driver's plain tuples: on a region (~100,000 rows) building
     SQLAlchemy ``Row`` objects costs more than the query (the columns need no conversion: the
-    timestamp is read as the driver gives it, text or datetime, see :meth:`Evidence._add_rows`)."""
+    timestamp is read as the driver gives it, text or datetime, see :meth:`Evidence._add_rows`).
+    Rows come in batches, each dropped once indexed (the whole list would double the memory
+    a run touches)."""
     with store.read() as conn:
         result = conn.execute(q)
         cursor = getattr(result, "cursor", None)
         if cursor is None:  # pragma: no cover - every SQLAlchemy 2 cursor result has one
-            return list(result)
-        return list(cursor.fetchall())
+            yield from result
+            return
+        while batch := cursor.fetchmany(4096):
+            yield from batch
 
 
 def _endpoint_devices(inv: Inventory) -> set[str]:

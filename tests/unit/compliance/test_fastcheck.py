@@ -18,6 +18,7 @@ import pytest
 
 from netctl.compliance import baseline
 from netctl.compliance.baseline import RuleSet, check_config, load_rules
+from netctl.compliance.cache import BaselineCache
 from netctl.compliance.fastcheck import check_config_fast
 from netctl.platforms import Platform
 from netctl.testing.sample_evidence import DEFECTS, sample_config
@@ -138,3 +139,24 @@ def test_configs_that_differ_only_where_no_rule_looks(platform: str) -> None:
                 out = list(lines)
                 out[i] = out[i].lstrip()
                 _same("\n".join(out) + "\n", RULES[platform])
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_cache_reads_files_as_read_text_would(platform: str, tmp_path: Path) -> None:
+    """The cache reads bytes (hashed as stored) and decodes them itself: CRLF, lone CR and
+    undecodable bytes give what ``Path.read_text`` (universal newlines) gives the checker."""
+    ruleset = RULES[platform]
+    text = sample_config(Platform(platform), "h", frozenset(DEFECTS[:4]))
+    variants = {
+        "crlf": text.replace("\n", "\r\n").encode(),
+        "cr": text.replace("\n", "\r").encode(),
+        "mixed": text.replace("\n", "\r\n", 5).replace("\n", "\r", 3).encode(),
+        "bad-utf8": text.encode().replace(b"\n", b"\xff\xfe\n", 4),
+    }
+    store = BaselineCache(tmp_path / "cache.json")
+    for name, data in variants.items():
+        path = tmp_path / f"{name}.cfg"
+        path.write_bytes(data)
+        expected = tuple(check_config(path.read_text(encoding="utf-8", errors="replace"),
+                                      ruleset))
+        assert store.check(path, ruleset, check_config_fast) == expected, name

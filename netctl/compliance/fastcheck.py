@@ -36,6 +36,10 @@ from netctl.compliance.baseline import (
 )
 from netctl.compliance.model import Reason
 
+SHARE_VIEWS = True
+"""Share results between configurations that agree on every line the rules read (benchmarks
+switch it off to measure the worst case: every configuration different there)."""
+
 _REQUIRE, _FORBID, _VALUE = 0, 1, 2
 _KINDS = {"require": _REQUIRE, "forbid": _FORBID, "value": _VALUE}
 _COMMENT = ("#", "!")
@@ -166,6 +170,11 @@ class CompiledRules:
             and all(leads is not None for _s, leads in self._sections) else None
         )
 
+    @property
+    def views(self) -> int:
+        """How many different views of configurations this process has checked."""
+        return len(self._memo or ())
+
     def _view(self, cfg: _Lines) -> tuple[tuple[int, ...], tuple[str, ...], tuple[int, ...]]:
         """What the checks read of a configuration: the numbers and texts of the lines with a
         first word they look for, and for each possible section header where its section ends
@@ -184,7 +193,7 @@ class CompiledRules:
         """Every rule of the platform on one configuration."""
         cfg = _Lines(text, self._words)
         memo = self._memo
-        if memo is None:
+        if memo is None or not SHARE_VIEWS:
             return self._check(cfg)
         view = self._view(cfg)
         found = memo.get(view)

@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,8 @@ class DeviceOutcome:
     seconds: float = 0.0
     backup: Path | None = None
     diff: Diff | None = None
+    """The diff's report (counts, removed, refused and protected lines, masked); its scoped
+    running and intended texts are not kept."""
 
     @property
     def failed(self) -> bool:
@@ -354,8 +356,11 @@ def _one_device(
     shown_for: list[tuple[Diff, Diff]] = []  # the diff masked once, for the guard and out()
 
     def masked(diff: Diff) -> Diff:
+        # kept to the end of the run for every device: its report and remediation, not the
+        # whole scoped running and intended configs (a 1,000-device push held them all)
         if not shown_for or shown_for[0][0] is not diff:
-            shown_for[:] = [(diff, mask_diff(options.masking(), diff))]
+            slim = replace(diff, running_scoped="", intended="")
+            shown_for[:] = [(diff, mask_diff(options.masking(), slim))]
         return shown_for[0][1]
 
     def out(status: str, diff: Diff | None = None, error: str = "",

@@ -64,6 +64,12 @@ def _global_v6_text(text: str) -> tuple[tuple[IPv6Address, int], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
+def _text(addr: IPv6Address) -> str:
+    """An address as evidence shows it (``str``: compressed; formatted once per run)."""
+    return str(addr)
+
+
 def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reason]:
     """Reasons why one gateway is not IPv6-ready; empty when it is."""
     ev, host = ctx.ev, gw.hostname
@@ -81,7 +87,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
     up_v6 = [(i, a) for i in sorted(uplinks) if i in v6 for a in _global_v6(v6[i].value)]
     if up_v6:
         i, (addr, plen) = up_v6[0]
-        evidence.append(f"{host}:{i} ipv6 {addr!s}/{plen} @{ev.stamp(v6[i].at)}")
+        evidence.append(f"{host}:{i} ipv6 {_text(addr)}/{plen} @{ev.stamp(v6[i].at)}")
     else:
         names = ", ".join(sorted(uplinks)) or "-"
         for i in sorted(uplinks):  # what the uplinks do carry (the deciding fact)
@@ -116,7 +122,7 @@ def _gateway_v6(ctx: Context, gw: DeviceEntry, evidence: list[str]) -> list[Reas
         ]
         if ra_on:
             i, (addr, _plen) = ra_on[0]
-            evidence.append(f"{host}:{i} ipv6 {addr!s}/64 ipv6_ra=1")
+            evidence.append(f"{host}:{i} ipv6 {_text(addr)}/64 ipv6_ra=1")
         else:
             i = with64[0][0]
             ra = ev.get(host, "ipv6_ra", i)

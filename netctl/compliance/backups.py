@@ -89,9 +89,16 @@ def newest_backup(
     """The newest backup of a device (taken at or before ``before``), or None."""
     folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string: one Path at the end
     try:
-        names = [n for n in os.listdir(folder) if n.endswith(".cfg")]  # noqa: PTH208 - names only
+        names = os.listdir(folder)  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
         return None
+    if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup
+        when = _stamp(names[0][:-4])
+        if when is not None:
+            if before is not None and when > before:
+                return None
+            return Backup(hostname, backups_dir.joinpath(hostname, names[0]), when)
+    names = [n for n in names if n.endswith(".cfg")]
     if not names:
         return None
     stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]

@@ -74,16 +74,17 @@ def check_device(
     (mtime) after it does not.
     """
     host = entry.hostname
+    platform = entry.platform.value
     base = (
         host,
-        entry.platform.value,
+        platform,
         entry.role.value,
         entry.site,
         entry.school,
         entry.county,
         entry.city,
     )
-    ruleset = rules.get(entry.platform.value)
+    ruleset = rules.get(platform)
     if ruleset is None:
         return DeviceBaseline(
             *base,
@@ -122,8 +123,7 @@ def check_device(
         results = cache.check(backup.path, ruleset, CHECK, st)
     else:
         results = tuple(CHECK(backup.read(), ruleset))
-    failed = [r for r in results if r.status == "fail"]
-    partial = [r for r in results if r.status == "partial"]
+    failed, partial = _verdicts(results)
     confirmed = backup.confirmed_at(st)
     if as_of and confirmed > now:
         confirmed = backup.taken_at
@@ -165,6 +165,24 @@ def check_device(
         (reason,),
         confirmed,
     )
+
+
+_VERDICTS: dict[int, tuple[tuple[RuleResult, ...], list[RuleResult], list[RuleResult]]] = {}
+
+
+def _verdicts(results: tuple[RuleResult, ...]) -> tuple[list[RuleResult], list[RuleResult]]:
+    """The failed and the partial rules of a result tuple (devices share the cache's tuples:
+    judged once per tuple, kept while the tuple is)."""
+    found = _VERDICTS.get(id(results))
+    if found is None or found[0] is not results:
+        if len(_VERDICTS) > 100_000:
+            _VERDICTS.clear()
+        found = _VERDICTS[id(results)] = (
+            results,
+            [r for r in results if r.status == "fail"],
+            [r for r in results if r.status == "partial"],
+        )
+    return found[1], found[2]
 
 
 RULE_STATUS_ZH = {"pass": "符合", "partial": "部分符合", "fail": "不符合"}

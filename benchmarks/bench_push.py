@@ -121,7 +121,7 @@ def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
         feature=job["feature"], templates_dir=REPO / "templates",
         backups_dir=Path(job["backups"]), commit=True, workers=job["workers"], timeout=60.0,
         targets={h: Target("127.0.0.1", p, "admin", "admin") for h, p in job["ports"].items()},
-        user="bench")
+        user="bench", known_hosts=Path(job["backups"]) / "known_hosts")  # a first push: TOFU
     c0, w0 = cpu_s(), time.perf_counter()
     result = push_in_processes(inv, list(job["ports"]), opts, Secrets(None, env=dict(SECRETS)),
                                processes=job.get("processes", 1))

@@ -15,12 +15,15 @@ import random
 from pathlib import Path
 
 import pytest
+from compliance_scenario import NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 
-from netctl.compliance import baseline
+from netctl.compliance import baseline, devices
 from netctl.compliance.baseline import RuleSet, check_config, load_rules
-from netctl.compliance.cache import BaselineCache
+from netctl.compliance.cache import CACHE_FILE, BaselineCache
+from netctl.compliance.engine import compute_kpis
 from netctl.compliance.fastcheck import check_config_fast
 from netctl.platforms import Platform
+from netctl.state import StateStore
 from netctl.testing.sample_evidence import DEFECTS, sample_config
 
 REPO = Path(__file__).resolve().parents[3]
@@ -160,3 +163,22 @@ def test_cache_reads_files_as_read_text_would(platform: str, tmp_path: Path) -> 
         expected = tuple(check_config(path.read_text(encoding="utf-8", errors="replace"),
                                       ruleset))
         assert store.check(path, ruleset, check_config_fast) == expected, name
+
+
+def test_whole_report_with_the_reference_checker(scenario: Scenario,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The KPI report of the hand-built scenario is the same, reasons and evidence included,
+    whether the engine checks configurations with the compiled rules or with ``check_config``
+    (cold: no cache, each run)."""
+
+    def report() -> list[str]:
+        (scenario.backups / CACHE_FILE).unlink(missing_ok=True)
+        with StateStore(scenario.state_url) as store:
+            r = compute_kpis(scenario.inv, scenario.targets, store=store, rules=scenario.rules,
+                             backups_dir=scenario.backups, now=NOW, year=2026)
+        return [repr(x) for x in (*r.kpis, *r.schools, *r.devices)]
+
+    fast = report()
+    monkeypatch.setattr(devices, "CHECK", check_config)
+    assert report() == fast
+    assert any("baseline_failed" in line for line in fast)  # the scenario has failing devices

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -112,12 +112,22 @@ def _root(
 ) -> None:
     """Resolve settings once for every command."""
     del version
-    env = None
-    if home is not None:
-        import os
+    import os
 
-        env = dict(os.environ, NETCTL_HOME=str(home))
+    from netctl.inventory.parsecache import folder_from_env, use_cache
+
+    env = dict(os.environ)
+    if home is not None:
+        env["NETCTL_HOME"] = str(home)
     ctx.obj = Settings.from_env(env, inventory_dir=inventory_dir, state_url=state)
+    use_cache(folder_from_env(env, ctx.obj.home))  # parsed inventory files (NETCTL_CACHE)
+
+
+# Groups whose commands hold a whole region in memory (inventory, records, zones) and write
+# files only through write_atomic (closed and fsynced before the command returns): when the
+# command is done, the exit handlers run and the process leaves without freeing millions of
+# objects one by one (~0.15 s of a region's `ipam allocate` or `dns zone`).
+_FAST_EXIT = frozenset({"ipam", "dns"})
 
 
 def main() -> None:
@@ -126,6 +136,37 @@ def main() -> None:
     Exit codes (README): 0 ok, 1 found errors, 2 bad command line, 3 cannot start, 70 a bug.
     An unexpected exception is a bug: one line on stderr, the traceback in a log file.
     """
+    if _group_in(sys.argv[1:]) not in _FAST_EXIT:
+        _main()
+        return
+    try:
+        _main()
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: object) -> NoReturn:
+    """Exit as ``sys.exit(code)`` would, without tearing the heap down object by object."""
+    import atexit
+    import contextlib
+    import os
+
+    status = 0
+    if isinstance(code, int):
+        status = code
+    elif code is not None:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left (`| head`)
+            stream.flush()
+    atexit._run_exitfuncs()  # logging's flush and close, and anything else registered
+    os._exit(status)
+
+
+def _main() -> None:
+    """:func:`main` without the fast exit."""
     if sys.argv[1:] == ["--version"]:  # no need to import every command group
         from netctl import __version__
 

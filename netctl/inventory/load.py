@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+from pydantic_core import SchemaValidator
 
 from netctl.exceptions import InventoryError, Problem
-from netctl.inventory.yamlio import YamlSyntaxError, locate, read_yaml
+from netctl.inventory.parsecache import parse_files
+from netctl.inventory.yamlio import YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
 
@@ -76,13 +78,19 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
             )
         )
         return None, findings
-    region = _validate(root / REGION_FILE, RegionFile, findings)
+    has_catalog = (root / CATALOG_FILE).is_file()
+    county_files = county_paths(root)
+    # parsed once, or taken from the parse cache when the bytes are the same (parsecache.py);
+    # validated below either way
+    paths = [root / REGION_FILE, *([root / CATALOG_FILE] if has_catalog else []), *county_files]
+    parsed = parse_files(root, "inventory", paths, parse_yaml, (YamlSyntaxError,))
+    region = _validate(root / REGION_FILE, RegionFile, findings, parsed)
     catalog: CatalogFile | None = CatalogFile()
-    if (root / CATALOG_FILE).is_file():
-        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings)
+    if has_catalog:
+        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings, parsed)
     counties: dict[Path, CountyFile] = {}
-    for path in county_paths(root):
-        county = _validate(path, CountyFile, findings)
+    for path in county_files:
+        county = _validate(path, CountyFile, findings, parsed)
         if county is not None:
             counties[path] = county
     if region is None or catalog is None:
@@ -90,10 +98,18 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
     return RawInventory(root, region, catalog, counties), findings
 
 
-def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
-    try:
-        data = read_yaml(path)
-    except YamlSyntaxError as exc:
+def _validate(path: Path, model: type[M], findings: list[Finding],
+              parsed: dict[Path, Any] | None = None) -> M | None:
+    """Validate ``path`` (its data from ``parsed``, else read now) against ``model``."""
+    if parsed is None:
+        try:
+            data: Any = parse_yaml(path, path.read_bytes())
+        except YamlSyntaxError as error:
+            data = error
+    else:
+        data = parsed[path]
+    if isinstance(data, YamlSyntaxError):
+        exc = data
         findings.append(
             Finding(
                 path,
@@ -117,21 +133,17 @@ def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
         )
         return None
     try:
-        result: M = _adapter(model).validate_python(data)
+        result: M = _validator(model).validate_python(data)
     except ValidationError as exc:
         findings.extend(_from_pydantic(path, model, exc))
         return None
     return result
 
 
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[M]) -> TypeAdapter[M]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = TypeAdapter(model)
-    return adapter
+def _validator(model: type[Any]) -> SchemaValidator:
+    """The model's own validator (a ``TypeAdapter`` would build the same schema again)."""
+    validator: SchemaValidator = model.__pydantic_validator__
+    return validator
 
 
 def _fields_of(model: Any) -> list[str]:

@@ -45,10 +45,21 @@ class YamlSyntaxError(Exception):
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file (fast path, no positions); duplicate keys are errors."""
+    return parse_yaml(path, path.read_bytes())
+
+
+def parse_yaml(path: Path, content: bytes) -> Any:
+    """Parse the bytes of the YAML file ``path`` (named in errors); duplicate keys are errors.
+
+    Raises:
+        YamlSyntaxError: not UTF-8, or not valid YAML (with the line when known).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+    if "\r" in text:  # as reading in text mode would (universal newlines)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _yaml_rs is not None:
         try:
             return _yaml_rs.loads(text, parse_datetime=False)

@@ -15,7 +15,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from netctl.exceptions import Problem
 
@@ -66,6 +65,8 @@ def print_json(value: Any) -> None:
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print a table for people. Data is text, never Rich markup (``[/bold] x`` prints as is)."""
+    from rich.table import Table  # only commands that print a table pay for it
+
     table = Table(title=escape(title) if title else None, title_justify="left",
                   header_style="bold")
     for c in columns:

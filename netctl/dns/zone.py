@@ -169,12 +169,18 @@ TXT_STRING_BYTES = 255
 
 def _nibbles(value: int, count: int) -> str:
     """The last ``count`` hex digits of an IPv6 address, reversed and dotted (a PTR owner
-    inside its reverse zone); the upper 64 bits are usually shared, so they are cached."""
+    inside its reverse zone). Both halves are cached: the upper 64 bits are shared by a /64,
+    and the lower ones repeat from school to school (``::1``, ``::2``, … of each prefix)."""
     upper, lower = divmod(value, _2_64)
-    low = ".".join(format(lower, "016x")[::-1])
+    low = _lower_nibbles(lower)
     if count <= 16:
         return low[: 2 * count - 1]
     return f"{low}.{_upper_nibbles(upper, count - 16)}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _lower_nibbles(lower: int) -> str:
+    return ".".join(format(lower, "016x")[::-1])
 
 
 _2_64 = 2**64

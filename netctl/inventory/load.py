@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
 from netctl.exceptions import InventoryError, Problem
-from netctl.inventory.parsecache import parse_files
+from netctl.inventory.parsecache import parse_file
 from netctl.inventory.yamlio import YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
@@ -78,19 +78,13 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
             )
         )
         return None, findings
-    has_catalog = (root / CATALOG_FILE).is_file()
-    county_files = county_paths(root)
-    # parsed once, or taken from the parse cache when the bytes are the same (parsecache.py);
-    # validated below either way
-    paths = [root / REGION_FILE, *([root / CATALOG_FILE] if has_catalog else []), *county_files]
-    parsed = parse_files(root, "inventory", paths, parse_yaml, (YamlSyntaxError,))
-    region = _validate(root / REGION_FILE, RegionFile, findings, parsed)
+    region = _validate(root / REGION_FILE, RegionFile, findings, root)
     catalog: CatalogFile | None = CatalogFile()
-    if has_catalog:
-        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings, parsed)
+    if (root / CATALOG_FILE).is_file():
+        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings, root)
     counties: dict[Path, CountyFile] = {}
-    for path in county_files:
-        county = _validate(path, CountyFile, findings, parsed)
+    for path in county_paths(root):
+        county = _validate(path, CountyFile, findings, root)
         if county is not None:
             counties[path] = county
     if region is None or catalog is None:
@@ -98,18 +92,15 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
     return RawInventory(root, region, catalog, counties), findings
 
 
-def _validate(path: Path, model: type[M], findings: list[Finding],
-              parsed: dict[Path, Any] | None = None) -> M | None:
-    """Validate ``path`` (its data from ``parsed``, else read now) against ``model``."""
-    if parsed is None:
-        try:
-            data: Any = parse_yaml(path, path.read_bytes())
-        except YamlSyntaxError as error:
-            data = error
-    else:
-        data = parsed[path]
-    if isinstance(data, YamlSyntaxError):
-        exc = data
+def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | None = None
+              ) -> M | None:
+    """Parse ``path`` and validate it against ``model``. With ``root`` (the inventory folder
+    the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
+    validated all the same."""
+    try:
+        data = parse_file(root, path, parse_yaml) if root is not None else \
+            parse_yaml(path, path.read_bytes())
+    except YamlSyntaxError as exc:
         findings.append(
             Finding(
                 path,

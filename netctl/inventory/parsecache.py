@@ -11,14 +11,15 @@ always found by composing the file itself, :func:`netctl.inventory.yamlio.locate
 
 Where: ``<home>/.netctl/cache/`` by default (``NETCTL_CACHE`` to move it, ``NETCTL_CACHE=off``
 to disable it); the CLI turns it on with :func:`use_cache`, library callers get no cache unless
-they do the same. One file per inventory folder and group of files (``inventory-<digest of
-the folder path>.marshal``, ``ipam-…``), written atomically (temporary file and rename), so a
-reader sees the old cache or the new, never half of one, and two commands at once at worst
-parse twice. The cache is a
-:mod:`marshal` stream of plain data (dicts, lists, strings, numbers): it is read only when the
-file belongs to the user running netctl and nobody else can write it (mode 0600 in a 0700
-folder), and anything unexpected in it (another format, a truncated file, wrong types) is a
-miss, never an error.
+they do the same. One entry per file of each inventory folder
+(``inventory-<digest of the folder path>/counties__640104.yaml.marshal``: the cache never holds
+more than one copy of the inventory), written atomically (temporary file and rename), so a
+reader sees the old entry or the new, never half of one, and two commands at once at worst
+parse twice. Entries are read and validated one file at a time, like the files themselves.
+Each entry is a :mod:`marshal` stream of plain data (dicts, lists, strings, numbers), read only
+when it belongs to the user running netctl and nobody else can write it or its folders (0600
+in a 0700 folder); anything unexpected in it (another format, another file's digest, a
+truncated file) is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import marshal
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +75,17 @@ def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def cache_file(folder: Path, root: Path, group: str) -> Path:
-    """The cache file of a group of files (``inventory``, ``ipam``) of an inventory folder."""
+def entry_file(folder: Path, root: Path, path: Path) -> Path:
+    """The cache entry of one file of an inventory folder: one entry per file, so the cache
+    holds one parsed copy of each file, whatever its history."""
     key = hashlib.blake2b(str(root.absolute()).encode("utf-8", "surrogateescape"),
                           digest_size=10).hexdigest()
-    return folder / f"{group}-{key}.marshal"
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+    return folder / f"inventory-{key}" / (name.replace("/", "__") + ".marshal")
 
 
 def _trusted(path: Path) -> bool:
-    """The cache file is ours and nobody else can write it (nor its folder)."""
+    """The cache entry is ours and nobody else can write it (nor its folder)."""
     try:
         st = path.stat()
         parent = path.parent.stat()
@@ -93,35 +96,36 @@ def _trusted(path: Path) -> bool:
             and parent.st_uid == uid and not parent.st_mode & 0o022)
 
 
-def _read(path: Path) -> dict[str, tuple[bytes, Any]]:
+_MISS = object()
+
+
+def _read(path: Path, key: bytes) -> Any:
+    """The data cached in ``path`` for content ``key``, or ``_MISS``."""
     if not _trusted(path):
-        return {}
+        return _MISS
     try:
-        # loads of the whole file: marshal.load on a file object reads object by object (6x slower)
+        # loads of the whole file: marshal.load on a file object reads object by object
         stored = marshal.loads(path.read_bytes())  # noqa: S302 - our own file, see _trusted
     except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == FORMAT
-            and isinstance(stored[1], dict)):
-        return {}
-    entries: dict[str, tuple[bytes, Any]] = {}
-    for name, entry in stored[1].items():
-        if (isinstance(name, str) and isinstance(entry, tuple) and len(entry) == 2
-                and isinstance(entry[0], bytes)):
-            entries[name] = entry
-    return entries
+        return _MISS
+    if (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == FORMAT
+            and stored[1] == key):
+        return stored[2]
+    return _MISS
 
 
-def _write(path: Path, entries: dict[str, tuple[bytes, Any]]) -> None:
-    """Write the cache atomically; a cache that cannot be written is not an error."""
+def _write(path: Path, key: bytes, data: Any) -> None:
+    """Write a cache entry atomically; an entry that cannot be written is not an error."""
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _trusted_folder(path.parent):
-            return
+        for folder in (path.parent, path.parent.parent):
+            st = folder.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return  # a folder others can write: never trust what it would hold
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps((FORMAT, entries)))
+                fh.write(marshal.dumps((FORMAT, key, data)))
             Path(tmp).replace(path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -129,56 +133,25 @@ def _write(path: Path, entries: dict[str, tuple[bytes, Any]]) -> None:
             raise
 
 
-def _trusted_folder(folder: Path) -> bool:
-    st = folder.stat()
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
 Parse = Callable[[Path, bytes], Any]
 """``parse(path, content)``: the file's data; raises on a file that cannot be parsed."""
 
 
-def parse_files(root: Path, group: str, paths: Iterable[Path], parse: Parse,
-                errors: tuple[type[Exception], ...] = ()) -> dict[Path, Any]:
-    """The parsed data of each of ``paths`` (files under ``root``), from the cache when a
-    file's bytes are those it was cached with, else from ``parse``. ``group`` names the set of
-    files (one cache file each: the set is always read whole).
+def parse_file(root: Path, path: Path, parse: Parse) -> Any:
+    """The parsed data of ``path`` (a file of the inventory folder ``root``): from the cache
+    when the file's bytes are those it was cached with, else from ``parse`` (and cached).
 
-    An exception of a type in ``errors`` raised by ``parse`` becomes that file's value (and
-    the file is not cached); other exceptions propagate, as does the ``OSError`` of a file
-    that cannot be read.
+    Exceptions of ``parse`` propagate (a file that does not parse is never cached), as does the
+    ``OSError`` of a file that cannot be read.
     """
-    paths = list(paths)
+    content = path.read_bytes()
     folder = _folder
-    contents = {p: p.read_bytes() for p in paths}
-    out: dict[Path, Any] = {}
     if folder is None:
-        for p in paths:
-            try:
-                out[p] = parse(p, contents[p])
-            except errors as exc:
-                out[p] = exc
-        return out
-    where = cache_file(folder, root, group)
-    cached = _read(where)
-    fresh: dict[str, tuple[bytes, Any]] = {}
-    changed = False
-    for p in paths:
-        name = str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
-        key = digest(contents[p])
-        hit = cached.get(name)
-        if hit is not None and hit[0] == key:
-            out[p] = hit[1]
-            fresh[name] = hit
-            continue
-        changed = True
-        try:
-            data = parse(p, contents[p])
-        except errors as exc:
-            out[p] = exc
-            continue
-        fresh[name] = (key, data)
-        out[p] = data
-    if changed or fresh.keys() != cached.keys():
-        _write(where, fresh)
-    return out
+        return parse(path, content)
+    key = digest(content)
+    where = entry_file(folder, root, path)
+    data = _read(where, key)
+    if data is _MISS:
+        data = parse(path, content)
+        _write(where, key, data)
+    return data

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from pydantic_core import SchemaValidator
 
 from netctl.exceptions import InventoryError, Problem
 from netctl.inventory.parsecache import parse_file
@@ -131,10 +130,10 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
     return result
 
 
-def _validator(model: type[Any]) -> SchemaValidator:
-    """The model's own validator (a ``TypeAdapter`` would build the same schema again)."""
-    validator: SchemaValidator = model.__pydantic_validator__
-    return validator
+def _validator(model: type[Any]) -> Any:
+    """The model's own validator, a ``pydantic_core.SchemaValidator`` (a ``TypeAdapter`` would
+    build the same schema again)."""
+    return model.__pydantic_validator__
 
 
 def _fields_of(model: Any) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from pydantic.dataclasses import rebuild_dataclass
 
 from netctl.exceptions import InventoryError, Problem
 from netctl.inventory.parsecache import parse_file
@@ -132,7 +133,8 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
 
 def _validator(model: type[Any]) -> Any:
     """The model's own validator, a ``pydantic_core.SchemaValidator`` (a ``TypeAdapter`` would
-    build the same schema again)."""
+    build the same schema again), built on first use (the models defer it: see ``STRICT``)."""
+    rebuild_dataclass(model)  # nothing to do once built
     return model.__pydantic_validator__
 
 

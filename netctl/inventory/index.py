@@ -229,6 +229,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
     region_path = raw.root / "region.yaml"
     city_of = {code: division.city_code for code, division in geo.COUNTIES.items()}
     models = raw.catalog.models
+    devices, by_site, ap = inv.devices, inv._by_site, Role.AP
 
     def add_device(
         device: Device,
@@ -382,10 +383,26 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                 inv._broken.update(d.hostname for d in school.devices)
                 continue
             inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
+            site_list = by_site.setdefault(school.code, [])
             for j, device in enumerate(school.devices):
-                add_device(
-                    device, path, (*loc, "devices", j), county=code, school=school.code, node=None
-                )
+                # the usual device, inline (a region has ~30,000): a new hostname, a platform
+                # (its own or its model's), a Wi-Fi standard if it is an AP, no declared
+                # management address; anything else goes through add_device and its findings
+                hostname = device.hostname
+                spec = models.get(device.model) if device.model else None
+                platform = device.platform or (spec.platform if spec else None)
+                wifi = device.wifi or (spec.wifi if spec else None)
+                if (hostname in seen_hosts or platform is None or device.mgmt_ipv4 is not None
+                        or device.mgmt_ipv6 is not None or (wifi is None and device.role is ap)):
+                    add_device(device, path, (*loc, "devices", j), county=code,
+                               school=school.code, node=None)
+                    continue
+                dev_loc = (*loc, "devices", j)
+                seen_hosts[hostname] = (path, dev_loc)
+                entry = DeviceEntry(device, platform, wifi, city, code, school.code, None, path,
+                                    dev_loc)
+                devices[hostname] = entry
+                site_list.append(entry)
         for j, link in enumerate(cf.links):
             inv.links.append(LinkEntry(link, path, ("links", j)))
 

@@ -127,7 +127,7 @@ def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path) -> None:
     load_inventory(inv_copy)
     county = _county(inv_copy)
     entry = parsecache.entry_file(cache, inv_copy, county)
-    fmt, key, data = marshal.loads(entry.read_bytes())
+    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
     data["schools"][0]["devices"][0]["hostname"] = "gw1\nundo stelnet server enable"
     entry.write_bytes(marshal.dumps((fmt, key, data)))
     with pytest.raises(InventoryError) as exc:
@@ -143,7 +143,7 @@ def test_an_untrustworthy_entry_is_a_miss(inv_copy: Path, cache: Path, parses: l
     first = load_inventory(inv_copy)
     county = _county(inv_copy)
     entry = parsecache.entry_file(cache, inv_copy, county)
-    fmt, key, data = marshal.loads(entry.read_bytes())
+    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
     data["schools"] = []  # what a wrong entry would give, if it were used
     if damage == "garbage":
         entry.write_bytes(b"\x00not marshal")

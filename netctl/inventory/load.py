@@ -24,7 +24,7 @@ from pydantic.dataclasses import rebuild_dataclass
 
 from netctl.exceptions import InventoryError, Problem
 from netctl.inventory.parsecache import parse_file
-from netctl.inventory.yamlio import YamlSyntaxError, locate, parse_yaml
+from netctl.inventory.yamlio import PARSER, YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
 
@@ -98,7 +98,7 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
     the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
     validated all the same."""
     try:
-        data = parse_file(root, path, parse_yaml) if root is not None else \
+        data = parse_file(root, path, parse_yaml, PARSER) if root is not None else \
             parse_yaml(path, path.read_bytes())
     except YamlSyntaxError as exc:
         findings.append(

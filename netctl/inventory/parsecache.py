@@ -2,8 +2,9 @@
 
 Every netctl command parses the whole inventory (a region: ~7 MB of YAML in 25 files) before it
 does anything; parsing is a third of that load. This cache keeps, per inventory folder, the
-parsed data of each file next to the BLAKE2b digest of the file's bytes: a file whose bytes are
-the same as when it was parsed is not parsed again; a file whose bytes changed (or a new file)
+parsed data of each file next to the BLAKE2b digest of the file's bytes and the parser's name
+and version: a file whose bytes are the same as when it was parsed (by the same parser) is not
+parsed again; a file whose bytes changed (or a new file)
 is parsed and the cache rewritten. Only parsing is skipped: the data is validated by the
 inventory's models on every load, exactly as freshly parsed data is, so an error is reported
 with its file, line, field and fix whether the file came from the cache or not (lines are
@@ -34,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever what is stored changes meaning (parser, layout)."""
 
 _DISABLED = ("", "0", "off", "no", "false", "none")
@@ -99,8 +100,8 @@ def _trusted(path: Path) -> bool:
 _MISS = object()
 
 
-def _read(path: Path, key: bytes) -> Any:
-    """The data cached in ``path`` for content ``key``, or ``_MISS``."""
+def _read(path: Path, key: tuple[str, bytes]) -> Any:
+    """The data cached in ``path`` for ``key`` (parser, content digest), or ``_MISS``."""
     if not _trusted(path):
         return _MISS
     try:
@@ -114,7 +115,7 @@ def _read(path: Path, key: bytes) -> Any:
     return _MISS
 
 
-def _write(path: Path, key: bytes, data: Any) -> None:
+def _write(path: Path, key: tuple[str, bytes], data: Any) -> None:
     """Write a cache entry atomically; an entry that cannot be written is not an error."""
     with contextlib.suppress(OSError, ValueError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -137,9 +138,10 @@ Parse = Callable[[Path, bytes], Any]
 """``parse(path, content)``: the file's data; raises on a file that cannot be parsed."""
 
 
-def parse_file(root: Path, path: Path, parse: Parse) -> Any:
+def parse_file(root: Path, path: Path, parse: Parse, parser: str) -> Any:
     """The parsed data of ``path`` (a file of the inventory folder ``root``): from the cache
-    when the file's bytes are those it was cached with, else from ``parse`` (and cached).
+    when the file's bytes are those it was cached with, by the same ``parser`` (a name and
+    version: another parser may read a file otherwise), else from ``parse`` (and cached).
 
     Exceptions of ``parse`` propagate (a file that does not parse is never cached), as does the
     ``OSError`` of a file that cannot be read.
@@ -148,7 +150,7 @@ def parse_file(root: Path, path: Path, parse: Parse) -> Any:
     folder = _folder
     if folder is None:
         return parse(path, content)
-    key = digest(content)
+    key = (parser, digest(content))
     where = entry_file(folder, root, path)
     data = _read(where, key)
     if data is _MISS:

@@ -26,6 +26,9 @@ except ImportError:  # pragma: no cover - no wheel for this platform: PyYAML sti
 if TYPE_CHECKING:
     import yaml
 
+PARSER = f"yaml-rs {getattr(_yaml_rs, '__version__', '?')}" if _yaml_rs is not None else "PyYAML"
+"""What :func:`parse_yaml` parses with (the parse cache keeps data only for the same parser)."""
+
 
 def _yaml() -> tuple[Any, type[Any], type[Any]]:
     """PyYAML with its libyaml loader and dumper (the C ones when libyaml is there), imported

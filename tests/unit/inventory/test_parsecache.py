@@ -136,7 +136,7 @@ def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path) -> None:
     assert problem.file == county and problem.field.endswith("hostname")
 
 
-@pytest.mark.parametrize("damage", ["garbage", "other digest", "other format",
+@pytest.mark.parametrize("damage", ["garbage", "other digest", "other parser", "other format",
                                     "writable by others"])
 def test_an_untrustworthy_entry_is_a_miss(inv_copy: Path, cache: Path, parses: list[Path],
                                           damage: str) -> None:
@@ -148,7 +148,9 @@ def test_an_untrustworthy_entry_is_a_miss(inv_copy: Path, cache: Path, parses: l
     if damage == "garbage":
         entry.write_bytes(b"\x00not marshal")
     elif damage == "other digest":
-        entry.write_bytes(marshal.dumps((fmt, bytes(len(key)), data)))
+        entry.write_bytes(marshal.dumps((fmt, (key[0], bytes(len(key[1]))), data)))
+    elif damage == "other parser":
+        entry.write_bytes(marshal.dumps((fmt, ("another parser 0.1", key[1]), data)))
     elif damage == "other format":
         entry.write_bytes(marshal.dumps((fmt + 1, key, data)))
     else:

@@ -239,3 +239,20 @@ def test_fast_exit_keeps_exit_codes_and_output(allocated_copy: Path, tmp_path: P
     done = subprocess.run([*base, "dns", "zone", "--bogus"], capture_output=True, text=True,
                           env=env, timeout=120, check=False, cwd=REPO)
     assert done.returncode == 2 and "--bogus" in done.stderr
+
+
+@pytest.mark.parametrize(("argv", "fast"), [
+    (["ipam", "allocate"], True),
+    (["--home", "h", "dns", "zone"], True),
+    (["--inventory", "inventory", "inventory", "validate"], True),  # an option's value first
+    (["inventory", "list", "devices", "--county", "640104"], True),
+    (["inventory", "import", "roster.xlsx"], False),  # writes county files: the usual exit
+    (["inventory", "--help"], False),
+    (["config", "push", "--commit"], False),
+    (["--version"], False),
+    ([], False),
+])
+def test_which_commands_exit_fast(argv: list[str], fast: bool) -> None:
+    from netctl.cli import _fast_exit
+
+    assert _fast_exit(argv) is fast

@@ -256,9 +256,9 @@ def main() -> None:
                        ("reallocate", "re-allocate (parse + no change)"),
                        ("load", "load_inventory without IPAM"),
                        ("load_ipam", "load_inventory with IPAM merge")):
-        cpu = statistics.median(r[key + "_cpu"] for r in runs)
-        wall = statistics.median(r[key] for r in runs)
-        print(f"  {label:32s} {cpu:6.2f} s CPU ({wall:6.2f} s wall)")
+        phase_cpu = statistics.median(r[key + "_cpu"] for r in runs)
+        phase_wall = statistics.median(r[key] for r in runs)
+        print(f"  {label:32s} {phase_cpu:6.2f} s CPU ({phase_wall:6.2f} s wall)")
     load = statistics.median(r["load_cpu"] for r in runs)
     merge = statistics.median(r["merge_cpu"] for r in runs)
     print(f"  IPAM merge inside the load       {merge:6.2f} s CPU = {100 * merge / load:.1f} % "

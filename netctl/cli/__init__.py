@@ -163,7 +163,10 @@ def main() -> None:
     Exit codes (README): 0 ok, 1 found errors, 2 bad command line, 3 cannot start, 70 a bug.
     An unexpected exception is a bug: one line on stderr, the traceback in a log file.
     """
-    if not _fast_exit(sys.argv[1:]):
+    # the fast exit ends the process: only when netctl is the program (the console script,
+    # `python -m netctl`, `python -c '...main()'`), never for a caller that goes on (a test)
+    program = sys._getframe(1).f_globals.get("__name__") == "__main__"
+    if not (program and _fast_exit(sys.argv[1:])):
         _main()
         return
     import gc

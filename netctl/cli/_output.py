@@ -72,8 +72,17 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     for c in columns:
         table.add_column(escape(str(c)), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        table.add_row(*("" if v is None else escape(_cell(v)) for v in row))
     console.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: a time in Beijing time (what people read; JSON keeps UTC)."""
+    if isinstance(value, datetime):
+        from netctl.peopletime import for_people
+
+        return for_people(value)
+    return str(value)
 
 
 def print_problems(problems: Sequence[Problem], root: Path | None = None) -> None:

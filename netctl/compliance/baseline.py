@@ -25,7 +25,7 @@ from typing import Annotated, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from netctl.compliance.model import Reason
-from netctl.compliance.redact import redact
+from netctl.compliance.redact import redact as redact  # noqa: PLC0414 - re-exported
 from netctl.exceptions import ConfigError
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml
 from netctl.platforms import Platform

@@ -203,7 +203,8 @@ class V2cSession:
     retries: int = 1
     requests: int = 0
 
-    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes]) -> list[ber.VarBind]:
+    async def _call(self, tag: int, a: int, b: int,
+                    oids: Sequence[bytes]) -> tuple[bytes, int, int]:
         last: SnmpTimeoutError | None = None
         for _attempt in range(self.retries + 1):
             rid = self.transport.next_id()
@@ -215,23 +216,37 @@ class V2cSession:
                 last = exc
                 continue
             try:
-                _c, _rid, status, index, varbinds = ber.decode_v2c(data)
+                _rid, status, index, vstart, vend = ber.decode_v2c_header(data)
             except ber.BerError as exc:
                 msg_ = f"{self.addr[0]}:{self.addr[1]}: undecodable response: {exc}"
                 raise SnmpError(msg_) from exc
             if status:
                 raise SnmpStatusError(status, index)
-            return varbinds
+            return data, vstart, vend
         assert last is not None  # noqa: S101 - the loop runs at least once
         raise last
 
+    def _varbinds(self, data: bytes, vstart: int, vend: int) -> list[ber.VarBind]:
+        try:
+            return ber.decode_varbinds(data, vstart, vend)
+        except ber.BerError as exc:
+            msg = f"{self.addr[0]}:{self.addr[1]}: undecodable response: {exc}"
+            raise SnmpError(msg) from exc
+
     async def get(self, oids: Sequence[bytes]) -> list[ber.VarBind]:
         """GET."""
-        return await self._call(ber.GET, 0, 0, oids)
+        return self._varbinds(*await self._call(ber.GET, 0, 0, oids))
 
     async def bulk(self, oids: Sequence[bytes], non_repeaters: int,
                    max_repetitions: int) -> list[ber.VarBind]:
         """GETBULK."""
+        return self._varbinds(*await self._call(ber.GET_BULK, non_repeaters, max_repetitions,
+                                                oids))
+
+    async def bulk_raw(self, oids: Sequence[bytes], non_repeaters: int,
+                       max_repetitions: int) -> tuple[bytes, int, int]:
+        """GETBULK; the response undecoded: (message, start, end of the VarBindList's content),
+        read by :func:`netctl.collectors.snmp.walk.scan_columns`."""
         return await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)
 
 
@@ -261,12 +276,12 @@ class V3Session:
     _keys: usm.UserKeys | None = None
     _keys_engine: bytes = b""
 
-    async def _roundtrip(self, build: bytes, msg_id: int,
-                         keys: usm.UserKeys | None) -> usm.V3Response:
+    async def _roundtrip(self, build: bytes, msg_id: int, keys: usm.UserKeys | None, *,
+                         raw: bool = False) -> usm.V3Response:
         self.requests += 1
         data = await self.transport.exchange(msg_id, build, self.addr, self.timeout)
         try:
-            return usm.decode_response(data, keys)
+            return usm.decode_response(data, keys, raw=raw)
         except ber.BerError as exc:
             msg = f"{self.addr[0]}:{self.addr[1]}: undecodable SNMPv3 response: {exc}"
             raise SnmpError(msg) from exc
@@ -298,7 +313,8 @@ class V3Session:
             self._keys_engine = state.engine_id
         return state, self._keys
 
-    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes]) -> list[ber.VarBind]:
+    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes], *,
+                    raw: bool = False) -> usm.V3Response:
         loop = asyncio.get_running_loop()
         last: SnmpError | None = None
         resynced = False
@@ -310,7 +326,7 @@ class V3Session:
             pdu = ber.encode_pdu(tag, mid, a, b, oids)
             msg = usm.encode_request(mid, pdu, keys, state, loop.time(), self.context)
             try:
-                resp = await self._roundtrip(msg, mid, keys)
+                resp = await self._roundtrip(msg, mid, keys, raw=raw)
             except SnmpTimeoutError as exc:
                 last = exc
                 continue
@@ -334,15 +350,21 @@ class V3Session:
                                                           resp.time, loop.time())
             if resp.error_status:
                 raise SnmpStatusError(resp.error_status, resp.error_index)
-            return resp.varbinds
+            return resp
         assert last is not None  # noqa: S101
         raise last
 
     async def get(self, oids: Sequence[bytes]) -> list[ber.VarBind]:
         """GET."""
-        return await self._call(ber.GET, 0, 0, oids)
+        return (await self._call(ber.GET, 0, 0, oids)).varbinds
 
     async def bulk(self, oids: Sequence[bytes], non_repeaters: int,
                    max_repetitions: int) -> list[ber.VarBind]:
         """GETBULK."""
-        return await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)
+        return (await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)).varbinds
+
+    async def bulk_raw(self, oids: Sequence[bytes], non_repeaters: int,
+                       max_repetitions: int) -> tuple[bytes, int, int]:
+        """GETBULK; the response's varbinds undecoded (see :meth:`V2cSession.bulk_raw`)."""
+        resp = await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids, raw=True)
+        return resp.body, resp.vb_start, resp.vb_end

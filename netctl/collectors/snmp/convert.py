@@ -184,7 +184,9 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
     for (tname, cname), rows in zip(compiled.column_keys, result.columns, strict=True):
         kind = types[cname].type
         if kind in ("int", "uint", "counter32", "counter64"):
-            tables[tname][cname] = {i: v for i, v in rows.items() if isinstance(v, int)}
+            # the walker's dict as it is when every value is an integer (the usual case)
+            tables[tname][cname] = rows if all(v.__class__ is int for v in rows.values()) else {
+                i: v for i, v in rows.items() if isinstance(v, int)}
         elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
             tables[tname][cname] = {
                 i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()

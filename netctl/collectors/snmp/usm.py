@@ -240,6 +240,11 @@ class V3Response:
     error_status: int
     error_index: int
     varbinds: list[ber.VarBind]
+    body: bytes = b""
+    """The (decrypted) scoped PDU; with ``raw``, the varbinds are left in it, between
+    ``vb_start`` and ``vb_end``."""
+    vb_start: int = 0
+    vb_end: int = 0
 
     def report_reason(self) -> str | None:
         """For a Report PDU, which usmStats counter it carries (its OID), else None."""
@@ -248,10 +253,12 @@ class V3Response:
         return ber.oid_to_str(self.varbinds[0][0])
 
 
-def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
+def decode_response(data: bytes, keys: UserKeys | None, *, raw: bool = False) -> V3Response:
     """Decode, authenticate and decrypt an SNMPv3 message.
 
-    ``keys`` may be None for the discovery exchange (the Report is not authenticated).
+    ``keys`` may be None for the discovery exchange (the Report is not authenticated). With
+    ``raw``, a Response's varbinds are not decoded (``body``, ``vb_start``, ``vb_end``: for the
+    walker's column scanner); a Report's always are.
 
     Raises:
         UsmError: wrong digest, or encrypted data without a privacy key.
@@ -308,6 +315,8 @@ def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
     _t, sstart, _ = ber.read_header(scoped, sp)
     _ctx_engine, sp = ber.read_octets(scoped, sstart)
     _ctx_name, sp = ber.read_octets(scoped, sp)
-    ptag, request_id, error_status, error_index, varbinds = ber.decode_pdu(scoped, sp)
+    ptag, request_id, error_status, error_index, vstart, vend = ber.read_pdu(scoped, sp)
+    varbinds = ([] if raw and ptag != ber.REPORT
+                else ber.decode_varbinds(scoped, vstart, vend))
     return V3Response(msg_id, engine_id, boots, etime, ptag, request_id, error_status,
-                      error_index, varbinds)
+                      error_index, varbinds, scoped, vstart, vend)

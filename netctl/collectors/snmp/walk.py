@@ -8,7 +8,7 @@ Every loop is bounded: ``max_requests`` per fetch and ``max_rows`` per column.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from netctl.collectors.snmp import ber
@@ -17,6 +17,9 @@ from netctl.collectors.snmp.client import Session, SnmpError, SnmpStatusError
 log = logging.getLogger(__name__)
 
 Index = tuple[int, ...]
+RawBulk = Callable[[Sequence[bytes], int, int], Awaitable[tuple[bytes, int, int]]]
+"""A session's ``bulk_raw``: GETBULK returning (message, start, end of the VarBindList's
+content), so that the walker reads the varbinds straight into its columns."""
 
 
 @dataclass(slots=True)
@@ -50,6 +53,7 @@ async def fetch(
         SnmpError: timeouts and error-status (after the caller's retries).
     """
     result = FetchResult(columns=[{} for _ in columns])
+    bulk_raw: RawBulk | None = getattr(session, "bulk_raw", None)
     bulk_scalars = [s for s in scalars if _parent(s) is not None]
     get_scalars = [s for s in scalars if _parent(s) is None]
     if get_scalars or (scalars and not columns):
@@ -79,7 +83,10 @@ async def fetch(
         reps = max(1, min(max_repetitions, (budget - nr) // k))
         oids = [_parent(s) or s for s in pending_scalars] + [cursor[j] for j in active]
         try:
-            varbinds = await session.bulk(oids, nr, reps)
+            if bulk_raw is not None:
+                data, vpos, vend = await bulk_raw(oids, nr, reps)
+            else:
+                varbinds = await session.bulk(oids, nr, reps)
         except SnmpStatusError as exc:
             if exc.status == ber.TOO_BIG and budget > k + nr:
                 budget = max(k + nr, budget // 2)
@@ -87,46 +94,191 @@ async def fetch(
             raise
         finally:
             result.requests += 1
-        for (oid, value), asked in zip(varbinds[:nr], pending_scalars, strict=False):
+        if bulk_raw is not None:
+            try:
+                head = ber.decode_varbinds(data, vpos, vend, nr) if nr else []
+                vpos = ber.skip_varbinds(data, vpos, vend, nr) if nr else vpos
+            except ber.BerError as exc:
+                raise _undecodable(session, exc) from exc
+        else:
+            head = varbinds[:nr]
+        for (oid, value), asked in zip(head, pending_scalars, strict=False):
             if oid == asked and not isinstance(value, ber.Special):
                 result.scalars[oid] = value
         pending_scalars = []
-        body = varbinds[nr:]
-        if not body:
-            break
-        done: set[int] = set()
-        progressed = False
-        special = ber.Special
-        suffix_arcs = ber.suffix_arcs
-        for pos, j in enumerate(active):  # the response is row-major: column j is body[pos::k]
-            prefix = prefixes[j]
-            plen = len(prefix)
-            rows = result.columns[j]
-            prev = last[j]
-            last_oid = None
-            for oid, value in body[pos::k]:
-                if not oid.startswith(prefix) or value.__class__ is special:
-                    done.add(j)
-                    break
-                suffix = oid[plen:]
-                index = tuple(suffix) if suffix.isascii() else suffix_arcs(suffix)
-                if prev is not None and index <= prev:
-                    log.warning("agent returned a non-increasing OID in column %s; column "
-                                "stopped", ber.oid_to_str(prefix))
-                    done.add(j)
-                    break
-                rows[index] = value
-                prev = index
-                last_oid = oid
-            if last_oid is not None:
-                last[j] = prev
-                cursor[j] = last_oid
-                progressed = True
-                if len(rows) >= max_rows:
-                    result.truncated = True
-                    done.add(j)
+        if bulk_raw is not None:
+            if vpos >= vend:
+                break
+            cols = [result.columns[j] for j in active]
+            prevs = [last[j] for j in active]
+            cursors: list[bytes | None] = [None] * k
+            try:
+                ended = scan_columns(data, vpos, vend, [prefixes[j] for j in active], cols,
+                                     prevs, cursors)
+            except ber.BerError as exc:
+                raise _undecodable(session, exc) from exc
+            done = {active[p] for p in ended}
+            progressed = False
+            for p, j in enumerate(active):
+                cur = cursors[p]
+                if cur is not None:
+                    last[j] = prevs[p]
+                    cursor[j] = cur
+                    progressed = True
+                    if len(cols[p]) >= max_rows:
+                        result.truncated = True
+                        done.add(j)
+        else:
+            body = varbinds[nr:]
+            if not body:
+                break
+            done, progressed = _columns_from_varbinds(body, active, prefixes, result, last,
+                                                      cursor, max_rows)
         active = [j for j in active if j not in done]
         if not progressed and active:
             msg = "GETBULK made no progress (agent returned nothing usable)"
             raise SnmpError(msg)
     return result
+
+
+def _undecodable(session: Session, exc: ber.BerError) -> SnmpError:
+    addr = getattr(session, "addr", None)
+    where = f"{addr[0]}:{addr[1]}: " if isinstance(addr, tuple) and len(addr) == 2 else ""
+    return SnmpError(f"{where}undecodable response: {exc}")
+
+
+def _columns_from_varbinds(body: list[ber.VarBind], active: list[int], prefixes: list[bytes],
+                           result: FetchResult, last: list[Index | None], cursor: list[bytes],
+                           max_rows: int) -> tuple[set[int], bool]:
+    """The decoded-varbinds form of :func:`scan_columns` (sessions without ``bulk_raw``)."""
+    k = len(active)
+    done: set[int] = set()
+    progressed = False
+    special = ber.Special
+    suffix_arcs = ber.suffix_arcs
+    for pos, j in enumerate(active):  # the response is row-major: column j is body[pos::k]
+        prefix = prefixes[j]
+        plen = len(prefix)
+        rows = result.columns[j]
+        prev = last[j]
+        last_oid = None
+        for oid, value in body[pos::k]:
+            if not oid.startswith(prefix) or value.__class__ is special:
+                done.add(j)
+                break
+            suffix = oid[plen:]
+            index = tuple(suffix) if suffix.isascii() else suffix_arcs(suffix)
+            if prev is not None and index <= prev:
+                log.warning("agent returned a non-increasing OID in column %s; column "
+                            "stopped", ber.oid_to_str(prefix))
+                done.add(j)
+                break
+            rows[index] = value
+            prev = index
+            last_oid = oid
+        if last_oid is not None:
+            last[j] = prev
+            cursor[j] = last_oid
+            progressed = True
+            if len(rows) >= max_rows:
+                result.truncated = True
+                done.add(j)
+    return done, progressed
+
+
+def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
+                 rows: Sequence[dict[Index, ber.Value]], prevs: list[Index | None],
+                 cursors: list[bytes | None]) -> set[int]:
+    """Read a GETBULK response's repeated varbinds (row-major: varbind ``i`` belongs to column
+    ``i % k``) straight into ``rows``, without building a varbind list.
+
+    ``prevs`` (the last index of each column so far) and ``cursors`` (the OID of the last row
+    this response stored, else None) are updated in place; the positions of the columns that
+    ended (left their subtree, an exception value, a non-increasing OID) are returned. Every
+    varbind is checked as :func:`netctl.collectors.snmp.ber.decode_varbinds` checks it, and the
+    values are the same (tests/unit/collectors/test_snmp_scan.py).
+
+    An OID seen before is not parsed again: :data:`_OID_INDEX` maps it to its column prefix and
+    row index (the same OIDs come back from every device at every poll).
+
+    Raises:
+        BerError: malformed varbinds.
+    """
+    k = len(prefixes)
+    ended: set[int] = set()
+    live = [True] * k
+    unsigned = _UNSIGNED
+    from_bytes = int.from_bytes
+    known = _OID_INDEX
+    lookup = known.get
+    c = 0
+    try:
+        while pos < end:
+            n = data[pos + 1]
+            ol = data[pos + 3]
+            if data[pos] == 0x30 and data[pos + 2] == 0x06 and n < 0x80 and ol < 0x80 \
+                    and data[pos + 5 + ol] < 0x80:
+                # every length in short form: the common case, read inline
+                vb_end = pos + 2 + n
+                os = pos + 4
+                oe = os + ol
+                tag = data[oe]
+                vs = oe + 2
+                ve = vs + data[oe + 1]
+                if ve > vb_end:
+                    raise ber.BerError("value beyond its VarBind")
+            else:
+                os, oe, tag, vs, ve, vb_end = ber.varbind_bounds(data, pos)
+            pos = vb_end
+            if live[c]:
+                oid = data[os:oe]
+                hit = lookup(oid)
+                prefix = prefixes[c]
+                if hit is None or hit[0] != prefix:
+                    if oid.startswith(prefix):
+                        suffix = oid[len(prefix):]
+                        hit = (prefix,
+                               tuple(suffix) if suffix.isascii() else ber.suffix_arcs(suffix))
+                        if len(known) >= _OID_INDEX_MAX:
+                            known.clear()
+                        known[oid] = hit
+                    else:
+                        hit = None
+                if hit is None or 0x80 <= tag <= 0x82:
+                    live[c] = False
+                    ended.add(c)
+                else:
+                    index = hit[1]
+                    prev = prevs[c]
+                    if prev is not None and index <= prev:
+                        log.warning("agent returned a non-increasing OID in column %s; column "
+                                    "stopped", ber.oid_to_str(prefix))
+                        live[c] = False
+                        ended.add(c)
+                    else:
+                        if tag in unsigned:
+                            rows[c][index] = from_bytes(data[vs:ve], "big")
+                        elif tag == 0x04:
+                            rows[c][index] = data[vs:ve]
+                        elif tag == 0x02:
+                            rows[c][index] = from_bytes(data[vs:ve], "big", signed=True)
+                        else:
+                            rows[c][index] = ber.decode_value(tag, data[vs:ve])
+                        prevs[c] = index
+                        cursors[c] = oid
+            c += 1
+            if c == k:
+                c = 0
+    except IndexError as exc:
+        msg = "truncated VarBind"
+        raise ber.BerError(msg) from exc
+    if pos != end:
+        msg = "VarBindList length mismatch"
+        raise ber.BerError(msg)
+    return ended
+
+
+_UNSIGNED = frozenset((0x41, 0x42, 0x43, 0x46, 0x47))
+_OID_INDEX: dict[bytes, tuple[bytes, Index]] = {}
+"""OID (BER content bytes) -> (the column prefix it was last read under, row index)."""
+_OID_INDEX_MAX = 1 << 17

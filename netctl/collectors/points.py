@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 FieldValue = int | float | str | bool
@@ -54,10 +54,15 @@ class Point:
     tags: tuple[tuple[str, str], ...]
     fields: Mapping[str, FieldValue]
     time_ms: int
+    encoded: str = field(default="", compare=False, repr=False)
+    """Its :meth:`line`, when whoever built the point wrote it at the same time (the SNMP
+    converter does, from the values it has at hand: :class:`LineBuilder`)."""
 
     def line(self) -> str:
         """InfluxDB line protocol (precision ms). Empty tag values are left out (as InfluxDB
         requires); integers get the ``i`` suffix, so a field keeps one type for ever."""
+        if self.encoded:
+            return self.encoded
         parts = []
         for k, v in self.fields.items():
             cls = type(v)
@@ -118,3 +123,59 @@ def _field(key: str, value: FieldValue) -> str:
 def lines(points: Iterable[Point]) -> list[str]:
     """Line protocol of many points (points without fields are skipped)."""
     return [p.line() for p in points if p.fields]
+
+
+class LineBuilder:
+    """:meth:`Point.line` for many points of one measurement that share leading tags (one
+    device's poll), with the escaped head and field keys worked out once.
+
+    ``head(extra_tags) + " " + fields(values, names)[1] + " " + str(time_ms)`` equals
+    ``Point(measurement, base_tags + extra_tags, fields, time_ms).line()``
+    (tests/unit/collectors/test_snmp_scan.py compares them).
+    """
+
+    __slots__ = ("_head", "_keys")
+
+    def __init__(self, measurement: str, base_tags: tuple[tuple[str, str], ...]) -> None:
+        self._head = _head(measurement, base_tags)
+        self._keys: dict[str, str] = {}
+
+    def head(self, extra_tags: tuple[tuple[str, str], ...]) -> str:
+        """``measurement,tag=value,...`` of a point with these tags after the shared ones."""
+        head = self._head
+        for k, v in extra_tags:
+            if v:
+                head = f"{head},{_tag(k, v)}"
+        return head
+
+    def fields(self, values: Mapping[str, object], names: Iterable[str]
+               ) -> tuple[dict[str, FieldValue], str]:
+        """The fields ``names`` of ``values`` that InfluxDB can store (an int beyond int64,
+        None or anything else than int/float/str/bool is left out), and their line-protocol
+        text."""
+        keys = self._keys
+        fields: dict[str, FieldValue] = {}
+        parts = []
+        for name in names:
+            fv = values[name]
+            cls = fv.__class__
+            if cls is int:
+                if fv <= INT64_MAX:  # type: ignore[operator]
+                    key = keys.get(name)
+                    if key is None:
+                        key = keys[name] = _key_eq(name)
+                    fields[name] = fv  # type: ignore[assignment]
+                    parts.append(f"{key}{fv}i")
+            elif cls is float:
+                key = keys.get(name)
+                if key is None:
+                    key = keys[name] = _key_eq(name)
+                fields[name] = fv  # type: ignore[assignment]
+                parts.append(f"{key}{fv!r}")
+            elif cls is str or cls is bool:
+                fields[name] = fv  # type: ignore[assignment]
+                parts.append(_field(name, fv))  # type: ignore[arg-type]
+            elif isinstance(fv, int | float | str):  # subclasses: as they are (see _field)
+                fields[name] = fv
+                parts.append(_field(name, fv))
+        return fields, ",".join(parts)

@@ -178,17 +178,31 @@ def suffix_arcs(suffix: bytes) -> tuple[int, ...]:
 
 def encode_varbinds(oids: Iterable[bytes]) -> bytes:
     """A VarBindList with NULL values for the given OIDs (BER content bytes)."""
+    known = _NULL_VARBINDS
     parts = []
     for oid in oids:
-        inner = tlv(0x06, oid) + _NULL_VARBIND_TAIL
-        parts.append(tlv(0x30, inner))
+        vb = known.get(oid)
+        if vb is None:
+            vb = tlv(0x30, tlv(0x06, oid) + _NULL_VARBIND_TAIL)
+            if len(known) >= 1 << 16:
+                known.clear()
+            known[oid] = vb
+        parts.append(vb)
     return tlv(0x30, b"".join(parts))
+
+
+_NULL_VARBINDS: dict[bytes, bytes] = {}
+"""OID -> its encoded VarBind with a NULL value (requests repeat the same cursors every poll)."""
+_SMALL_INTEGERS: Final = tuple(encode_integer(i) for i in range(256))
 
 
 def encode_pdu(tag: int, request_id: int, a: int, b: int, oids: Iterable[bytes]) -> bytes:
     """A PDU: for GET ``a``/``b`` are error-status/index (0), for GETBULK non-repeaters and
     max-repetitions."""
-    return tlv(tag, encode_integer(request_id) + encode_integer(a) + encode_integer(b)
+    small = _SMALL_INTEGERS
+    return tlv(tag, encode_integer(request_id)
+               + (small[a] if 0 <= a < 256 else encode_integer(a))
+               + (small[b] if 0 <= b < 256 else encode_integer(b))
                + encode_varbinds(oids))
 
 
@@ -394,6 +408,14 @@ def peek_id(data: bytes) -> tuple[int, int]:
     Raises:
         BerError: on anything that is not an SNMP message.
     """
+    if len(data) > 16 and data[0] == 0x30 and data[1] > 0x80 and data[2 + (k := data[1] & 0x7F)] \
+            == 0x02 and data[3 + k] == 0x01 and data[4 + k] == 0x01 and data[5 + k] == 0x04:
+        # v2c with a long message length (every response of a walk): skip to the request-id
+        p = 7 + k + data[6 + k]  # after the community (short form)
+        if data[6 + k] < 0x80 and len(data) > p + 4 and data[p + 1] & 0x80:
+            p += 2 + (data[p + 1] & 0x7F)  # the PDU's header
+            if data[p] == 0x02 and 0 < data[p + 1] <= 8:
+                return 1, int.from_bytes(data[p + 2:p + 2 + data[p + 1]], "big", signed=True)
     tag, start, _end = read_header(data, 0)
     if tag != 0x30:
         msg = "not an SNMP message"

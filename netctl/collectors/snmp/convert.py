@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from netctl.collectors.points import INT64_MAX, FieldValue, Point
+from netctl.collectors.points import FieldValue, LineBuilder, Point
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
@@ -160,17 +160,6 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
     return value
 
 
-def _field_value(value: Scalar) -> FieldValue | None:
-    cls = value.__class__
-    if cls is int:
-        return value if value <= INT64_MAX else None
-    if cls is float or cls is str or cls is bool:
-        return value  # type: ignore[no-any-return]
-    if isinstance(value, int | float | str):
-        return value
-    return None
-
-
 # -- conversion ---------------------------------------------------------------------------------
 def decode_fetch(compiled: CompiledProfile, result: FetchResult
                  ) -> tuple[dict[str, Scalar], dict[str, dict[str, dict[Index, Scalar]]]]:
@@ -229,6 +218,11 @@ def convert(
     obs_append = out.observations.append
     is_wlan = profile.converter == "wlan_ap"
     state_rows = 0
+    state_where, state_first_row = profile.state_where, profile.state_first_row
+    interface = profile.interface
+    if_roles = measurement == "snmp_interface" and bool(device.if_roles)
+    builder = LineBuilder(measurement, base_tags)
+    row_fields, row_head = builder.fields, builder.head
     parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
               compiled.field_names)]
     parts += [(extra.rows, extra.where,
@@ -254,16 +248,7 @@ def convert(
                 values[name] = col.get(index) if col is not None else ev(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
-            fields: dict[str, FieldValue] = {}
-            for name in field_names:  # _field_value, inlined: the hottest loop of a poll
-                fv = values[name]
-                cls = fv.__class__
-                if cls is int:
-                    if fv <= INT64_MAX:
-                        fields[name] = fv
-                elif cls is float or cls is str or cls is bool or (
-                        fv is not None and (fv := _field_value(fv)) is not None):
-                    fields[name] = fv
+            fields, field_text = row_fields(values, field_names)
             extra = tuple([(name, "" if (v := values[name]) is None else str(v))
                            for name in tag_names])
             if is_wlan:
@@ -273,15 +258,15 @@ def convert(
                     out.ap_reports.append(report)
                 continue
             if fields:
-                if measurement == "snmp_interface" and device.if_roles:
+                if if_roles:
                     ifname = next((v for k, v in extra if k == "ifname"), "")
                     extra += (("ifrole", device.role_of(ifname)),)
-                points_append(Point(measurement, base_tags + extra, fields, time_ms))
-            if state and (profile.state_where is None
-                          or passes(profile.state_where, values, data, index)) and not (
-                    profile.state_first_row and state_rows):
+                points_append(Point(measurement, base_tags + extra, fields, time_ms,
+                                    f"{row_head(extra)} {field_text} {time_ms}"))
+            if state and (state_where is None or passes(state_where, values, data, index)) \
+                    and not (state_first_row and state_rows):
                 state_rows += 1
-                iface = str(values.get(profile.interface) or "") if profile.interface else ""
+                iface = str(values.get(interface) or "") if interface else ""
                 for metric, source in state:
                     value = values.get(source)
                     if value is None or value == "":

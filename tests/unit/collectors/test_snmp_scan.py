@@ -13,11 +13,12 @@ import asyncio
 import bisect
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from netctl.collectors.points import lines
+from netctl.collectors.points import LineBuilder, Point, lines
 from netctl.collectors.rates import counter_rate
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.convert import (
@@ -148,6 +149,9 @@ def _lines(compiled: CompiledProfile, polls: list[FetchResult]) -> list[str]:
                        now_s=60.0 * n, state_wanted=wanted,
                        ap_tags=lambda _ap: None, inventory=lambda _ap, _attr: "802.11ax")
         out += lines(conv.points)
+        # the line the converter wrote with each point is the one Point.line() would write
+        assert [p.encoded for p in conv.points] == [replace(p, encoded="").line()
+                                                     for p in conv.points]
         out += [repr(o) for o in conv.observations]
         out += [repr(r) for r in conv.ap_reports]
     return out
@@ -175,8 +179,8 @@ def test_scanner_checks_what_decode_varbinds_checks() -> None:
     """Malformed varbinds fail the same way on both paths (never a silent short column)."""
     good = ber.tlv(0x30, ber.tlv(0x06, ber.encode_oid("1.3.6.1.2.1.2.2.1.8.1")) + b"\x02\x01\x01")
     prefix = ber.encode_oid("1.3.6.1.2.1.2.2.1.8")
-    for bad in (good[:-1], good[:3], b"\x31" + good[1:], good.replace(b"\x02\x01\x01", b"\x02\x05\x01"),
-                good + b"\x30\x02\x05\x00"):
+    for bad in (good[:-1], good[:3], b"\x31" + good[1:],
+                good.replace(b"\x02\x01\x01", b"\x02\x05\x01"), good + b"\x30\x02\x05\x00"):
         with pytest.raises(ber.BerError):
             ber.decode_varbinds(bad, 0, len(bad))
         with pytest.raises(ber.BerError):
@@ -221,3 +225,30 @@ def test_rate_fast_path_equals_counter_rate() -> None:
                             max_rate=float(speed) * 1e6 if speed else None)
         assert got == want or (got is None and want is None)
         assert type(got) is type(want)
+
+
+def test_line_builder_equals_point_line() -> None:
+    """Fields of every kind (escaping, int64 overflow, bool, None, int/str subclasses)."""
+    import enum
+
+    class Speed(enum.IntEnum):
+        FAST = 2**63 + 5
+
+    class Name(str):
+        pass
+
+    base = (("city", "6401"), ("county", ""), ("device", "sw 1,a=b"))
+    values: dict[str, object] = {
+        "a": 1, "b": 2**63, "c": 2**63 - 1, "d": -5, "e": 1.5, "f": float("1e300"),
+        "g": 'x "y" \\ z', "h": True, "i": None, "j": b"raw", "k": Speed.FAST,
+        "l": Name("n=1"), "m ,=": 0.1 + 0.2, "n": "",
+    }
+    builder = LineBuilder("snmp_interface", base)
+    for extra in ((), (("ifname", "Gi0/1"),), (("ifname", ""), ("ifalias", "up link\\"))):
+        for names in (list(values), ["i", "j"], ["b"], ["a", "m ,="]):
+            fields, text = builder.fields(values, names)
+            point = Point("snmp_interface", base + extra, fields, 1700000000000)
+            if fields:
+                assert f"{builder.head(extra)} {text} 1700000000000" == point.line()
+            else:
+                assert text == ""

@@ -68,27 +68,23 @@ class Session(Protocol):
         ...
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: Transport) -> None:
-        self.owner = owner
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.owner.dispatch(data, addr)
-
-    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable and friends
-        log.debug("UDP error: %s", exc)
-
-
 @dataclass(eq=False)
 class Transport:
-    """One UDP socket per address family, shared by every session of an event loop."""
+    """One UDP socket per address family, shared by every session of an event loop.
+
+    The sockets are read with ``loop.add_reader`` and drained at each wake-up (every datagram
+    waiting is dispatched, not one per turn of the event loop as asyncio's datagram transport
+    does), and written with ``sendto`` directly (a full send buffer waits with
+    ``loop.sock_sendto``).
+    """
 
     rcvbuf: int = DEFAULT_RCVBUF
-    _endpoints: dict[int, asyncio.DatagramTransport] = field(default_factory=dict)
+    _endpoints: dict[int, socket.socket] = field(default_factory=dict)
     _pending: dict[int, tuple[asyncio.Future[bytes], tuple[str, int]]] = field(
         default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loop: asyncio.AbstractEventLoop | None = None
     effective_rcvbuf: int = 0
     dropped: int = 0  # datagrams that matched no pending request
 
@@ -96,22 +92,41 @@ class Transport:
         """A fresh request-id / msgID (31 bits, never 0)."""
         return next(self._ids) % 0x7FFFFFFF or next(self._ids)
 
-    async def _endpoint(self, family: int) -> asyncio.DatagramTransport:
-        ep = self._endpoints.get(family)
-        if ep is not None:
-            return ep
+    async def _endpoint(self, family: int) -> socket.socket:
+        sock = self._endpoints.get(family)
+        if sock is not None:
+            return sock
         async with self._lock:
-            ep = self._endpoints.get(family)
-            if ep is not None:
-                return ep
+            sock = self._endpoints.get(family)
+            if sock is not None:
+                return sock
             loop = asyncio.get_running_loop()
             sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            self.effective_rcvbuf = enlarge_rcvbuf(sock, self.rcvbuf)
-            sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))  # noqa: S104
-            ep, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
-            self._endpoints[family] = ep
-            return ep
+            try:
+                sock.setblocking(False)
+                self.effective_rcvbuf = enlarge_rcvbuf(sock, self.rcvbuf)
+                sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))  # noqa: S104
+                loop.add_reader(sock.fileno(), self._readable, sock)
+            except BaseException:
+                sock.close()
+                raise
+            self._loop = loop
+            self._endpoints[family] = sock
+            return sock
+
+    def _readable(self, sock: socket.socket) -> None:
+        """Dispatch every datagram waiting on ``sock`` (bounded: others get their turn)."""
+        recv = sock.recvfrom
+        dispatch = self.dispatch
+        for _ in range(_DRAIN_MAX):
+            try:
+                data, addr = recv(_MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # ICMP errors reported on the socket, and friends
+                log.debug("UDP error: %s", exc)
+                return
+            dispatch(data, addr)
 
     def dispatch(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         """Hand a datagram to the request waiting for it; drop anything else."""
@@ -121,7 +136,8 @@ class Transport:
             self.dropped += 1
             return
         entry = self._pending.get(rid)
-        if entry is None or entry[0].done() or (str(addr[0]), int(addr[1])) != entry[1]:
+        if entry is None or entry[0].done() or str(addr[0]) != entry[1][0] \
+                or int(addr[1]) != entry[1][1]:
             self.dropped += 1
             return
         entry[0].set_result(data)
@@ -134,7 +150,7 @@ class Transport:
             SnmpTimeoutError: after ``timeout`` seconds.
         """
         family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        ep = self._endpoints.get(family) or await self._endpoint(family)
+        sock = self._endpoints.get(family) or await self._endpoint(family)
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[bytes] = loop.create_future()
         self._pending[rid] = (fut, addr)
@@ -142,7 +158,12 @@ class Transport:
         # (this runs for every request of every poll).
         timer = loop.call_later(timeout, _expire, fut)
         try:
-            ep.sendto(data, addr)
+            try:
+                sock.sendto(data, addr)
+            except (BlockingIOError, InterruptedError):
+                await loop.sock_sendto(sock, data, addr)
+            except OSError as exc:  # unreachable network and friends: as a lost datagram
+                log.debug("UDP error sending to %s:%s: %s", addr[0], addr[1], exc)
             return await fut
         except _Expired as exc:
             msg = f"no response from {addr[0]}:{addr[1]} within {timeout:g} s"
@@ -153,9 +174,15 @@ class Transport:
 
     def close(self) -> None:
         """Close the sockets."""
-        for ep in self._endpoints.values():
-            ep.close()
+        for sock in self._endpoints.values():
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.close()
         self._endpoints.clear()
+
+
+_DRAIN_MAX = 256
+_MAX_DATAGRAM = 65535
 
 
 class _Expired(Exception):  # noqa: N818 - internal marker, never escapes exchange()

@@ -229,6 +229,8 @@ class V2cSession:
     timeout: float = 2.0
     retries: int = 1
     requests: int = 0
+    walk_hints: dict[tuple[bytes, ...], int] = field(default_factory=dict, repr=False)
+    """Rows per walked column set at the last poll (see :func:`~.walk.fetch`)."""
 
     async def _call(self, tag: int, a: int, b: int,
                     oids: Sequence[bytes]) -> tuple[bytes, int, int]:
@@ -300,6 +302,7 @@ class V3Session:
     retries: int = 1
     context: bytes = b""
     requests: int = 0
+    walk_hints: dict[tuple[bytes, ...], int] = field(default_factory=dict, repr=False)
     _keys: usm.UserKeys | None = None
     _keys_engine: bytes = b""
 

@@ -66,6 +66,12 @@ async def fetch(
             return result
         bulk_scalars = []
 
+    # The table's size at the last poll (sessions that remember it: one per device), so that
+    # the last request asks for what is left rather than a full budget of varbinds the agent
+    # must find and we must read past the end of the table. Only the sizing depends on it.
+    hints: dict[tuple[bytes, ...], int] | None = getattr(session, "walk_hints", None)
+    hint_key = tuple(columns)
+    hint = hints.get(hint_key, 0) if hints is not None else 0
     prefixes = list(columns)
     cursor = list(columns)
     last: list[Index | None] = [None] * len(columns)
@@ -81,6 +87,8 @@ async def fetch(
         nr = len(pending_scalars)
         k = len(active)
         reps = max(1, min(max_repetitions, (budget - nr) // k))
+        if hint:  # rows left by last poll's count, +1 to see the end: no varbinds past it
+            reps = min(reps, max(1, hint - min(len(result.columns[j]) for j in active) + 1))
         oids = [_parent(s) or s for s in pending_scalars] + [cursor[j] for j in active]
         try:
             if bulk_raw is not None:
@@ -138,6 +146,10 @@ async def fetch(
         if not progressed and active:
             msg = "GETBULK made no progress (agent returned nothing usable)"
             raise SnmpError(msg)
+    if hints is not None and not result.truncated:
+        if len(hints) >= 64:
+            hints.clear()
+        hints[hint_key] = max(map(len, result.columns), default=0)
     return result
 
 

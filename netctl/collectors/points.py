@@ -129,16 +129,16 @@ class LineBuilder:
     """:meth:`Point.line` for many points of one measurement that share leading tags (one
     device's poll), with the escaped head and field keys worked out once.
 
-    ``head(extra_tags) + " " + fields(values, names)[1] + " " + str(time_ms)`` equals
+    ``head(extra_tags) + " " + fields(values, keyed(names))[1] + " " + str(time_ms)``
+    equals
     ``Point(measurement, base_tags + extra_tags, fields, time_ms).line()``
     (tests/unit/collectors/test_snmp_scan.py compares them).
     """
 
-    __slots__ = ("_head", "_keys")
+    __slots__ = ("_head",)
 
     def __init__(self, measurement: str, base_tags: tuple[tuple[str, str], ...]) -> None:
         self._head = _head(measurement, base_tags)
-        self._keys: dict[str, str] = {}
 
     def head(self, extra_tags: tuple[tuple[str, str], ...]) -> str:
         """``measurement,tag=value,...`` of a point with these tags after the shared ones."""
@@ -148,34 +148,36 @@ class LineBuilder:
                 head = f"{head},{_tag(k, v)}"
         return head
 
-    def fields(self, values: Mapping[str, object], names: Iterable[str]
+    @staticmethod
+    def keyed(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """Field names with their escaped ``key=`` prefix, for :meth:`fields`."""
+        return tuple((name, _key_eq(name)) for name in names)
+
+    @staticmethod
+    def fields(values: Mapping[str, object], keyed: Iterable[tuple[str, str]]
                ) -> tuple[dict[str, FieldValue], str]:
-        """The fields ``names`` of ``values`` that InfluxDB can store (an int beyond int64,
-        None or anything else than int/float/str/bool is left out), and their line-protocol
-        text."""
-        keys = self._keys
+        """The fields (``keyed``: see :meth:`keyed`) of ``values`` that InfluxDB can store (an
+        int beyond int64, None or anything else than int/float/str/bool is left out), and their
+        line-protocol text."""
         fields: dict[str, FieldValue] = {}
-        parts = []
-        for name in names:
+        parts: list[str] = []
+        append = parts.append
+        for name, key in keyed:
             fv = values[name]
             cls = fv.__class__
             if cls is int:
                 if fv <= INT64_MAX:  # type: ignore[operator]
-                    key = keys.get(name)
-                    if key is None:
-                        key = keys[name] = _key_eq(name)
                     fields[name] = fv  # type: ignore[assignment]
-                    parts.append(f"{key}{fv}i")
+                    append(f"{key}{fv}i")
             elif cls is float:
-                key = keys.get(name)
-                if key is None:
-                    key = keys[name] = _key_eq(name)
                 fields[name] = fv  # type: ignore[assignment]
-                parts.append(f"{key}{fv!r}")
+                append(f"{key}{fv!r}")
+            elif fv is None:
+                continue
             elif cls is str or cls is bool:
                 fields[name] = fv  # type: ignore[assignment]
-                parts.append(_field(name, fv))  # type: ignore[arg-type]
+                append(_field(name, fv))  # type: ignore[arg-type]
             elif isinstance(fv, int | float | str):  # subclasses: as they are (see _field)
                 fields[name] = fv
-                parts.append(_field(name, fv))
+                append(_field(name, fv))
         return fields, ",".join(parts)

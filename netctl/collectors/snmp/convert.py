@@ -22,6 +22,7 @@ from netctl.collectors.snmp.walk import FetchResult, Index
 from netctl.state.store import Observation
 
 UPTIME_SCALAR = "sysUpTime"
+_INT_ONLY = frozenset((int,))
 __all__ = ["ApReport", "CompiledProfile", "Converted", "CounterStore", "DeviceTags",
            "compile_profile", "convert", "decode_value", "is_global_v6", "parse_index"]
 
@@ -174,7 +175,7 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
         kind = types[cname].type
         if kind in ("int", "uint", "counter32", "counter64"):
             # the walker's dict as it is when every value is an integer (the usual case)
-            tables[tname][cname] = rows if all(v.__class__ is int for v in rows.values()) else {
+            tables[tname][cname] = rows if set(map(type, rows.values())) <= _INT_ONLY else {
                 i: v for i, v in rows.items() if isinstance(v, int)}
         elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
             tables[tname][cname] = {
@@ -229,6 +230,7 @@ def convert(
                (*extra.tags.items(), *extra.fields.items(), *extra.values.items()),
                tuple(extra.tags), tuple(extra.fields)) for extra in profile.also_rows]
     for rows, where, exprs, tag_names, field_names in parts:
+        keyed = builder.keyed(field_names)
         if rows is None:
             indexes: list[Index] = [()]
         else:
@@ -248,7 +250,7 @@ def convert(
                 values[name] = col.get(index) if col is not None else ev(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
-            fields, field_text = row_fields(values, field_names)
+            fields, field_text = row_fields(values, keyed)
             extra = tuple([(name, "" if (v := values[name]) is None else str(v))
                            for name in tag_names])
             if is_wlan:

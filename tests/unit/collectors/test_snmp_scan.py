@@ -255,7 +255,7 @@ def test_line_builder_equals_point_line() -> None:
     builder = LineBuilder("snmp_interface", base)
     for extra in ((), (("ifname", "Gi0/1"),), (("ifname", ""), ("ifalias", "up link\\"))):
         for names in (list(values), ["i", "j"], ["b"], ["a", "m ,="]):
-            fields, text = builder.fields(values, names)
+            fields, text = builder.fields(values, builder.keyed(names))
             point = Point("snmp_interface", base + extra, fields, 1700000000000)
             if fields:
                 assert f"{builder.head(extra)} {text} 1700000000000" == point.line()

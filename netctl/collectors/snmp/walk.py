@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.client import Session, SnmpError, SnmpStatusError
@@ -210,8 +211,11 @@ def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
     varbind is checked as :func:`netctl.collectors.snmp.ber.decode_varbinds` checks it, and the
     values are the same (tests/unit/collectors/test_snmp_scan.py).
 
-    An OID seen before is not parsed again: :data:`_OID_INDEX` maps it to its column prefix and
-    row index (the same OIDs come back from every device at every poll).
+    A varbind whose head (its SEQUENCE header, the OID and the value's tag and length, all in
+    short form) was seen before is not parsed again: :data:`_HEADS` maps those bytes to what
+    they say (the same OIDs come back from every device at every poll, and a value's length
+    rarely changes). Equal bytes have the same structure, so the checks made when the entry
+    was stored hold; the value itself is read every time.
 
     Raises:
         BerError: malformed varbinds.
@@ -221,46 +225,38 @@ def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
     live = [True] * k
     unsigned = _UNSIGNED
     from_bytes = int.from_bytes
-    known = _OID_INDEX
-    lookup = known.get
+    heads = _HEADS
+    lookup = heads.get
     c = 0
     try:
         while pos < end:
-            n = data[pos + 1]
-            ol = data[pos + 3]
-            if data[pos] == 0x30 and data[pos + 2] == 0x06 and n < 0x80 and ol < 0x80 \
-                    and data[pos + 5 + ol] < 0x80:
-                # every length in short form: the common case, read inline
-                vb_end = pos + 2 + n
-                os = pos + 4
-                oe = os + ol
-                tag = data[oe]
-                vs = oe + 2
-                ve = vs + data[oe + 1]
-                if ve > vb_end:
-                    raise ber.BerError("value beyond its VarBind")
-            else:
-                os, oe, tag, vs, ve, vb_end = ber.varbind_bounds(data, pos)
-            pos = vb_end
+            vs = pos + 6 + data[pos + 3]  # where the value starts if every length is short
+            head = data[pos:vs]
+            hit = lookup(head)
+            if hit is None:
+                hit = _read_head(data, pos, head)
+                if hit[5] == vs - pos:  # short forms only: the same bytes, the same meaning
+                    if len(heads) >= _HEADS_MAX:
+                        heads.clear()
+                    heads[head] = hit
+            oid, tag, vlen, step, hlen = hit[0], hit[1], hit[2], hit[3], hit[5]
+            vs = pos + hlen
+            pos += step
             if live[c]:
-                oid = data[os:oe]
-                hit = lookup(oid)
                 prefix = prefixes[c]
-                if hit is None or hit[0] != prefix:
+                got = hit[4]
+                if got is None or got[0] != prefix:
+                    got = None
                     if oid.startswith(prefix):
                         suffix = oid[len(prefix):]
-                        hit = (prefix,
+                        got = (prefix,
                                tuple(suffix) if suffix.isascii() else ber.suffix_arcs(suffix))
-                        if len(known) >= _OID_INDEX_MAX:
-                            known.clear()
-                        known[oid] = hit
-                    else:
-                        hit = None
-                if hit is None or 0x80 <= tag <= 0x82:
+                        hit[4] = got
+                if got is None or 0x80 <= tag <= 0x82:
                     live[c] = False
                     ended.add(c)
                 else:
-                    index = hit[1]
+                    index = got[1]
                     prev = prevs[c]
                     if prev is not None and index <= prev:
                         log.warning("agent returned a non-increasing OID in column %s; column "
@@ -269,13 +265,13 @@ def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
                         ended.add(c)
                     else:
                         if tag in unsigned:
-                            rows[c][index] = from_bytes(data[vs:ve], "big")
+                            rows[c][index] = from_bytes(data[vs:vs + vlen], "big")
                         elif tag == 0x04:
-                            rows[c][index] = data[vs:ve]
+                            rows[c][index] = data[vs:vs + vlen]
                         elif tag == 0x02:
-                            rows[c][index] = from_bytes(data[vs:ve], "big", signed=True)
+                            rows[c][index] = from_bytes(data[vs:vs + vlen], "big", signed=True)
                         else:
-                            rows[c][index] = ber.decode_value(tag, data[vs:ve])
+                            rows[c][index] = ber.decode_value(tag, data[vs:vs + vlen])
                         prevs[c] = index
                         cursors[c] = oid
             c += 1
@@ -290,7 +286,17 @@ def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
     return ended
 
 
+def _read_head(data: bytes, pos: int, _head: bytes) -> list[Any]:
+    """[OID, value tag, value length, VarBind length, (prefix, index) or None, head length]
+    of the VarBind at ``pos``, checked (:func:`netctl.collectors.snmp.ber.varbind_bounds`)."""
+    os, oe, tag, vs, ve, vb_end = ber.varbind_bounds(data, pos)
+    if ve > len(data):
+        raise IndexError
+    return [data[os:oe], tag, ve - vs, vb_end - pos, None, vs - pos]
+
+
 _UNSIGNED = frozenset((0x41, 0x42, 0x43, 0x46, 0x47))
-_OID_INDEX: dict[bytes, tuple[bytes, Index]] = {}
-"""OID (BER content bytes) -> (the column prefix it was last read under, row index)."""
-_OID_INDEX_MAX = 1 << 17
+_HEADS: dict[bytes, list[Any]] = {}
+"""VarBind head bytes -> :func:`_read_head`'s list (its fifth item: the (column prefix, row
+index) the OID was last read under)."""
+_HEADS_MAX = 1 << 17

@@ -225,7 +225,8 @@ def test_rate_fast_path_equals_counter_rate() -> None:
         up1 = None if up0 is None else (up0 + rnd.choice((0, 6000, 5999, -5, 1))) % (1 << 32)
         speed = rnd.choice((None, 0, 1, 100, 1000, 100_000))
         col = "ifHCInOctets" if bits == 64 else "ifInOctets"
-        samples = {("p", col, (1,)): (prev_raw, up0, 0.0)}
+        samples: dict[tuple[str, str, tuple[int, ...]], tuple[int, int | None, float]] = {
+            ("p", col, (1,)): (prev_raw, up0, 0.0)}
         data = PollData("p", {}, {"t": {col: {(1,): cur_raw}, "spd": {(1,): speed}}}, "t",
                         {col: "counter64" if bits == 64 else "counter32"}, samples, up1, 60.0)
         expr = Expr.model_validate({"rate": col, "scale": 8, "cap_mbps": "spd"})
@@ -261,3 +262,31 @@ def test_line_builder_equals_point_line() -> None:
                 assert f"{builder.head(extra)} {text} 1700000000000" == point.line()
             else:
                 assert text == ""
+
+
+def test_scanner_cache_keeps_prefix_tag_and_length_apart() -> None:
+    """The same OID read under another column prefix, with another value length or type."""
+    oid = ber.encode_oid("1.3.6.1.2.1.2.2.1.10.7")
+
+    def vb(value_tlv: bytes) -> bytes:
+        return ber.tlv(0x30, ber.tlv(0x06, oid) + value_tlv)
+
+    column = ber.encode_oid("1.3.6.1.2.1.2.2.1.10")
+    table = ber.encode_oid("1.3.6.1.2.1.2.2.1")
+    for prefix, index in ((column, (7,)), (table, (10, 7)), (column, (7,))):
+        for value_tlv, value in ((b"\x41\x01\x05", 5), (b"\x41\x02\x01\x00", 256),
+                                 (b"\x02\x01\xff", -1), (b"\x04\x02ab", b"ab"),
+                                 (b"\x41\x01\x06", 6)):
+            data = vb(value_tlv)
+            rows: dict[tuple[int, ...], ber.Value] = {}
+            scan_columns(data, 0, len(data), [prefix], [rows], [None], [None])
+            assert rows == {index: value}
+            assert ber.decode_varbinds(data, 0, len(data)) == [(oid, value)]
+    other = ber.encode_oid("1.3.6.1.2.1.2.2.1.11")
+    data = vb(b"\x41\x01\x05")
+    rows = {}
+    assert scan_columns(data, 0, len(data), [other], [rows], [None], [None]) == {0}
+    assert rows == {}
+    truncated = data[:-1]
+    with pytest.raises(ber.BerError):
+        scan_columns(truncated, 0, len(truncated), [column], [{}], [None], [None])

@@ -34,9 +34,8 @@ class StateSink:
 
     store: StateStore
     refresh_s: float = 900.0
-    _last: dict[tuple[str, str], dict[str, tuple[float | str | None, float]]] = field(
+    _last: dict[tuple[str, str, str], tuple[float | str | None, float]] = field(
         default_factory=dict)
-    """(device, interface) -> metric -> (value, when) of the last write."""
     _queue: list[Observation] = field(default_factory=list)
     written: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -45,36 +44,28 @@ class StateSink:
               now: float) -> bool:
         """Whether an observation is new, changed or due for a refresh (and remember it as
         written): ask before building it, then :meth:`queue` it."""
-        metrics = self._last.setdefault((device, interface), {})
-        prev = metrics.get(metric)
+        key = (device, interface, metric)
+        prev = self._last.get(key)
         if prev is not None:
             changed = prev[0] != value and metric not in VOLATILE
             if not changed and now - prev[1] < self.refresh_s:
                 return False
-        metrics[metric] = (value, now)
+        self._last[key] = (value, now)
         return True
 
     def wanted_at(self, now: float) -> Callable[[str, str, str, float | str | None], bool]:
         """:meth:`wants` at ``now`` as a plain function of (device, interface, metric, value):
-        the converter asks it for every value of every row, in runs of one device and
-        interface, so the last (device, interface) is kept at hand (same decision as
-        :meth:`wants`)."""
+        the converter asks it for every value of every row, so it is kept to one dict lookup
+        (same decision as :meth:`wants`)."""
         last, refresh = self._last, self.refresh_s
-        at: list[object] = [None, None, None]  # device, interface, their metrics
 
         def wanted(device: str, interface: str, metric: str, value: float | str | None) -> bool:
-            if device is at[0] and interface is at[1]:
-                metrics = at[2]
-            else:
-                metrics = last.get((device, interface))
-                if metrics is None:
-                    metrics = last[(device, interface)] = {}
-                at[0], at[1], at[2] = device, interface, metrics
-            prev = metrics.get(metric)  # type: ignore[attr-defined]
+            key = (device, interface, metric)
+            prev = last.get(key)
             if prev is not None and now - prev[1] < refresh and (
                     prev[0] == value or metric in VOLATILE):
                 return False
-            metrics[metric] = (value, now)  # type: ignore[index]
+            last[key] = (value, now)
             return True
         return wanted
 

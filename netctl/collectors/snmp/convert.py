@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 from netctl.collectors.points import FieldValue, LineBuilder, Point
@@ -242,12 +243,14 @@ def convert(
                         counters.samples, uptime, now_s,
                         ap_field=profile.election.ap if profile.election else None,
                         inventory=inventory)
-        evaluators = [(name, plain_column(expr, data), build(expr, data))
-                      for name, expr in exprs]
+        steps = _steps(exprs, data)
         for index in indexes:
             values: dict[str, Scalar] = {}
-            for name, col, ev in evaluators:
-                values[name] = col.get(index) if col is not None else ev(index, values)
+            for plain, a, b in steps:  # in declaration order: an expression sees the earlier
+                if plain:
+                    values.update(zip(a, map(_get, b, repeat(index)), strict=True))
+                else:
+                    values[a] = b(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
             fields, field_text = row_fields(values, keyed)
@@ -282,6 +285,25 @@ def convert(
             o for o in _address_lists(out.points, device.device, observed)
             if state_wanted is None or state_wanted(o.device, o.interface, o.metric, o.value))
     return out
+
+
+_get = dict.get
+
+
+def _steps(exprs: tuple[tuple[str, Expr], ...], data: PollData) -> list[tuple[bool, Any, Any]]:
+    """The expressions of a row, in order: runs of plain columns as ``(True, names, columns)``
+    (looked up together), the others as ``(False, name, evaluator)``."""
+    steps: list[tuple[bool, Any, Any]] = []
+    for name, expr in exprs:
+        col = plain_column(expr, data)
+        if col is None:
+            steps.append((False, name, build(expr, data)))
+        elif steps and steps[-1][0]:
+            steps[-1][1].append(name)
+            steps[-1][2].append(col)
+        else:
+            steps.append((True, [name], [col]))
+    return steps
 
 
 def _obs_value(value: Scalar) -> float | str:

@@ -173,15 +173,11 @@ def _per_section(added: list[tuple[str, ...]], removed: list[tuple[str, ...]],
     return tuple((k, a, r) for k, (a, r) in counts.items())
 
 
-def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope,
-                 protection: DeviceProtection | None = None, owner: str = "") -> Diff:
-    """The remediation that brings the feature's part of ``running`` to ``intended``.
-
-    With ``protection``, protected running lines are never removed (they are reported in
-    ``refused``) and remediation lines that change protected configuration are listed in
-    ``protected``. ``owner`` (a rollback to a backup) is a rendered config whose lines are
-    owned too, so that what a later push added is removed.
-    """
+def _owned_and_wanted(platform: Platform, running: str, intended: str, scope: FeatureScope,
+                      protection: DeviceProtection | None, owner: str,
+                      ) -> tuple[HConfig, HConfig, HConfig, list[str]]:
+    """The running tree, its part the feature owns, the intended tree (hidden lines taken out,
+    secret lines adopted) and the hidden lines."""
     if platform is Platform.HP_COMWARE:
         running = unindent_globals(running)
     run_tree = parse(platform, running)
@@ -200,6 +196,33 @@ def compute_diff(platform: Platform, running: str, intended: str, scope: Feature
     for tree in (owned, want):
         _flatten_banners(tree)
     _adopt_secret_lines(owned, want)
+    return run_tree, owned, want, hidden
+
+
+def remaining(platform: Platform, running: str, intended: str, scope: FeatureScope,
+              protection: DeviceProtection | None = None, owner: str = "") -> list[str]:
+    """Only the remediation of :func:`compute_diff` (the same lines), without its report of
+    removed, refused and protected lines: what a push verifies after sending."""
+    run_tree, owned, want, hidden = _owned_and_wanted(platform, running, intended, scope,
+                                                      protection, owner)
+    if protection is not None:  # protected lines are never removed: as in compute_diff
+        protection.learn(run_tree)
+        protection.refused_in(owned, want)
+    remediation = tree_lines(owned.config_to_get_to(want), exits=True)
+    return [*remediation, *hidden] if remediation else remediation
+
+
+def compute_diff(platform: Platform, running: str, intended: str, scope: FeatureScope,
+                 protection: DeviceProtection | None = None, owner: str = "") -> Diff:
+    """The remediation that brings the feature's part of ``running`` to ``intended``.
+
+    With ``protection``, protected running lines are never removed (they are reported in
+    ``refused``) and remediation lines that change protected configuration are listed in
+    ``protected``. ``owner`` (a rollback to a backup) is a rendered config whose lines are
+    owned too, so that what a later push added is removed.
+    """
+    run_tree, owned, want, hidden = _owned_and_wanted(platform, running, intended, scope,
+                                                      protection, owner)
     before = "".join(line + "\n" for line in tree_lines(owned, exits=False))
     refused: list[tuple[str, str]] = []
     if protection is not None:

@@ -13,8 +13,9 @@ known_hosts file (OpenSSH format, one line per host, the device name as a traili
   command that accepts the new key once someone has checked it on the device's console.
 
 Host ids are paramiko's (and OpenSSH's): ``host`` on port 22, ``[host]:port`` otherwise.
-Every change of the file holds a lock (threads and processes), re-reads the file and replaces
-it atomically; the audit file (``<known_hosts>.log``) is append-only.
+Every change of the file holds a lock (threads and processes) and re-reads the file; a new host
+is one appended, synced line, a replaced key rewrites the file atomically; the audit file
+(``<known_hosts>.log``) is append-only.
 
 Examples:
     >>> host_id("10.0.0.1", 22), host_id("127.0.0.1", 2201), host_id("2001:db8::1", 22)
@@ -45,6 +46,10 @@ from netctl.state.locks import file_lock
 log = logging.getLogger(__name__)
 
 _THREAD_LOCK = threading.Lock()
+_INDEX_LOCK = threading.Lock()
+_INDEX: dict[Path, tuple[tuple[int, int, int], tuple[KnownHost, ...],
+                         dict[str, tuple[KnownHost, ...]]]] = {}
+"""Parsed known_hosts files by path, with the (inode, size, mtime) they were parsed at."""
 
 
 class HostKeyError(NetctlError):
@@ -148,30 +153,53 @@ class KnownHosts:
     # -- reading ----------------------------------------------------------------------------
     def entries(self) -> list[KnownHost]:
         """Every recorded key, in file order (unparsable lines are skipped)."""
+        return list(self._index()[0])
+
+    def lookup(self, hid: str) -> list[KnownHost]:
+        """Recorded keys of one host id (the file is parsed once per change, not per lookup:
+        a push looks up every device, and re-reading a fleet-sized file each time is
+        quadratic)."""
+        return list(self._index()[1].get(hid, ()))
+
+    def _index(self) -> tuple[tuple[KnownHost, ...], dict[str, tuple[KnownHost, ...]]]:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return (), {}
+        stamp = _stamp(st)
+        with _INDEX_LOCK:
+            hit = _INDEX.get(self.path)
+            if hit is not None and hit[0] == stamp:
+                return hit[1], hit[2]
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return []
-        out = []
+            return (), {}
+        entries: list[KnownHost] = []
+        by_host: dict[str, list[KnownHost]] = {}
         for raw in text.splitlines():
             fields = raw.split(None, 3)
             if len(fields) < 3 or raw.lstrip().startswith("#"):
                 continue
-            out.append(KnownHost(fields[0], fields[1], fields[2],
-                                 fields[3] if len(fields) > 3 else ""))
-        return out
-
-    def lookup(self, hid: str) -> list[KnownHost]:
-        """Recorded keys of one host id."""
-        return [e for e in self.entries() if hid in e.host.split(",")]
+            entry = KnownHost(fields[0], fields[1], fields[2], fields[3] if len(fields) > 3 else "")
+            entries.append(entry)
+            for name in entry.host.split(","):
+                by_host.setdefault(name, []).append(entry)
+        index = tuple(entries), {k: tuple(v) for k, v in by_host.items()}
+        with _INDEX_LOCK:
+            _INDEX[self.path] = (stamp, *index)
+        return index
 
     # -- changing ---------------------------------------------------------------------------
     def record(self, hid: str, key: Any, *, device: str = "", event: str = "tofu") -> KnownHost:
         """Add (or replace) the key of ``hid`` and write an audit line."""
         entry = KnownHost(hid, key.get_name(), key.get_base64(), device)
         with self._locked():
-            kept = [e for e in self.entries() if hid not in e.host.split(",")]
-            self._write([*kept, entry])
+            if self.lookup(hid):  # a replaced key: the file is rewritten (atomically)
+                kept = [e for e in self.entries() if hid not in e.host.split(",")]
+                self._write([*kept, entry])
+            else:  # a new host: one appended line (a fleet's first push is not quadratic)
+                self._append(entry)
         self.audit(event, hid, entry.fingerprint, device)
         return entry
 
@@ -234,6 +262,28 @@ class KnownHosts:
     def _write(self, entries: list[KnownHost]) -> None:
         write_atomic(self.path, "".join(e.line() + "\n" for e in entries))
 
+    def _append(self, entry: KnownHost) -> None:
+        """One line at the end, in one write, synced (the lock is held). A line left
+        unterminated by a crash is closed first, so it cannot merge with the new one."""
+        with self.path.open("ab") as fh:
+            lead = b""
+            if fh.tell() > 0:
+                with self.path.open("rb") as rd:
+                    rd.seek(-1, os.SEEK_END)
+                    lead = b"" if rd.read(1) == b"\n" else b"\n"
+            before = os.fstat(fh.fileno())
+            fh.write(lead + (entry.line() + "\n").encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+            after = os.fstat(fh.fileno())
+        with _INDEX_LOCK:  # the parsed file plus this line, when it was parsed just before
+            hit = _INDEX.get(self.path)
+            if hit is not None and not lead and hit[0] == _stamp(before):
+                by_host = dict(hit[2])
+                for name in entry.host.split(","):
+                    by_host[name] = (*by_host.get(name, ()), entry)
+                _INDEX[self.path] = (_stamp(after), (*hit[1], entry), by_host)
+
 
 class _Both:
     """The in-process lock, then the file lock (other processes)."""
@@ -277,6 +327,10 @@ class _Policy(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
             self.known.audit("refused-unknown", hostname, fp, self.device)
             raise UnknownHostKeyError(hostname, self.device or hostname, fp)
         self.known.record(hostname, key, device=self.device, event="tofu")
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def fetch_key(host: str, port: int, *, timeout: float = 10.0) -> Any:

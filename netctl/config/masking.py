@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -82,6 +83,8 @@ class Masking:
     tokens: tuple[re.Pattern[str], ...] = ()
     rules: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
     keep: frozenset[str] = NOT_SECRET
+    _memo: dict[str | None, tuple[tuple[re.Pattern[str], ...], _Scan]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def builtin(cls) -> Masking:
@@ -125,13 +128,68 @@ class Masking:
 
     # -- masking ----------------------------------------------------------------------------
     def mask(self, text: str, platform: str | None = None) -> str:
-        """``text`` with every secret replaced by ``<masked>``."""
-        if platform is not None and platform in self.rules:
-            rules: Iterable[re.Pattern[str]] = self.rules[platform]
-        else:
-            rules = [r for group in self.rules.values() for r in group]
-        rules = tuple(rules)
-        return "\n".join(self._line(line, rules) for line in text.split("\n"))
+        """``text`` with every secret replaced by ``<masked>``.
+
+        Only the lines a rule could touch go through the three passes: a rule's match holds
+        one of the literal words its regex requires (``snmp-agent community``, ``password``,
+        ``%^%#``…, found by :func:`_needles`), so the lines holding none of them are left as
+        they are without running the rule. The lines are found with ``str.find`` over the whole
+        text (case-folded for the case-insensitive keyword rule when the text is ASCII; a
+        regex without such words, or a case-insensitive one on non-ASCII text, is searched in
+        multi-line mode instead: a match within a line matches there in the whole text too,
+        and one running over a line end marks each line it touches). The lines found are a
+        superset of those any rule changes, and each is masked exactly as on its own. A
+        config's secrets are a few lines in hundreds.
+        """
+        rules, scan = self._compiled(platform)
+        lines = text.split("\n")
+        if len(lines) < _SCAN_FROM:
+            return "\n".join(self._line(line, rules) for line in lines)
+        starts = [0]
+        for line in lines[:-1]:
+            starts.append(starts[-1] + len(line) + 1)
+        folded: str | None = None
+        if any(icase for _, _, icase in scan):  # the case-insensitive keyword rule
+            folded = text.lower() if text.isascii() else text.translate(_FOLD)
+        touched: set[int] = set()
+        for rx, needles, icase in scan:
+            hay = folded if icase else text
+            if needles is None or hay is None:
+                for m in rx.finditer(text):
+                    first = bisect_right(starts, m.start()) - 1
+                    last = bisect_right(starts, max(m.end() - 1, m.start())) - 1
+                    touched.update(range(first, last + 1))
+                continue
+            for needle in needles:
+                at = hay.find(needle)
+                while at >= 0:
+                    touched.add(bisect_right(starts, at) - 1)
+                    at = hay.find(needle, at + 1)
+        for i in touched:
+            lines[i] = self._line(lines[i], rules)
+        return "\n".join(lines)
+
+    def mask_lines(self, lines: Sequence[str], platform: str | None = None) -> list[str]:
+        """:meth:`mask` of each line (one pass over them all when none holds a newline)."""
+        if len(lines) < _SCAN_FROM or any("\n" in line for line in lines):
+            return [self.mask(line, platform) for line in lines]
+        return self.mask("\n".join(lines), platform).split("\n")
+
+    def _compiled(self, platform: str | None) -> tuple[tuple[re.Pattern[str], ...], _Scan]:
+        """The platform's rules, and how the whole-text scan finds each regex's lines."""
+        key = platform if platform is not None and platform in self.rules else None
+        hit = self._memo.get(key)
+        if hit is None:
+            if key is not None:
+                rules = tuple(self.rules[key])
+            else:
+                rules = tuple(r for group in self.rules.values() for r in group)
+            scan = tuple(
+                (re.compile(r.pattern, r.flags | re.MULTILINE), _needles(r),
+                 bool(r.flags & re.IGNORECASE))
+                for r in (*self.tokens, *rules, KEYWORD))
+            hit = self._memo[key] = (rules, scan)
+        return hit
 
     def mask_tokens(self, text: str) -> str:
         """Only the secret-shaped tokens (for error messages: prose says "key" and "password"
@@ -167,6 +225,18 @@ class Masking:
         return f"{m['key']} {MASK}"
 
 
+_Scan = tuple[tuple[re.Pattern[str], tuple[str, ...] | None, bool], ...]
+"""Per regex: its multi-line form, the literal words one of which each match holds (lower
+case when the regex ignores case), whether it ignores case."""
+
+_FOLD = {**{c: c + 32 for c in range(65, 91)}, 0x130: ord("i"), 0x131: ord("i"),
+         0x17F: ord("s"), 0x212A: ord("k")}
+"""Case folding for ASCII words, one character for one: A-Z, and the four non-ASCII letters
+that Python's case-insensitive regexes match to an ASCII letter (İ ı ſ and the Kelvin sign)."""
+
+_SCAN_FROM = 8
+"""Texts of fewer lines are masked line by line (the whole-text scan pays from a few lines)."""
+
 _LOCK = threading.Lock()
 _CACHE: dict[Path, tuple[int, Masking]] = {}
 
@@ -179,11 +249,11 @@ def mask_diff(masking: Masking, diff: Diff) -> Diff:
     p = diff.platform.value
     return replace(
         diff,
-        remediation=[masking.mask(line, p) for line in diff.remediation],
+        remediation=masking.mask_lines(diff.remediation, p),
         running_scoped=masking.mask(diff.running_scoped, p),
-        removed=tuple(masking.mask(line, p) for line in diff.removed),
+        removed=tuple(masking.mask_lines(diff.removed, p)),
         refused=tuple(replace(r, line=masking.mask(r.line, p)) for r in diff.refused),
-        protected=tuple(masking.mask(line, p) for line in diff.protected),
+        protected=tuple(masking.mask_lines(diff.protected, p)),
     )
 
 
@@ -195,6 +265,67 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((a, b))
     return out
+
+
+def _needles(rx: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of ``rx`` contains, or
+    None. Read from the parsed regex: a run of literal characters in the regex's main sequence
+    (or in a group or a repeat of at least once within it) is in every match; so is one of the
+    runs of each alternative of an alternation. Lookarounds and anything else add nothing.
+
+    Examples:
+        >>> _needles(re.compile(r"\\bsnmp-agent community (?:read|write)\\s+(?P<s>\\S+)"))
+        ('snmp-agent community ',)
+        >>> _needles(re.compile(r"(?i)\\b(?:password|secret)\\s+(\\S+)"))
+        ('password', 'secret')
+        >>> _needles(re.compile(r"(?<!\\S)\\$[ch]\\$\\d+"))
+        ('$',)
+        >>> _needles(re.compile(r"\\d+\\s\\S+")) is None
+        True
+    """
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+        tree = list(_parser.parse(rx.pattern, rx.flags & ~re.MULTILINE))
+    except Exception:  # another Python's internals: scan with the regex
+        return None
+    found = _required(tree)
+    if found is None or min(len(n) for n in found) < _NEEDLE_MIN:
+        return None
+    if rx.flags & re.IGNORECASE:  # found in the folded text (:data:`_FOLD`): ASCII words only
+        return tuple(n.lower() for n in found) if all(n.isascii() for n in found) else None
+    return found
+
+
+_NEEDLE_MIN = 1
+
+
+def _required(items: list[tuple[Any, Any]]) -> tuple[str, ...] | None:
+    """The best set of literals one of which is in every match of the sequence ``items``."""
+    from re import _constants as sre  # type: ignore[attr-defined]
+
+    options: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append(("".join(run),))
+            run = []
+        sub: tuple[str, ...] | None = None
+        if op is sre.SUBPATTERN and not ((av[1] | av[2]) & re.IGNORECASE):
+            sub = _required(list(av[3]))
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+            sub = _required(list(av[2]))
+        elif op is sre.BRANCH:
+            alternatives = [_required(list(branch)) for branch in av[1]]
+            if all(a is not None for a in alternatives):
+                sub = tuple(n for a in alternatives if a is not None for n in a)
+        if sub:
+            options.append(sub)
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(len(n) for n in o), -len(o)))
 
 
 def _compile(path: Path, where: str, regex: str) -> re.Pattern[str]:

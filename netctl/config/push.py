@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ from netctl.config.connect import (
     show_running,
     two_stage,
 )
-from netctl.config.diff import Diff, compute_diff, tree_lines, unindent_globals
+from netctl.config.diff import Diff, compute_diff, remaining, tree_lines, unindent_globals
 from netctl.config.guard import Guard, verdict
 from netctl.config.hier import merge_into, parse
 from netctl.config.hostkeys import KnownHosts
@@ -79,6 +79,8 @@ class DeviceOutcome:
     seconds: float = 0.0
     backup: Path | None = None
     diff: Diff | None = None
+    """The diff's report (counts, removed, refused and protected lines, masked); its scoped
+    running and intended texts are not kept."""
 
     @property
     def failed(self) -> bool:
@@ -351,12 +353,22 @@ def _one_device(
     start = time.monotonic()
     commit = two_stage(platform, family)  # VRP V8: lines take effect at `commit`
 
+    shown_for: list[tuple[Diff, Diff]] = []  # the diff masked once, for the guard and out()
+
+    def masked(diff: Diff) -> Diff:
+        # kept to the end of the run for every device: its report and remediation, not the
+        # whole scoped running and intended configs (a 1,000-device push held them all)
+        if not shown_for or shown_for[0][0] is not diff:
+            slim = replace(diff, running_scoped="", intended="")
+            shown_for[:] = [(diff, mask_diff(options.masking(), slim))]
+        return shown_for[0][1]
+
     def out(status: str, diff: Diff | None = None, error: str = "",
             backup: Path | None = None) -> DeviceOutcome:
         # what is printed and stored in the state store: the running config's secret forms
         # (``undo … cipher %^%#…``, removed and protected lines) masked like a backup
         masking = options.masking()
-        shown = mask_diff(masking, diff) if diff else None
+        shown = masked(diff) if diff else None
         return DeviceOutcome(hostname, platform, status, shown.text if shown else "",
                              masking.mask_tokens(error),
                              round(time.monotonic() - start, 3), backup, shown)
@@ -377,7 +389,7 @@ def _one_device(
         diff = compute_diff(platform, before, intended, scope, protection, owner)
         if not diff.changed:
             return out("unchanged", diff, backup=backup)
-        refusal = verdict(mask_diff(options.masking(), diff), options.guard)  # lines: masked
+        refusal = verdict(masked(diff), options.guard)  # lines: masked
         if refusal:
             return out("refused", diff, error="; ".join(refusal), backup=backup)
         if not options.commit:
@@ -387,8 +399,7 @@ def _one_device(
                        commit=commit)
             after = show_running(conn, platform)
             left = _beyond_defaults(
-                compute_diff(platform, after, intended, scope, protection, owner).remediation,
-                diff.remediation)
+                remaining(platform, after, intended, scope, protection, owner), diff.remediation)
             if left:
                 missing = "; ".join(line.strip() for line in left[:5])
                 msg = (f"verify: {len(left)} line(s) not in the running config: "

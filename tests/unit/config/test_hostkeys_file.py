@@ -49,3 +49,28 @@ def test_default_path_beside_the_state_store() -> None:
     assert default_known_hosts("sqlite:////srv/a/state.db", Path("/h"), {}) == Path(
         "/srv/a/known_hosts")
     assert default_known_hosts("x", Path("/h"), {"NETCTL_KNOWN_HOSTS": "/k"}) == Path("/k")
+
+
+def test_an_edit_by_hand_or_by_ssh_keygen_is_seen_by_the_next_lookup(tmp_path: Path) -> None:
+    """The parsed file is cached by (inode, size, mtime): any change of the file is read."""
+    known = KnownHosts(tmp_path / "kh")
+    known.record("gw1", KEY)
+    assert known.lookup("gw1")
+    other = paramiko.RSAKey.generate(1024)
+    # OpenSSH's own tool writes the file too (here: paramiko writes it in OpenSSH format)
+    keys = paramiko.HostKeys(str(known.path))
+    keys.add("gw2", other.get_name(), other)
+    keys.save(str(known.path))
+    assert [e.fingerprint for e in known.lookup("gw2")] == [fingerprint(other)]
+    known.path.write_text("")
+    assert known.lookup("gw1") == [] and known.entries() == []
+
+
+def test_a_line_left_unterminated_by_a_crash_does_not_swallow_the_next(tmp_path: Path) -> None:
+    known = KnownHosts(tmp_path / "kh")
+    known.record("gw1", KEY)
+    with known.path.open("a") as fh:  # a crash in the middle of an append
+        fh.write("gw9 ssh-rsa AAAAB3Nza")
+    known.record("gw2", KEY)
+    assert [e.host for e in known.entries()] == ["gw1", "gw9", "gw2"]
+    assert [e.fingerprint for e in known.lookup("gw2")] == [fingerprint(KEY)]

@@ -135,3 +135,27 @@ def test_a_refused_push_lists_removed_lines_masked() -> None:
     reasons = verdict(mask_diff(M, diff), Guard(max_removals=0))
     assert reasons and "Publ1c" not in reasons[0] and "Zz9" not in reasons[0]
     assert "snmp-agent community read <masked>" in reasons[0]
+
+
+def _line_by_line(m: Masking, text: str, platform: str | None) -> str:
+    """The definition the whole-text scan must equal: every line masked on its own."""
+    rules, _ = m._compiled(platform)
+    return "\n".join(m._line(line, rules) for line in text.split("\n"))
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "tests/fixtures/real").glob("*/*.cfg")),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_whole_text_scan_masks_exactly_as_line_by_line_on_the_corpus(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for platform in (path.parent.name, None):
+        assert M.mask(text, platform) == _line_by_line(M, text, platform)
+
+
+def test_the_whole_text_scan_on_lines_that_run_into_each_other() -> None:
+    """A keyword at a line's end, its value on the next line; CRLF; blank lines."""
+    text = ("snmp-server community\n s3cret RO\nusername a password\n0 x\r\n\n"
+            " key\n 1\n password cipher %^%#abc\n%^%# tail\n$9$zz\nx $9$yy\n" * 3)
+    for platform in ("cisco_ios", "huawei_vrp", None):
+        assert M.mask(text, platform) == _line_by_line(M, text, platform)
+        lines = text.split("\n")
+        assert M.mask_lines(lines, platform) == [M.mask(line, platform) for line in lines]

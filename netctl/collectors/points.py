@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 FieldValue = int | float | str | bool
 
@@ -181,3 +183,52 @@ class LineBuilder:
                 fields[name] = fv
                 append(_field(name, fv))
         return fields, ",".join(parts)
+
+
+class FieldSet:
+    """A fixed list of field names whose rows are turned into (fields, line-protocol text) by
+    :meth:`row`; the same result as :meth:`LineBuilder.fields`.
+
+    Rows whose values are all ``int``/``float``/None (every interface row of IF-MIB) go
+    through a plan kept per pattern of value types: the fields kept, and a %-format of their
+    text, applied in one call; any other row (strings, bools, subclasses, an int beyond int64)
+    goes through :meth:`LineBuilder.fields`.
+    """
+
+    __slots__ = ("_get", "_keyed", "_names", "_plans")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = tuple(names)
+        self._keyed = LineBuilder.keyed(self._names)
+        getter = itemgetter(*self._names) if self._names else (lambda _v: ())
+        self._get = getter if len(self._names) != 1 else (lambda v: (getter(v),))
+        self._plans: dict[tuple[type, ...], tuple[tuple[bool, ...], str] | None] = {}
+
+    def _plan(self, kinds: tuple[type, ...]) -> tuple[tuple[bool, ...], str] | None:
+        parts = []
+        for (_name, key), kind in zip(self._keyed, kinds, strict=True):
+            if kind is int:
+                parts.append(key.replace("%", "%%") + "%di")
+            elif kind is float:
+                parts.append(key.replace("%", "%%") + "%r")
+            elif kind is not type(None):
+                return None
+        return tuple(k is not type(None) for k in kinds), ",".join(parts)
+
+    def row(self, values: Mapping[str, object]) -> tuple[dict[str, FieldValue], str]:
+        """The storable fields of ``values`` and their line-protocol text."""
+        vals = self._get(values)
+        kinds = tuple(map(type, vals))
+        plans = self._plans
+        if kinds in plans:
+            plan = plans[kinds]
+        else:
+            if len(plans) >= 1024:
+                plans.clear()
+            plan = plans[kinds] = self._plan(kinds)
+        if plan is not None:
+            mask, fmt = plan
+            kept = tuple(compress(vals, mask))
+            if not kept or max(kept) <= INT64_MAX:
+                return dict(compress(zip(self._names, vals, strict=True), mask)), fmt % kept
+        return LineBuilder.fields(values, self._keyed)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any
 
-from netctl.collectors.points import FieldValue, LineBuilder, Point
+from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
@@ -224,14 +224,14 @@ def convert(
     interface = profile.interface
     if_roles = measurement == "snmp_interface" and bool(device.if_roles)
     builder = LineBuilder(measurement, base_tags)
-    row_fields, row_head = builder.fields, builder.head
+    row_head = builder.head
     parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
               compiled.field_names)]
     parts += [(extra.rows, extra.where,
                (*extra.tags.items(), *extra.fields.items(), *extra.values.items()),
                tuple(extra.tags), tuple(extra.fields)) for extra in profile.also_rows]
     for rows, where, exprs, tag_names, field_names in parts:
-        keyed = builder.keyed(field_names)
+        row_fields = _field_set(field_names).row
         if rows is None:
             indexes: list[Index] = [()]
         else:
@@ -253,7 +253,7 @@ def convert(
                     values[a] = b(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
-            fields, field_text = row_fields(values, keyed)
+            fields, field_text = row_fields(values)
             extra = tuple([(name, "" if (v := values[name]) is None else str(v))
                            for name in tag_names])
             if is_wlan:
@@ -288,6 +288,17 @@ def convert(
 
 
 _get = dict.get
+_FIELD_SETS: dict[tuple[str, ...], FieldSet] = {}
+
+
+def _field_set(names: tuple[str, ...]) -> FieldSet:
+    """The :class:`FieldSet` of a profile's field names (kept: its plans serve every poll)."""
+    fs = _FIELD_SETS.get(names)
+    if fs is None:
+        if len(_FIELD_SETS) >= 4096:
+            _FIELD_SETS.clear()
+        fs = _FIELD_SETS[names] = FieldSet(names)
+    return fs
 
 
 def _steps(exprs: tuple[tuple[str, Expr], ...], data: PollData) -> list[tuple[bool, Any, Any]]:

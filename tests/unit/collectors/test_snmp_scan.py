@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from netctl.collectors.points import LineBuilder, Point, lines
+from netctl.collectors.points import FieldSet, LineBuilder, Point, lines
 from netctl.collectors.rates import counter_rate
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.convert import (
@@ -290,3 +290,18 @@ def test_scanner_cache_keeps_prefix_tag_and_length_apart() -> None:
     truncated = data[:-1]
     with pytest.raises(ber.BerError):
         scan_columns(truncated, 0, len(truncated), [column], [{}], [None], [None])
+
+
+def test_field_set_equals_line_builder() -> None:
+    """The planned rows (ints, floats, None) and every other row give LineBuilder's result."""
+    rnd = random.Random(5)
+    names = ["oper_status", "in_bps", "x%d", "speed mbps", "u"]
+    choices: list[object] = [None, 0, 1, -7, 2**63 - 1, 2**63, 1.5, 0.1 + 0.2, float("inf"),
+                             float("nan"), 1e300, True, "up", 'a "q"']
+    for width in (0, 1, 2, 5):
+        fs = FieldSet(names[:width])
+        keyed = LineBuilder.keyed(names[:width])
+        for _ in range(400):
+            values = {n: rnd.choice(choices) for n in names}
+            got, want = fs.row(values), LineBuilder.fields(values, keyed)
+            assert repr(got) == repr(want)

@@ -239,20 +239,19 @@ def scan_columns(data: bytes, pos: int, end: int, prefixes: Sequence[bytes],
                     if len(heads) >= _HEADS_MAX:
                         heads.clear()
                     heads[head] = hit
-            oid, tag, vlen, step, hlen = hit[0], hit[1], hit[2], hit[3], hit[5]
+            oid, tag, vlen, step, got, hlen = hit
             vs = pos + hlen
             pos += step
             if live[c]:
                 prefix = prefixes[c]
-                got = hit[4]
                 if got is None or got[0] != prefix:
-                    got = None
-                    if oid.startswith(prefix):
+                    got = None  # (an exception value ends the column: never given an index)
+                    if not 0x80 <= tag <= 0x82 and oid.startswith(prefix):
                         suffix = oid[len(prefix):]
                         got = (prefix,
                                tuple(suffix) if suffix.isascii() else ber.suffix_arcs(suffix))
                         hit[4] = got
-                if got is None or 0x80 <= tag <= 0x82:
+                if got is None:
                     live[c] = False
                     ended.add(c)
                 else:

@@ -11,7 +11,10 @@ process, so its figures are its own:
 
 - wall time of the push (imports and the inventory load are reported apart);
 - CPU seconds of the pusher process (user + system, every thread);
-- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session.
+- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session;
+- per step (connect, read, backup, diff, send, verify, save, disconnect), summed over devices:
+  device-seconds of wall time and the CPU of the device's thread (``DeviceOutcome.steps`` for
+  netctl, the same clock around the peer's calls).
 
 Devices are a seeded random sample of every non-AP device whose feature renders something (not
 the first N in inventory order). Runs alternate netctl, peer, netctl, peer (``--reps``) and the
@@ -118,12 +121,18 @@ def netctl_pusher(job: dict[str, Any], conn: Connection) -> None:
         feature=job["feature"], templates_dir=REPO / "templates",
         backups_dir=Path(job["backups"]), commit=True, workers=job["workers"], timeout=60.0,
         targets={h: Target("127.0.0.1", p, "admin", "admin") for h, p in job["ports"].items()},
-        user="bench")
+        user="bench", known_hosts=Path(job["backups"]) / "known_hosts")  # a first push: TOFU
     c0, w0 = cpu_s(), time.perf_counter()
     result = push_in_processes(inv, list(job["ports"]), opts, Secrets(None, env=dict(SECRETS)),
                                processes=job.get("processes", 1))
+    steps: dict[str, list[float]] = {}
+    for o in result.outcomes:
+        for name, (wall, cpu) in o.steps.items():
+            acc = steps.setdefault(name, [0.0, 0.0])
+            acc[0] += wall
+            acc[1] += cpu
     conn.send({"wall": time.perf_counter() - w0, "cpu": cpu_s() - c0, "ready": ready,
-               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(),
+               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(), "steps": steps,
                "statuses": dict(Counter(o.status for o in result.outcomes)),
                "errors": [f"{o.hostname}: {o.error[:160]}" for o in result.failed][:5]})
 
@@ -138,6 +147,7 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     from nornir.plugins.runners import ThreadedRunner
 
     from netctl.config.connect import SHOW_RUNNING, Target, connect, save, two_stage
+    from netctl.config.push import StepClock
     from netctl.platforms import Platform
 
     ready = time.perf_counter() - t0
@@ -145,21 +155,30 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     lines: dict[str, list[str]] = job["lines"]
     platforms = {h: Platform(p) for h, p in job["platforms"].items()}
 
+    clocks: list[StepClock] = []
+
     def task(t: Task) -> Result:
         h = t.host.name
         platform = platforms[h]
         family = job["families"][h]
+        clock = StepClock()
+        clocks.append(clock)
         conn_ = connect(platform, Target("127.0.0.1", job["ports"][h], "admin", "admin"),
                         timeout=60.0, family=family)
         try:
             if platform in (Platform.RUIJIE_OS, Platform.CISCO_IOS):
                 conn_.enable()
+            clock.mark("connect")
             commit = ["commit"] if two_stage(platform, family) else []  # VRP V8
             conn_.send_config_set([*lines[h], *commit], read_timeout=60)
+            clock.mark("send")
             conn_.send_command(SHOW_RUNNING[platform], read_timeout=120)
+            clock.mark("verify")
             save(conn_, platform)
+            clock.mark("save")
         finally:
             conn_.disconnect()
+            clock.mark("disconnect")
         return Result(host=t.host, result="changed")
 
     nr = Nornir(inventory=NornirInventory(
@@ -169,8 +188,15 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     agg: Any = nr.run(task=task, on_failed=True)
     statuses = Counter("failed" if agg[h].failed else "changed" for h in job["ports"])
     errors = [f"{h}: {agg[h][0].exception!r}"[:200] for h in job["ports"] if agg[h].failed]
+    steps: dict[str, list[float]] = {}
+    for clock in clocks:
+        for name, (wall, cpu) in clock.steps.items():
+            acc = steps.setdefault(name, [0.0, 0.0])
+            acc[0] += wall
+            acc[1] += cpu
     conn.send({"wall": time.perf_counter() - w0, "cpu": cpu_s() - c0, "ready": ready,
-               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(), "statuses": dict(statuses),
+               "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(), "steps": steps,
+               "statuses": dict(statuses),
                "errors": errors[:5]})
 
 
@@ -267,6 +293,38 @@ def summary(label: str, runs: list[dict[str, Any]], n: int) -> str:
             f" devices/s  {dict(statuses)}")
 
 
+STEPS = ("connect", "read", "backup", "diff", "send", "verify", "save", "disconnect", "other")
+
+
+def breakdown(runs: dict[str, list[dict[str, Any]]]) -> str:
+    """Per step, summed over the devices (medians of the runs): device-seconds of wall time and
+    CPU seconds of the device's thread; the rest of the pusher's CPU is the SSH transport
+    threads (encryption), the runner and the start."""
+    names = [n for n in runs if runs[n]]
+    head = "step        " + "".join(f"{n + ' wall':>14}{n + ' CPU':>13}" for n in names)
+    rows = [head]
+    for step in STEPS:
+        cells = []
+        for n in names:
+            vals = [r["steps"].get(step) for r in runs[n]]
+            if any(v is None for v in vals):
+                cells.append(f"{'—':>14}{'—':>13}")
+                continue
+            wall = statistics.median(v[0] for v in vals if v is not None)
+            cpu = statistics.median(v[1] for v in vals if v is not None)
+            cells.append(f"{wall:14.1f}{cpu:13.2f}")
+        rows.append(f"{step:<12}" + "".join(cells))
+    rest = []
+    for n in names:
+        left = statistics.median(r["cpu"] - sum(v[1] for v in r["steps"].values())
+                                 for r in runs[n])
+        rest.append(f"{'':>14}{left:13.2f}")
+    rows.append(f"{'SSH threads':<12}" + "".join(rest))
+    return ("per step, summed over devices (device-seconds of wall; CPU seconds of the "
+            "device's thread; 'SSH threads': the rest of the process's CPU):\n"
+            + "\n".join(rows))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -328,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.processes > 1:
             print(f"(netctl×{args.processes}: peak memory is the parent's; each worker process "
                   "loads the inventory again)")
+        print(breakdown(runs))
         for key, label in (("wall", "wall"), ("cpu", "CPU"), ("hwm", "peak memory")):
             ratio = (statistics.median(r[key] for r in runs["netctl"])
                      / statistics.median(r[key] for r in runs["peer"]))

@@ -20,7 +20,13 @@ from hier_config import HConfig, get_hconfig, get_hconfig_driver
 from hier_config import Platform as HPlatform
 from hier_config.child import HConfigChild
 from hier_config.exceptions import DuplicateChildError
-from hier_config.models import MatchRule, ParentAllowsDuplicateChildRule, PerLineSubRule
+from hier_config.models import (
+    IdempotentCommandsRule,
+    MatchRule,
+    NegationDefaultWithRule,
+    ParentAllowsDuplicateChildRule,
+    PerLineSubRule,
+)
 from hier_config.platforms.cisco_ios.driver import HConfigDriverCiscoIOS
 from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRules
 from hier_config.platforms.hp_comware5.driver import HConfigDriverHPComware5
@@ -63,6 +69,25 @@ class IosDriver(HConfigDriverCiscoIOS):
     def config_preprocessor(config_text: str) -> str:
         """Split one-line banners after their opening delimiter."""
         return _ONE_LINE_BANNER.sub(lambda m: f"{m[1]} {m[2]}\n{m[3]}{m[2]}", config_text)
+
+    @staticmethod
+    def _instantiate_rules() -> HConfigDriverRules:
+        """A banner is one value: a new one replaces the old (no negation first), and it is
+        removed with ``no banner <kind>`` alone — IOS's only ``no`` form (Cisco IOS
+        Configuration Fundamentals Command Reference, ``banner login``: ``no banner login``;
+        docs/templates.md), which RGOS shares."""
+        rules = HConfigDriverCiscoIOS._instantiate_rules()
+        kinds = ("login", "motd", "exec", "incoming")
+        return rules.model_copy(update={
+            "idempotent_commands": [
+                *rules.idempotent_commands,
+                *(IdempotentCommandsRule(match_rules=(MatchRule(startswith=f"banner {k} "),))
+                  for k in kinds)],
+            "negate_with": [
+                *rules.negate_with,
+                *(NegationDefaultWithRule(match_rules=(MatchRule(startswith=f"banner {k} "),),
+                                          use=f"no banner {k}") for k in kinds)],
+        })
 
 
 class FrrDriver(IosDriver):

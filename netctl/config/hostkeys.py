@@ -162,33 +162,37 @@ class KnownHosts:
         return list(self._index()[1].get(hid, ()))
 
     def _index(self) -> tuple[tuple[KnownHost, ...], dict[str, tuple[KnownHost, ...]]]:
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return (), {}
-        stamp = _stamp(st)
+        """The parsed file, re-read only when it changed; one thread parses while the others
+        wait for its result (fifty sessions connecting at once each parsed a fleet-sized file,
+        and a stale parse could replace a newer one)."""
         with _INDEX_LOCK:
+            try:
+                st = self.path.stat()
+            except FileNotFoundError:
+                return (), {}
+            stamp = _stamp(st)
             hit = _INDEX.get(self.path)
             if hit is not None and hit[0] == stamp:
                 return hit[1], hit[2]
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return (), {}
-        entries: list[KnownHost] = []
-        by_host: dict[str, list[KnownHost]] = {}
-        for raw in text.splitlines():
-            fields = raw.split(None, 3)
-            if len(fields) < 3 or raw.lstrip().startswith("#"):
-                continue
-            entry = KnownHost(fields[0], fields[1], fields[2], fields[3] if len(fields) > 3 else "")
-            entries.append(entry)
-            for name in entry.host.split(","):
-                by_host.setdefault(name, []).append(entry)
-        index = tuple(entries), {k: tuple(v) for k, v in by_host.items()}
-        with _INDEX_LOCK:
+            try:
+                text = self.path.read_text(encoding="utf-8")  # a change after the stat: the
+                # next lookup sees a newer stamp and reads again
+            except FileNotFoundError:
+                return (), {}
+            entries: list[KnownHost] = []
+            by_host: dict[str, list[KnownHost]] = {}
+            for raw in text.splitlines():
+                fields = raw.split(None, 3)
+                if len(fields) < 3 or raw.lstrip().startswith("#"):
+                    continue
+                entry = KnownHost(fields[0], fields[1], fields[2],
+                                  fields[3] if len(fields) > 3 else "")
+                entries.append(entry)
+                for name in entry.host.split(","):
+                    by_host.setdefault(name, []).append(entry)
+            index = tuple(entries), {k: tuple(v) for k, v in by_host.items()}
             _INDEX[self.path] = (stamp, *index)
-        return index
+            return index
 
     # -- changing ---------------------------------------------------------------------------
     def record(self, hid: str, key: Any, *, device: str = "", event: str = "tofu") -> KnownHost:

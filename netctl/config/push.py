@@ -81,6 +81,10 @@ class DeviceOutcome:
     diff: Diff | None = None
     """The diff's report (counts, removed, refused and protected lines, masked); its scoped
     running and intended texts are not kept."""
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Seconds per step of the workflow (connect, read, backup, diff, send, verify, save,
+    disconnect; rollback when one ran): wall and this device's thread CPU (the SSH transport's
+    own thread, its encryption, is not in them)."""
 
     @property
     def failed(self) -> bool:
@@ -351,6 +355,7 @@ def _one_device(
     protection: DeviceProtection, owner: str = "", *, family: str = "default",
 ) -> DeviceOutcome:
     start = time.monotonic()
+    clock = StepClock()
     commit = two_stage(platform, family)  # VRP V8: lines take effect at `commit`
 
     shown_for: list[tuple[Diff, Diff]] = []  # the diff masked once, for the guard and out()
@@ -371,7 +376,7 @@ def _one_device(
         shown = masked(diff) if diff else None
         return DeviceOutcome(hostname, platform, status, shown.text if shown else "",
                              masking.mask_tokens(error),
-                             round(time.monotonic() - start, 3), backup, shown)
+                             round(time.monotonic() - start, 3), backup, shown, clock.steps)
 
     try:
         target = resolve_target(inv, hostname, secrets, options.targets)
@@ -381,12 +386,16 @@ def _one_device(
         return out("failed", error=f"connect: {exc}")
     except Exception as exc:  # netmiko raises many types; one line per device
         return out("failed", error=f"connect: {_short(exc)}")
+    clock.mark("connect")
     diff: Diff | None = None
     try:
         before = show_running(conn, platform)
+        clock.mark("read")
         backup = write_backup(options.backups_dir, hostname, before,
                               masking=options.masking(), platform=platform.value)
+        clock.mark("backup")
         diff = compute_diff(platform, before, intended, scope, protection, owner)
+        clock.mark("diff")
         if not diff.changed:
             return out("unchanged", diff, backup=backup)
         refusal = verdict(masked(diff), options.guard)  # lines: masked
@@ -397,17 +406,21 @@ def _one_device(
         try:
             send_lines(conn, platform, diff.remediation, resolve, read_timeout=options.timeout,
                        commit=commit)
+            clock.mark("send")
             after = show_running(conn, platform)
             left = _beyond_defaults(
                 remaining(platform, after, intended, scope, protection, owner), diff.remediation)
+            clock.mark("verify")
             if left:
                 missing = "; ".join(line.strip() for line in left[:5])
                 msg = (f"verify: {len(left)} line(s) not in the running config: "
                        f"{missing}")
                 raise NetctlError(msg)
             save(conn, platform)
+            clock.mark("save")
             write_backup(options.backups_dir, hostname, after, masking=options.masking(),
                          platform=platform.value)
+            clock.mark("backup")
             return out("changed", diff, backup=backup)
         except Exception as exc:  # any failure after the first line → roll back
             return _roll_back(conn, platform, diff, before, intended, scope, resolve, exc, out,
@@ -415,8 +428,25 @@ def _one_device(
     except Exception as exc:  # reading or diffing failed: nothing was sent
         return out("failed", diff, error=_short(exc))
     finally:
+        clock.mark("other")
         with contextlib.suppress(Exception):  # the session may already be gone
             conn.disconnect()
+        clock.mark("disconnect")  # after the outcome was made: its steps dict is shared
+
+
+class StepClock:
+    """Wall and thread-CPU seconds per step of one device's push, summed by step name."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, tuple[float, float]] = {}
+        self._wall, self._cpu = time.monotonic(), time.thread_time()
+
+    def mark(self, step: str) -> None:
+        """What passed since the last mark belongs to ``step``."""
+        wall, cpu = time.monotonic(), time.thread_time()
+        w, c = self.steps.get(step, (0.0, 0.0))
+        self.steps[step] = (round(w + wall - self._wall, 6), round(c + cpu - self._cpu, 6))
+        self._wall, self._cpu = wall, cpu
 
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended: str,

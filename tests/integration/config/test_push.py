@@ -105,6 +105,11 @@ def test_dry_run_then_push_then_idempotent(
         assert [o.status for o in done.outcomes] == ["changed"] * 4, [
             o.error for o in done.outcomes
         ]
+        for o in done.outcomes:  # every step of the workflow timed, in order, and accounted
+            assert [s for s in o.steps if s != "other"] == [
+                "connect", "read", "backup", "diff", "send", "verify", "save", "disconnect"]
+            assert sum(w for w, _ in o.steps.values()) >= o.seconds * 0.95
+            assert all(w >= 0 and c >= 0 for w, c in o.steps.values())
         again = run(inv, net, options(net, tmp_path, repo_root, commit=True), store)
         assert [o.status for o in again.outcomes] == ["unchanged"] * 4, [
             (o.hostname, o.remediation) for o in again.outcomes

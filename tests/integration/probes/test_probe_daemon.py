@@ -83,7 +83,9 @@ def test_load_probe_settings_rejects_unknown_keys(tmp_path: Path) -> None:
     assert load_probe_settings(tmp_path / "absent.toml").reach.interval_s == 300
 
 
-async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path) -> None:
+async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path,
+                                               state_url: str) -> None:
+    """On SQLite and on PostgreSQL (``state_url``)."""
     inv = write_lab_inventory(tmp_path / "inventory")
     daemons = tmp_path / "collectors" / "daemons"
     daemons.mkdir(parents=True)
@@ -103,7 +105,7 @@ async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path) ->
     settings = Settings.from_env({"NETCTL_HOME": str(tmp_path),
                                   "NETCTL_INVENTORY": str(inv),
                                   "NETCTL_COLLECTORS": str(tmp_path / "collectors"),
-                                  "NETCTL_STATE": str(tmp_path / "state.db"),
+                                  "NETCTL_STATE": state_url,
                                   "NETCTL_SECRETS": str(tmp_path / "secrets.yaml")})
     stop = asyncio.Event()
     daemon = asyncio.create_task(run_daemon(settings, config_path=daemons / "snmp.toml",
@@ -116,7 +118,7 @@ async def test_daemon_runs_the_probe_schedules(victoria: str, tmp_path: Path) ->
     try:
         while time.monotonic() < deadline and not daemon.done():
             await asyncio.sleep(0.3)
-            if not (tmp_path / "state.db").exists():
+            if state_url.startswith("sqlite") and not (tmp_path / "state.db").exists():
                 continue
             with StateStore(settings.state_url) as store:
                 latest = {(o.device, o.metric): o.value for o in store.latest()}

@@ -14,6 +14,7 @@ from conftest import PYTHON, REPO, Agent, Victoria  # type: ignore[import-not-fo
 from typer.testing import CliRunner
 
 from netctl.state.store import StateStore
+from netctl.testing.pgserver import PgServer
 
 pytestmark = pytest.mark.integration
 
@@ -36,14 +37,16 @@ def _targets(home: Path, agent: Agent) -> Path:
     return path
 
 
-def _poll_ok(state: Path) -> dict[str, float]:
-    """poll_ok per device, read without migrating (the daemon owns the schema)."""
+def _poll_ok(state: Path | str) -> dict[str, float]:
+    """poll_ok per device, read without migrating (the daemon owns the schema); ``state``: a
+    SQLite file or a database URL."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    if not state.exists():
+    if isinstance(state, Path) and not state.exists():
         return {}
+    url = f"sqlite:///{state}" if isinstance(state, Path) else state
     try:
-        with StateStore(f"sqlite:///{state}", migrate=False) as store:
+        with StateStore(url, migrate=False) as store:
             return {o.device: float(o.value) for o in store.latest(metric="poll_ok")
                     if isinstance(o.value, float)}
     except SQLAlchemyError:  # the daemon is still creating its tables
@@ -129,3 +132,32 @@ def test_collect_snmp_once_cli(lab_home: Path, snmpd: Agent) -> None:
     assert "lab-0003-dead" in result.stdout
     polled = _poll_ok(lab_home / "state.db")
     assert polled == {"lab-0001-core1": 1.0, "lab-0001-sw1": 1.0, "lab-0003-dead": 0.0}
+
+
+def test_daemon_on_postgresql(lab_home: Path, snmpd: Agent, pg_server: PgServer) -> None:
+    """The daemon with its state store on PostgreSQL (a region on several machines): it
+    migrates the empty database, polls, stores every device and stops cleanly on SIGTERM."""
+    _config(lab_home, None)
+    targets = _targets(lab_home, snmpd)
+    url = pg_server.new_database()
+    env = dict(os.environ, NETCTL_HOME=str(lab_home), NETCTL_STATE=url,
+               NETCTL_SECRETS=str(lab_home / "no-secrets.yaml"))
+    log_path = lab_home / "daemon.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([PYTHON, "-m", "netctl", "daemon", "--targets", str(targets)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    try:
+        assert _wait(lambda: _poll_ok(url).get("lab-0001-core1") == 1.0, 30), (
+            log_path.read_text())
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0, log_path.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    polled = _poll_ok(url)
+    assert polled and set(polled.values()) == {1.0}, polled
+    with StateStore(url, migrate=False) as store:
+        assert store.version() >= 1
+        assert {o.metric for o in store.latest(devices=["lab-0001-core1"])} >= {
+            "poll_ok", "sys_uptime"}, "the system profile's values were not stored"

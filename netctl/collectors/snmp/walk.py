@@ -89,7 +89,9 @@ async def fetch(
         k = len(active)
         reps = max(1, min(max_repetitions, (budget - nr) // k))
         if hint:  # rows left by last poll's count, +1 to see the end: no varbinds past it
-            reps = min(reps, max(1, hint - min(len(result.columns[j]) for j in active) + 1))
+            left = hint - min(len(result.columns[j]) for j in active)
+            if left >= 0:  # (past it, the table grew: full requests again)
+                reps = min(reps, left + 1)
         oids = [_parent(s) or s for s in pending_scalars] + [cursor[j] for j in active]
         try:
             if bulk_raw is not None:

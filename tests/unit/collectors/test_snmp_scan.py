@@ -305,3 +305,24 @@ def test_field_set_equals_line_builder() -> None:
             values = {n: rnd.choice(choices) for n in names}
             got, want = fs.row(values), LineBuilder.fields(values, keyed)
             assert repr(got) == repr(want)
+
+
+def test_walk_hint_survives_a_grown_table() -> None:
+    """A table that grew since the last poll is walked whole, in a few full requests."""
+    compiled = compile_profile(PROFILES["if_mib"])
+    small = load_snmprec(DATA / "huawei-sw.snmprec")
+    agent = RawRecordedAgent(small, 100)
+    agent.walk_hints = {}
+    first = _fetch(agent, compiled)
+    rows = len(first.columns[0])
+    grown = small + [((1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1, 1000 + i), ber.tlv(0x04, b"x"))
+                     for i in range(400)]
+    agent.rows = sorted(grown)
+    agent.keys = [k for k, _ in agent.rows]
+    before = agent.requests
+    result = _fetch(agent, compiled)
+    assert len(result.columns[0]) == rows + 400
+    assert not result.truncated
+    reference = _fetch(RecordedAgent(sorted(grown), 100), compiled)
+    assert result.columns == reference.columns
+    assert agent.requests - before <= reference.requests + 2

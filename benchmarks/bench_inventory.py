@@ -9,16 +9,23 @@ core (``taskset -c 0`` when available), times:
 - the peer: Nornir's own ``SimpleInventory`` loading the same hosts (written as hosts.yaml /
   groups.yaml with the same groups and data), which parses with ruamel.yaml and validates nothing.
 
+Then what the engineer waits for: ``netctl inventory validate`` as a command (a fresh process:
+interpreter, imports, load, output; CPU from its rusage, ``VmHWM`` read when it exits), with
+the parse cache cold (``NETCTL_CACHE=off``) and warm (``<home>/.netctl/cache`` filled by the
+previous run); ``--code DIR`` (repeatable) runs the command from other checkouts of netctl too,
+interleaved in the same run, for before/after figures.
+
 Prints the median of ``--runs`` runs for each and the ratio. The machine is shared and noisy:
 compare the two in the same run, not with figures from another day.
 
-    python benchmarks/bench_inventory.py [--schools 3000] [--runs 3]
+    python benchmarks/bench_inventory.py [--schools 3000] [--runs 3] [--code /tmp/before]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -71,6 +78,43 @@ print(json.dumps({"import": t1 - t0, "total": t3 - t1, "cpu": c3 - c1, "hosts": 
 """
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+# `python -m netctl ARGS`, writing the process's VmHWM to the file named by the first argument
+# when it exits
+WRAPPER = """
+import atexit, runpy, sys
+out = sys.argv.pop(1)
+def hwm():
+    with open("/proc/self/status") as fh, open(out, "w") as dst:
+        dst.write(next((l.split()[1] for l in fh if l.startswith("VmHWM:")), "0"))
+atexit.register(hwm)
+sys.argv[0] = "netctl"
+runpy.run_module("netctl", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_command(code: Path, home: Path, inv_dir: Path, *, cache: bool
+                ) -> tuple[float, float, float]:
+    """``netctl inventory validate`` in a fresh process: (CPU s, wall s, VmHWM MB)."""
+    hwm_file = home / "hwm.txt"
+    cmd = [sys.executable, "-c", WRAPPER, str(hwm_file), "--home", str(home), "--inventory",
+           str(inv_dir), "inventory", "validate"]
+    if shutil.which("taskset"):
+        cmd = ["taskset", "-c", "0", *cmd]
+    env = dict(os.environ, PYTHONPATH=str(code))
+    env["NETCTL_CACHE"] = str(home / ".netctl" / "cache") if cache else "off"
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            cwd=code)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status):
+        msg = f"{' '.join(cmd)} failed"
+        raise RuntimeError(msg)
+    return usage.ru_utime + usage.ru_stime, wall, int(hwm_file.read_text() or 0) / 1024
+
+
 def run(code: str, arg: str) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter on one core; return its JSON figures."""
     cmd = [sys.executable, "-c", code, arg]
@@ -111,7 +155,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peer-runs", type=int, default=1, help="SimpleInventory is slow")
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--code", type=Path, action="append", default=[],
+                        help="another checkout of netctl to run the command from, interleaved")
     args = parser.parse_args()
+    codes = [REPO, *[c.resolve() for c in args.code]]
+    commands: dict[tuple[Path, bool], list[tuple[float, float, float]]] = {}
 
     from netctl.inventory.generate import write_inventory
 
@@ -128,6 +176,13 @@ def main() -> None:
         write_peer(inv_dir, peer_dir)
         ours = [run(NETCTL, str(inv_dir)) for _ in range(args.runs)]
         peer = [run(PEER, str(peer_dir)) for _ in range(args.peer_runs)]
+        for _ in range(args.runs):
+            for code in codes:  # interleaved; a home per checkout (its own parse cache)
+                home = Path(tmp) / f"home-{codes.index(code)}"
+                home.mkdir(exist_ok=True)
+                for cache in (False, True):
+                    commands.setdefault((code, cache), []).append(
+                        run_command(code, home, inv_dir, cache=cache))
 
     def med(rows: list[dict[str, float]], key: str) -> float:
         return statistics.median(r[key] for r in rows)
@@ -158,6 +213,16 @@ def main() -> None:
     )
     print(f"  peak memory (VmHWM)            {med(peer, 'rss_mb'):6.0f} MB")
     print(f"ratio SimpleInventory / netctl: {med(peer, 'total') / med(ours, 'total'):.1f}x")
+    print(f"the command `netctl inventory validate`, fresh processes ({args.runs} runs, medians; "
+          "CPU, wall, VmHWM):")
+    for code in codes:
+        for cache in (False, True):
+            rows = commands[(code, cache)]
+            cpu = statistics.median(r[0] for r in rows)
+            wall = statistics.median(r[1] for r in rows)
+            hwm = statistics.median(r[2] for r in rows)
+            label = "parse cache warm" if cache else "parse cache off "
+            print(f"  {label} {cpu:6.2f} s CPU {wall:6.2f} s wall {hwm:5.0f} MB   {code}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ process, so its figures are its own:
 
 - wall time of the push (imports and the inventory load are reported apart);
 - CPU seconds of the pusher process (user + system, every thread);
+- CPU seconds of the emulated devices during the push (their child process: what real devices
+  would spend themselves, on these two cores here);
 - peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session;
 - per step (connect, read, backup, diff, send, verify, save, disconnect), summed over devices:
   device-seconds of wall time and the CPU of the device's thread (``DeviceOutcome.steps`` for
@@ -76,7 +78,9 @@ def serve(specs: list[tuple[str, str, str | None]], conn: Connection) -> None:
     with EmulatedNetwork([HostSpec(n, p, variant=v) for n, p, v in specs],
                          start_timeout=300.0) as net:
         conn.send(dict(net.ports))
+        started = cpu_s()
         conn.recv()  # any message: stop
+        conn.send(cpu_s() - started)  # the devices' own CPU while they were pushed to
 
 
 class Emulators:
@@ -93,15 +97,20 @@ class Emulators:
             raise TimeoutError(msg)
         self.ports: dict[str, int] = self._conn.recv()
 
-    def stop(self) -> None:
-        """Stop the devices and the child process (bounded)."""
+    def stop(self) -> float:
+        """Stop the devices and the child process (bounded); the CPU seconds the devices used
+        since they started (NaN when not known)."""
+        used = float("nan")
         if self._proc.is_alive():
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, EOFError):
                 self._conn.send("stop")
+                if self._conn.poll(60):
+                    used = float(self._conn.recv())
             self._proc.join(60)
         if self._proc.is_alive():
             self._proc.terminate()
             self._proc.join(10)
+        return used
 
 
 # -- the two pushers, each in a fresh child process ------------------------------------------
@@ -289,7 +298,8 @@ def summary(label: str, runs: list[dict[str, Any]], n: int) -> str:
         statuses.update(r["statuses"])
     return (f"{label:<9} wall s {med('wall')}  CPU s {med('cpu')}  "
             f"peak MB {med('hwm')}  MB before 1st session {med('hwm_ready')}  "
-            f"start-up s {med('ready')}  {n / statistics.median(r['wall'] for r in runs):6.1f}"
+            f"start-up s {med('ready')}  devices' CPU s {med('device_cpu')}  "
+            f"{n / statistics.median(r['wall'] for r in runs):6.1f}"
             f" devices/s  {dict(statuses)}")
 
 
@@ -371,14 +381,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                            "processes": processes}
                     figures = run_child(target, job)
                 finally:
-                    emu.stop()
+                    device_cpu = emu.stop()
+                figures["device_cpu"] = device_cpu
                 runs[name].append(figures)
                 failed += sum(v for k, v in figures["statuses"].items()
                               if k in ("failed", "rolled_back"))
                 for err in figures["errors"]:
                     print(f"  {name} FAILED {err}")
                 print(f"  rep {rep + 1} {name:<6} wall {figures['wall']:.2f} s, CPU "
-                      f"{figures['cpu']:.2f} s, peak {figures['hwm']:.0f} MB", flush=True)
+                      f"{figures['cpu']:.2f} s, peak {figures['hwm']:.0f} MB, the emulated "
+                      f"devices' CPU {device_cpu:.2f} s", flush=True)
         n = len(hosts)
         print(f"\n{n} devices, workers={args.workers}, medians (ranges) of {args.reps} runs each:")
         for name, rows in runs.items():

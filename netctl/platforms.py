@@ -24,8 +24,7 @@ Examples:
 from __future__ import annotations
 
 from enum import StrEnum
-
-from netutils.lib_mapper import NAPALM_LIB_MAPPER_REVERSE, NETMIKO_LIB_MAPPER_REVERSE
+from functools import cache
 
 
 class Platform(StrEnum):
@@ -44,12 +43,12 @@ class Platform(StrEnum):
         netutils' name (``NETMIKO_LIB_MAPPER_REVERSE``) except netctl's documented choices
         (module docstring): ``huawei`` for ``huawei_vrp``, ``cisco_ios`` for ``frr``.
         """
-        return _NETMIKO[self]
+        return _drivers()[0][self]
 
     @property
     def napalm(self) -> str | None:
         """The NAPALM driver name, or None where NAPALM has no core driver."""
-        return _NAPALM[self]
+        return _drivers()[1][self]
 
     @property
     def vendor(self) -> str:
@@ -61,12 +60,19 @@ _NETMIKO_CHOICES: dict[Platform, str] = {
     Platform.HUAWEI_VRP: "huawei",  # netutils: "huawei_vrp", the same netmiko class (see above)
     Platform.FRR: "cisco_ios",  # netutils maps none; vtysh speaks IOS-style CLI
 }
-_NETMIKO: dict[Platform, str] = {
-    p: _NETMIKO_CHOICES.get(p) or NETMIKO_LIB_MAPPER_REVERSE[p.value] for p in Platform
-}
-_NAPALM: dict[Platform, str | None] = {
-    p: NAPALM_LIB_MAPPER_REVERSE.get(p.value) for p in Platform
-}
+
+
+@cache
+def _drivers() -> tuple[dict[Platform, str], dict[Platform, str | None]]:
+    """netmiko and NAPALM names by platform (netutils is imported when first asked: loading
+    the inventory names platforms but never drivers)."""
+    from netutils.lib_mapper import NAPALM_LIB_MAPPER_REVERSE, NETMIKO_LIB_MAPPER_REVERSE
+
+    netmiko = {p: _NETMIKO_CHOICES.get(p) or NETMIKO_LIB_MAPPER_REVERSE[p.value]
+               for p in Platform}
+    napalm = {p: NAPALM_LIB_MAPPER_REVERSE.get(p.value) for p in Platform}
+    return netmiko, napalm
+
 _VENDOR: dict[Platform, str] = {
     Platform.HUAWEI_VRP: "Huawei",
     Platform.HP_COMWARE: "H3C",

@@ -15,7 +15,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from netctl.exceptions import Problem
 
@@ -66,13 +65,24 @@ def print_json(value: Any) -> None:
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Print a table for people. Data is text, never Rich markup (``[/bold] x`` prints as is)."""
+    from rich.table import Table  # only commands that print a table pay for it
+
     table = Table(title=escape(title) if title else None, title_justify="left",
                   header_style="bold")
     for c in columns:
         table.add_column(escape(str(c)), overflow="fold")
     for row in rows:
-        table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        table.add_row(*("" if v is None else escape(_cell(v)) for v in row))
     console.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: a time in Beijing time (what people read; JSON keeps UTC)."""
+    if isinstance(value, datetime):
+        from netctl.peopletime import for_people
+
+        return for_people(value)
+    return str(value)
 
 
 def print_problems(problems: Sequence[Problem], root: Path | None = None) -> None:

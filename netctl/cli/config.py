@@ -355,14 +355,17 @@ def history(
     else:
         with StateStore(s.state_url) as store:
             runs = store.pushes(limit, dry_run=None if all_runs else False)
-            rows = [{"id": r.id, "started": r.started_at.isoformat(timespec="seconds"),
+            rows = [{"id": r.id, "started": r.started_at,
                      "user": r.user, "kind": "dry run" if r.dry_run else "push",
                      "feature": r.feature, "dry_run": r.dry_run,
                      "result": r.result, "summary": r.summary} for r in runs]
     if fmt is Format.json:
-        print_json(rows)
+        print_json(rows)  # times in UTC, ISO 8601
         return
     columns = list(rows[0]) if rows else ["(none)"]
+    if "started" in columns:  # people read Beijing time
+        columns[columns.index("started")] = "started (Beijing time)"
+        rows = [{**r, "started (Beijing time)": r["started"]} for r in rows]
     print_table(None, columns, ([r[c] for c in columns] for r in rows))
 
 

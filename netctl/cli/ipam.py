@@ -12,9 +12,11 @@ from rich.markup import escape
 
 from netctl.cli._common import FormatOpt, load, settings
 from netctl.cli._output import ExitStatus, Format, console, print_json, print_table
-from netctl.ipam import query
 from netctl.ipam.net import Net
 from netctl.ipam.store import WriteResult, run_allocate, run_import, run_release, run_reserve
+
+# netctl.ipam.query (show, usage, free, check) is imported by the commands that use it: allocate
+# does not pay for it
 
 app = typer.Typer(help="Addresses: the plan, allocation, queries, checks (docs/ipam.md).",
                   no_args_is_help=True)
@@ -96,6 +98,8 @@ def show(ctx: typer.Context,
              help="school, county or city code, 'region', hostname, or a prefix/address")],
          fmt: FormatOpt = Format.table) -> None:
     """What IPAM holds for a school, county, city, device or prefix."""
+    from netctl.ipam import query
+
     info = query.show(load(ctx), target)
     if fmt is Format.json:
         print_json(info)
@@ -116,6 +120,8 @@ def usage(ctx: typer.Context,
           level: Annotated[str, typer.Option(help="region | city | county | school")] = "county",
           fmt: FormatOpt = Format.table) -> None:
     """Utilisation per level: blocks of the level below in use, out of how many."""
+    from netctl.ipam import query
+
     rows = query.usage(load(ctx), level)
     if fmt is Format.json:
         print_json([{**asdict(r), "percent": r.percent} for r in rows])
@@ -132,6 +138,8 @@ def free(ctx: typer.Context,
          length: Annotated[int | None, typer.Option(help="only blocks that hold a /LENGTH")] = None,
          fmt: FormatOpt = Format.table) -> None:
     """Free blocks ("available prefixes") inside a block."""
+    from netctl.ipam import query
+
     nets = query.free_blocks(load(ctx), target, length)
     if fmt is Format.json:
         print_json([str(n) for n in nets])
@@ -148,6 +156,8 @@ def check(ctx: typer.Context,
           fmt: FormatOpt = Format.table) -> None:
     """Overlaps, records outside their parent, addresses outside their school's block,
     orphans, duplicates; exit 1 on errors."""
+    from netctl.ipam import query
+
     report = query.check(load(ctx))
     failed = report.errors > 0 or (strict and report.warnings > 0)
     if fmt is Format.json:

@@ -169,12 +169,18 @@ TXT_STRING_BYTES = 255
 
 def _nibbles(value: int, count: int) -> str:
     """The last ``count`` hex digits of an IPv6 address, reversed and dotted (a PTR owner
-    inside its reverse zone); the upper 64 bits are usually shared, so they are cached."""
+    inside its reverse zone). Both halves are cached: the upper 64 bits are shared by a /64,
+    and the lower ones repeat from school to school (``::1``, ``::2``, … of each prefix)."""
     upper, lower = divmod(value, _2_64)
-    low = ".".join(format(lower, "016x")[::-1])
+    low = _lower_nibbles(lower)
     if count <= 16:
         return low[: 2 * count - 1]
     return f"{low}.{_upper_nibbles(upper, count - 16)}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _lower_nibbles(lower: int) -> str:
+    return ".".join(format(lower, "016x")[::-1])
 
 
 _2_64 = 2**64
@@ -242,21 +248,34 @@ class _Builder:
         ntop, af6, ntoa = socket.inet_ntop, socket.AF_INET6, socket.inet_ntoa
         nibbles, mapped = _nibbles, _V6_MAPPED
 
+        # the usual plan has one reverse zone per family: test it first, without a loop
+        first6, end6, count6, lines6 = zones6[0] if zones6 else (0, 0, 0, [])
+        first4, end4, octets4, lines4 = zones4[0] if zones4 else (0, 0, 0, [])
+
         def emit(name: str, six: int | None, four: int | None, ptr: bool = True) -> None:
             if six is not None:
                 text = ntop(af6, six.to_bytes(16, "big")) if six > mapped else \
                     format_address("ipv6", six)
                 fwd(f"{name}\tIN\tAAAA\t{text}")
                 if ptr and six not in done6:
-                    for first, end, count, lines in zones6:
-                        if first <= six < end:
-                            lines.append(f"{nibbles(six, count)}\tIN\tPTR\t{name}{suffix}")
-                            done6.add(six)
-                            break
+                    if first6 <= six < end6:
+                        lines6.append(f"{nibbles(six, count6)}\tIN\tPTR\t{name}{suffix}")
+                        done6.add(six)
+                    else:
+                        for first, end, count, lines in zones6:
+                            if first <= six < end:
+                                lines.append(f"{nibbles(six, count)}\tIN\tPTR\t{name}{suffix}")
+                                done6.add(six)
+                                break
             if four is not None:
                 text = ntoa(four.to_bytes(4, "big"))
                 fwd(f"{name}\tIN\tA\t{text}")
                 if ptr and four not in done4:
+                    if first4 <= four < end4 and octets4 == 1:
+                        _, b, c, d = text.split(".")
+                        lines4.append(f"{d}.{c}.{b}\tIN\tPTR\t{name}{suffix}")
+                        done4.add(four)
+                        return
                     for first, end, octets, lines in zones4:
                         if first <= four < end:
                             owner = ".".join(reversed(text.split(".")[octets:]))
@@ -278,12 +297,12 @@ class _Builder:
         gateways = site_gateways(inv)
         # device names first: an address's PTR names the device
         emit = self.emit
-        for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
-            dev = entry.device
-            m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
-            emit(label(entry.hostname), int(m6) if m6 is not None else None,
-                 int(m4) if m4 is not None else None)
         devices = inv.devices
+        for host in sorted(devices):  # keyed by hostname
+            dev = devices[host].device
+            m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
+            emit(label(host), int(m6) if m6 is not None else None,
+                 int(m4) if m4 is not None else None)
         schools = inv.schools
         not_vlan = {r.role for r in plan.roles if not r.is_vlan}
         for _, rec, infra in allocs.iter_sites():

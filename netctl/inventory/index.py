@@ -227,6 +227,9 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
     seen_hosts: dict[str, tuple[Path, Loc]] = {}
     seen_mgmt: dict[str, str] = {}
     region_path = raw.root / "region.yaml"
+    city_of = {code: division.city_code for code, division in geo.COUNTIES.items()}
+    models = raw.catalog.models
+    devices, by_site, ap = inv.devices, inv._by_site, Role.AP
 
     def add_device(
         device: Device,
@@ -249,7 +252,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
             )
             return
         seen_hosts[device.hostname] = (path, loc)
-        spec = raw.catalog.models.get(device.model) if device.model else None
+        spec = models.get(device.model) if device.model else None
         platform = device.platform or (spec.platform if spec else None)
         if platform is None:
             findings.append(
@@ -276,22 +279,23 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                     "catalog.yaml",
                 )
             )
-        for addr in (device.mgmt_ipv4, device.mgmt_ipv6):
-            if addr is None:
-                continue
-            key = str(addr)
-            if key in seen_mgmt:
-                findings.append(
-                    Finding(
-                        path,
-                        (*loc, "mgmt_ipv4" if addr.version == 4 else "mgmt_ipv6"),
-                        f"management address {key} is already used by '{seen_mgmt[key]}'",
-                        "give each device its own management address",
+        if device.mgmt_ipv4 is not None or device.mgmt_ipv6 is not None:
+            for addr in (device.mgmt_ipv4, device.mgmt_ipv6):
+                if addr is None:
+                    continue
+                key = str(addr)
+                if key in seen_mgmt:
+                    findings.append(
+                        Finding(
+                            path,
+                            (*loc, "mgmt_ipv4" if addr.version == 4 else "mgmt_ipv6"),
+                            f"management address {key} is already used by '{seen_mgmt[key]}'",
+                            "give each device its own management address",
+                        )
                     )
-                )
-            else:
-                seen_mgmt[key] = device.hostname
-        city = geo.COUNTIES[county].city_code if county in geo.COUNTIES else None
+                else:
+                    seen_mgmt[key] = device.hostname
+        city = city_of.get(county) if county is not None else None
         entry = DeviceEntry(device, platform, wifi, city, county, school, node, path, loc)
         inv.devices[device.hostname] = entry
         inv._by_site.setdefault(entry.site, []).append(entry)
@@ -379,10 +383,26 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                 inv._broken.update(d.hostname for d in school.devices)
                 continue
             inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
+            site_list = by_site.setdefault(school.code, [])
             for j, device in enumerate(school.devices):
-                add_device(
-                    device, path, (*loc, "devices", j), county=code, school=school.code, node=None
-                )
+                # the usual device, inline (a region has ~30,000): a new hostname, a platform
+                # (its own or its model's), a Wi-Fi standard if it is an AP, no declared
+                # management address; anything else goes through add_device and its findings
+                hostname = device.hostname
+                spec = models.get(device.model) if device.model else None
+                platform = device.platform or (spec.platform if spec else None)
+                wifi = device.wifi or (spec.wifi if spec else None)
+                if (hostname in seen_hosts or platform is None or device.mgmt_ipv4 is not None
+                        or device.mgmt_ipv6 is not None or (wifi is None and device.role is ap)):
+                    add_device(device, path, (*loc, "devices", j), county=code,
+                               school=school.code, node=None)
+                    continue
+                dev_loc = (*loc, "devices", j)
+                seen_hosts[hostname] = (path, dev_loc)
+                entry = DeviceEntry(device, platform, wifi, city, code, school.code, None, path,
+                                    dev_loc)
+                devices[hostname] = entry
+                site_list.append(entry)
         for j, link in enumerate(cf.links):
             inv.links.append(LinkEntry(link, path, ("links", j)))
 
@@ -396,6 +416,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
 def _check_links(inv: Inventory) -> list[Finding]:
     findings: list[Finding] = []
     by_site: dict[str, list[Link]] = defaultdict(list)
+    interfaces: dict[str, set[str]] = {}  # hostname → its interface names (a metro has many links)
     for entry in inv.links:
         link = entry.link
         ok = True
@@ -419,7 +440,9 @@ def _check_links(inv: Inventory) -> list[Finding]:
                 )
                 ok = False
                 continue
-            names = {i.name for i in dev.device.interfaces}
+            names = interfaces.get(end.device)
+            if names is None:
+                names = interfaces[end.device] = {i.name for i in dev.device.interfaces}
             if end.interface is not None and names and end.interface not in names:
                 findings.append(
                     Finding(

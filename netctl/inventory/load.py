@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+from pydantic.dataclasses import rebuild_dataclass
 
 from netctl.exceptions import InventoryError, Problem
-from netctl.inventory.yamlio import YamlSyntaxError, locate, read_yaml
+from netctl.inventory.parsecache import parse_file
+from netctl.inventory.yamlio import PARSER, YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
 
@@ -76,13 +78,13 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
             )
         )
         return None, findings
-    region = _validate(root / REGION_FILE, RegionFile, findings)
+    region = _validate(root / REGION_FILE, RegionFile, findings, root)
     catalog: CatalogFile | None = CatalogFile()
     if (root / CATALOG_FILE).is_file():
-        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings)
+        catalog = _validate(root / CATALOG_FILE, CatalogFile, findings, root)
     counties: dict[Path, CountyFile] = {}
     for path in county_paths(root):
-        county = _validate(path, CountyFile, findings)
+        county = _validate(path, CountyFile, findings, root)
         if county is not None:
             counties[path] = county
     if region is None or catalog is None:
@@ -90,9 +92,14 @@ def read_files(root: Path) -> tuple[RawInventory | None, list[Finding]]:
     return RawInventory(root, region, catalog, counties), findings
 
 
-def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
+def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | None = None
+              ) -> M | None:
+    """Parse ``path`` and validate it against ``model``. With ``root`` (the inventory folder
+    the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
+    validated all the same."""
     try:
-        data = read_yaml(path)
+        data = parse_file(root, path, parse_yaml, PARSER) if root is not None else \
+            parse_yaml(path, path.read_bytes())
     except YamlSyntaxError as exc:
         findings.append(
             Finding(
@@ -117,21 +124,18 @@ def _validate(path: Path, model: type[M], findings: list[Finding]) -> M | None:
         )
         return None
     try:
-        result: M = _adapter(model).validate_python(data)
+        result: M = _validator(model).validate_python(data)
     except ValidationError as exc:
         findings.extend(_from_pydantic(path, model, exc))
         return None
     return result
 
 
-_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[M]) -> TypeAdapter[M]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = TypeAdapter(model)
-    return adapter
+def _validator(model: type[Any]) -> Any:
+    """The model's own validator, a ``pydantic_core.SchemaValidator`` (a ``TypeAdapter`` would
+    build the same schema again), built on first use (the models defer it: see ``STRICT``)."""
+    rebuild_dataclass(model)  # nothing to do once built
+    return model.__pydantic_validator__
 
 
 def _fields_of(model: Any) -> list[str]:

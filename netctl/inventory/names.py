@@ -23,9 +23,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from netctl.inventory.load import Finding
+from netctl.inventory.yamlio import read_yaml
 from netctl.platforms import Platform
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "interface-names.yaml"
 
 @cache
 def _forms() -> dict[Platform, tuple[re.Pattern[str], str]]:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = read_yaml(DATA)
     return {Platform(k): (re.compile(v["pattern"]), str(v["example"])) for k, v in data.items()}
 
 

@@ -15,9 +15,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 _yaml_rs: Any
 try:  # a Rust parser: 30x faster than libyaml through PyYAML on a whole region
@@ -25,12 +23,21 @@ try:  # a Rust parser: 30x faster than libyaml through PyYAML on a whole region
 except ImportError:  # pragma: no cover - no wheel for this platform: PyYAML still works
     _yaml_rs = None
 
-try:
-    _Loader: type[Any] = yaml.CSafeLoader
-    _Dumper: type[Any] = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
-    _Dumper = yaml.SafeDumper
+if TYPE_CHECKING:
+    import yaml
+
+PARSER = f"yaml-rs {getattr(_yaml_rs, '__version__', '?')}" if _yaml_rs is not None else "PyYAML"
+"""What :func:`parse_yaml` parses with (the parse cache keeps data only for the same parser)."""
+
+
+def _yaml() -> tuple[Any, type[Any], type[Any]]:
+    """PyYAML with its libyaml loader and dumper (the C ones when libyaml is there), imported
+    when first needed: reading goes through yaml-rs, so most commands never need it."""
+    import yaml
+
+    loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    dumper: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml, loader, dumper
 
 
 class YamlSyntaxError(Exception):
@@ -45,10 +52,21 @@ class YamlSyntaxError(Exception):
 
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file (fast path, no positions); duplicate keys are errors."""
+    return parse_yaml(path, path.read_bytes())
+
+
+def parse_yaml(path: Path, content: bytes) -> Any:
+    """Parse the bytes of the YAML file ``path`` (named in errors); duplicate keys are errors.
+
+    Raises:
+        YamlSyntaxError: not UTF-8, or not valid YAML (with the line when known).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(path, None, f"not UTF-8 text ({exc.reason})") from exc
+    if "\r" in text:  # as reading in text mode would (universal newlines)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _yaml_rs is not None:
         try:
             return _yaml_rs.loads(text, parse_datetime=False)
@@ -59,8 +77,9 @@ def read_yaml(path: Path) -> Any:
             if "duplicate" in message.lower():
                 detail = "duplicate key: " + detail
             raise YamlSyntaxError(path, int(found.group(1)) if found else None, detail) from exc
+    yaml, loader, _ = _yaml()
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader is the safe loader
+        return yaml.load(text, Loader=loader)  # the safe loader (CSafeLoader or SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -76,8 +95,9 @@ def locate(path: Path, locs: Sequence[Sequence[str | int]]) -> list[int | None]:
     name anything in the file (pydantic's union tags) are skipped. The file is composed once for
     all locations.
     """
+    yaml, loader, _ = _yaml()
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return [None for _ in locs]
     if root is None:
@@ -86,6 +106,7 @@ def locate(path: Path, locs: Sequence[Sequence[str | int]]) -> list[int | None]:
 
 
 def _walk(node: yaml.Node, loc: Sequence[str | int]) -> int:
+    yaml, _, _ = _yaml()
     line: int = node.start_mark.line + 1
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -108,9 +129,10 @@ def _walk(node: yaml.Node, loc: Sequence[str | int]) -> int:
 
 def dump_yaml(data: Any) -> str:
     """Serialise plain data the way inventory files are written (block style, UTF-8 text)."""
+    yaml, _, dumper = _yaml()
     text: str = yaml.dump(
         data,
-        Dumper=_Dumper,
+        Dumper=dumper,
         allow_unicode=True,
         sort_keys=False,
         width=100,

@@ -270,5 +270,5 @@ def load_plan(root: Path) -> tuple[AddressPlan | None, list[Finding]]:
     if not path.is_file():
         return None, []
     findings: list[Finding] = []
-    plan = _validate(path, AddressPlan, findings)
+    plan = _validate(path, AddressPlan, findings, root)
     return plan, findings

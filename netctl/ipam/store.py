@@ -39,7 +39,7 @@ from netctl.ipam.records import (
     render_county,
     render_region,
 )
-from netctl.state.locks import file_lock
+from netctl.state.filelock import file_lock
 
 
 @dataclass(frozen=True, slots=True)

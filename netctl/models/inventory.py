@@ -39,9 +39,14 @@ Count = Annotated[int, Field(ge=0, le=10_000)]
 VlanId = Annotated[int, Field(ge=1, le=4094)]
 
 
-STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True,
+                    defer_build=True)
 """Every inventory model: unknown fields forbidden. Models are frozen pydantic dataclasses with
-slots: on a whole region they validate about twice as fast as ``BaseModel`` (benchmarks/)."""
+slots: on a whole region they validate about twice as fast as ``BaseModel`` (benchmarks/).
+Validators are built on first use (``defer_build``), not when the module is imported: built
+eagerly, each model compiled again the validators of every model nested in it (a third of the
+import of netctl's commands); the loader builds the file models' validators once
+(``netctl.inventory.load._validator``)."""
 
 
 class SchoolCategory(StrEnum):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime
 
 from netctl import geo
 from netctl.compliance.devices import DeviceBaseline
@@ -18,20 +18,11 @@ from netctl.compliance.kpis import KPI_IDS, KPIS
 from netctl.compliance.model import KpiValue
 from netctl.compliance.targets import Targets
 from netctl.inventory.index import Inventory
+from netctl.peopletime import people_tz
 from netctl.report.charts import BarItem, Trajectory, kpi_bars, status_grid, trajectories
 
 Trend = list[tuple[datetime, float]]
 TOP_REASONS = 8
-
-
-def people_tz() -> tzinfo:
-    """Asia/Shanghai for times people read (JSON keeps UTC); UTC+8 when tzdata is absent."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Asia/Shanghai")
-    except (ImportError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
-        return timezone(timedelta(hours=8), "CST")
 
 
 def _clip(text: str, limit: int = 70) -> str:

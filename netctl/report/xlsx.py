@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from netctl.compliance.kpis import KPIS
-from netctl.report.view import ReportView, people_tz
+from netctl.peopletime import people_tz
+from netctl.report.view import ReportView
 
 _HEAD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="EEF2F8")

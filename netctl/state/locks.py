@@ -14,82 +14,27 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import getpass
 import logging
 import os
 import socket
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from netctl.exceptions import NetctlError, StateStoreError
+from netctl.exceptions import StateStoreError
 from netctl.state import schema as s
+from netctl.state.filelock import LockHeldError, file_lock, whoami
 
 if TYPE_CHECKING:
     from netctl.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
-
-class LockHeldError(NetctlError):
-    """Someone else holds the lock: the message says who, where and since when."""
-
-    def __init__(self, name: str, holder: str) -> None:
-        self.name = name
-        self.holder = holder
-        super().__init__(f"{name} is locked by {holder}")
-
-
-def whoami() -> str:
-    """``NETCTL_USER``, else the login name."""
-    try:
-        return os.environ.get("NETCTL_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
-
-
-@contextlib.contextmanager
-def file_lock(path: Path, *, timeout: float = 30.0, what: str = "") -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` body.
-
-    Waits up to ``timeout`` seconds (polling, bounded), then raises :class:`LockHeldError`
-    naming the holder recorded in the file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "?"
-                    raise LockHeldError(what or str(path), holder) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.1)
-        stamp = (f"{whoami()} on {socket.gethostname()} pid {os.getpid()} since "
-                 f"{datetime.now(UTC).isoformat(timespec='seconds')}")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, stamp.encode(), 0)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+__all__ = ["DeviceLocks", "Lock", "LockHeldError", "file_lock", "whoami"]
 
 
 @dataclass(frozen=True, slots=True)

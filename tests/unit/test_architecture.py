@@ -32,7 +32,8 @@ PACKAGE = REPO / "netctl"
 # packages sharing a floor are independent (neither imports the other).
 LAYERS: list[set[str]] = [
     {"netctl", "netctl.exceptions"},
-    {"netctl.settings", "netctl.secrets", "netctl.platforms", "netctl.geo", "netctl.state"},
+    {"netctl.settings", "netctl.secrets", "netctl.platforms", "netctl.geo", "netctl.state",
+     "netctl.peopletime"},
     {"netctl.models"},
     {"netctl.inventory"},
     {"netctl.ipam"},

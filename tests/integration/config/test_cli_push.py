@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,11 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     pushes = json.loads(hist.stdout)
     assert [r["dry_run"] for r in pushes] == [False]
     assert "(overrides: allow-protected)" in pushes[0]["summary"]
+    started = datetime.fromisoformat(pushes[0]["started"])  # JSON: UTC
+    assert started.utcoffset() == timedelta(0)
+    table = run("config", "history").stdout  # people: Beijing time
+    assert "Beijing time" in table
+    assert f"{started.astimezone(timezone(timedelta(hours=8))):%Y-%m-%d %H:%M}" in table
     hist = run("config", "history", "--all", "--format", "json")
     records = json.loads(hist.stdout)
     assert [r["kind"] for r in records] == ["push", "dry run", "dry run"]

@@ -1,0 +1,258 @@
+"""The parse cache of inventory files (netctl/inventory/parsecache.py): a hit skips parsing and
+nothing else; any change of a file's bytes is a miss; what comes from the cache is validated
+like a fresh parse (same errors, file, line, field); a cache entry that is not trustworthy is
+ignored."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netctl.cli import build_app
+from netctl.exceptions import InventoryError
+from netctl.inventory import load as load_module
+from netctl.inventory import parsecache
+from netctl.inventory.index import load_inventory
+from netctl.inventory.yamlio import parse_yaml
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Iterator[Path]:
+    """The parse cache turned on in a private folder for the test, off again after it."""
+    folder = tmp_path / "cache"
+    before = parsecache.cache_folder()
+    parsecache.use_cache(folder)
+    yield folder
+    parsecache.use_cache(before)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the loader parses (not those it takes from the cache)."""
+    seen: list[Path] = []
+
+    def counting(path: Path, content: bytes) -> object:
+        seen.append(path)
+        return parse_yaml(path, content)
+
+    monkeypatch.setattr(load_module, "parse_yaml", counting)
+    return seen
+
+
+def _county(root: Path) -> Path:
+    return sorted((root / "counties").glob("*.yaml"))[0]
+
+
+def test_a_second_load_parses_nothing_and_gives_the_same_inventory(
+        inv_copy: Path, cache: Path, parses: list[Path]) -> None:
+    first = load_inventory(inv_copy)
+    files = len(parses)
+    assert files == 2 + len(list((inv_copy / "counties").glob("*.yaml")))  # region, catalog
+    second = load_inventory(inv_copy)
+    assert len(parses) == files  # every file from the cache
+    assert second.devices.keys() == first.devices.keys()
+    assert [s.school for s in second.schools.values()] == [s.school for s in first.schools.values()]
+    assert second.links == first.links
+    entries = list(cache.rglob("*.marshal"))
+    assert len(entries) == files
+    for entry in entries:  # private to the user: others can neither read nor write it
+        assert entry.stat().st_mode & 0o077 == 0
+        assert entry.parent.stat().st_mode & 0o077 == 0
+
+
+def test_a_changed_file_is_parsed_again_and_its_change_seen(
+        inv_copy: Path, cache: Path, parses: list[Path]) -> None:
+    load_inventory(inv_copy)
+    county = _county(inv_copy)
+    text = county.read_text(encoding="utf-8")
+    first_school = load_inventory(inv_copy).counties[county.stem].schools[0]
+    parses.clear()
+    county.write_text(text.replace(first_school.name, "改过名字的学校", 1), encoding="utf-8")
+    inv = load_inventory(inv_copy)
+    assert parses == [county]  # that file only, however small the change
+    assert inv.schools[first_school.code].school.name == "改过名字的学校"
+    parses.clear()
+    load_inventory(inv_copy)
+    assert parses == []  # and the new content is what the cache holds now
+    county.write_text(text, encoding="utf-8")  # back to the old bytes: the old data again
+    assert load_inventory(inv_copy).schools[first_school.code].school.name == first_school.name
+
+
+def test_an_invalid_change_is_reported_as_without_the_cache(
+        inv_copy: Path, cache: Path, tmp_path: Path) -> None:
+    load_inventory(inv_copy)  # every file cached
+    county = _county(inv_copy)
+    text = county.read_text(encoding="utf-8")
+    county.write_text(text.replace("role: gateway", "role: gatewey", 1), encoding="utf-8")
+    with pytest.raises(InventoryError) as cached:
+        load_inventory(inv_copy)
+    parsecache.use_cache(None)
+    with pytest.raises(InventoryError) as fresh:
+        load_inventory(inv_copy)
+    assert cached.value.problems == fresh.value.problems
+    (problem,) = [p for p in cached.value.problems if p.severity == "error"]
+    assert problem.file == county and problem.line is not None
+    assert problem.field.endswith(".role") and "gatewey" in problem.message
+
+
+def test_a_file_that_does_not_parse_is_reported_and_never_cached(
+        inv_copy: Path, cache: Path, parses: list[Path]) -> None:
+    county = _county(inv_copy)
+    county.write_text(county.read_text(encoding="utf-8") + "  bad: [unclosed\n",
+                      encoding="utf-8")
+    for _ in range(2):
+        parses.clear()
+        with pytest.raises(InventoryError) as exc:
+            load_inventory(inv_copy)
+        assert county in parses  # parsed again each time
+        (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+        assert problem.file == county and "not valid YAML" in problem.message
+        assert problem.line is not None
+    entry = parsecache.entry_file(cache, inv_copy, county)
+    assert not entry.exists()
+
+
+def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path) -> None:
+    """An entry that matches the file's digest but holds other data (written by something
+    else than netctl) cannot bring an invalid value in: validation runs on it."""
+    load_inventory(inv_copy)
+    county = _county(inv_copy)
+    entry = parsecache.entry_file(cache, inv_copy, county)
+    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
+    data["schools"][0]["devices"][0]["hostname"] = "gw1\nundo stelnet server enable"
+    entry.write_bytes(marshal.dumps((fmt, key, data)))
+    with pytest.raises(InventoryError) as exc:
+        load_inventory(inv_copy)
+    (problem,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert problem.file == county and problem.field.endswith("hostname")
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other digest", "other parser", "other format",
+                                    "writable by others"])
+def test_an_untrustworthy_entry_is_a_miss(inv_copy: Path, cache: Path, parses: list[Path],
+                                          damage: str) -> None:
+    first = load_inventory(inv_copy)
+    county = _county(inv_copy)
+    entry = parsecache.entry_file(cache, inv_copy, county)
+    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
+    data["schools"] = []  # what a wrong entry would give, if it were used
+    if damage == "garbage":
+        entry.write_bytes(b"\x00not marshal")
+    elif damage == "other digest":
+        entry.write_bytes(marshal.dumps((fmt, (key[0], bytes(len(key[1]))), data)))
+    elif damage == "other parser":
+        entry.write_bytes(marshal.dumps((fmt, ("another parser 0.1", key[1]), data)))
+    elif damage == "other format":
+        entry.write_bytes(marshal.dumps((fmt + 1, key, data)))
+    else:
+        entry.write_bytes(marshal.dumps((fmt, key, data)))
+        entry.chmod(0o666)
+    parses.clear()
+    second = load_inventory(inv_copy)
+    assert county in parses
+    assert second.schools.keys() == first.schools.keys()
+
+
+def test_no_cache_unless_asked(inv_copy: Path, parses: list[Path]) -> None:
+    before = parsecache.cache_folder()
+    parsecache.use_cache(None)
+    try:
+        load_inventory(inv_copy)
+        files = len(parses)
+        load_inventory(inv_copy)
+        assert len(parses) == 2 * files
+    finally:
+        parsecache.use_cache(before)
+
+
+def test_folder_from_the_environment(tmp_path: Path) -> None:
+    assert parsecache.folder_from_env({}, tmp_path) == tmp_path / ".netctl" / "cache"
+    assert parsecache.folder_from_env({"NETCTL_CACHE": str(tmp_path / "c")}, tmp_path) \
+        == tmp_path / "c"
+    for off in ("off", "0", "", "false"):
+        assert parsecache.folder_from_env({"NETCTL_CACHE": off}, tmp_path) is None
+
+
+def test_the_cli_caches_under_its_home_and_sees_every_edit(inv_copy: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Commands, each a fresh process as the engineer runs them: the second finds the cache,
+    an edit between two commands is seen by the next one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env.pop("NETCTL_CACHE", None)
+    cmd = [sys.executable, "-m", "netctl", "--home", str(home), "--inventory", str(inv_copy),
+           "inventory", "stats", "--format", "json"]
+
+    def run() -> str:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120,
+                              check=False, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    before = run()
+    assert list((home / ".netctl" / "cache").rglob("*.marshal"))
+    assert run() == before
+    county = _county(inv_copy)
+    text = county.read_text(encoding="utf-8")
+    county.write_text(text.replace("role: gateway", "role: gatewey", 1), encoding="utf-8")
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120,
+                          check=False, cwd=REPO)
+    assert done.returncode == 1
+    assert f"{county.name}:" in done.stderr and "gatewey" in done.stderr
+    county.write_text(text, encoding="utf-8")
+    assert run() == before
+    # NETCTL_CACHE=off: nothing written
+    other = tmp_path / "home2"
+    other.mkdir()
+    monkeypatch.setenv("NETCTL_CACHE", "off")
+    result = CliRunner().invoke(build_app(), ["--home", str(other), "--inventory", str(inv_copy),
+                                              "inventory", "stats"])
+    assert result.exit_code == 0, result.output
+    assert parsecache.cache_folder() is None
+    assert not (other / ".netctl").exists()
+
+
+def test_fast_exit_keeps_exit_codes_and_output(allocated_copy: Path, tmp_path: Path) -> None:
+    """`ipam` and `dns` leave without tearing the heap down: their output is flushed and their
+    exit codes are those of the command."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), NETCTL_CACHE="off")
+    base = [sys.executable, "-m", "netctl", "--home", str(tmp_path), "--inventory",
+            str(allocated_copy)]
+    done = subprocess.run([*base, "ipam", "usage", "--format", "json"], capture_output=True,
+                          text=True, env=env, timeout=120, check=False, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("]")  # the whole JSON document
+    done = subprocess.run([*base, "ipam", "show", "no-such-thing"], capture_output=True,
+                          text=True, env=env, timeout=120, check=False, cwd=REPO)
+    assert done.returncode != 0 and "no-such-thing" in done.stderr
+    done = subprocess.run([*base, "dns", "zone", "--bogus"], capture_output=True, text=True,
+                          env=env, timeout=120, check=False, cwd=REPO)
+    assert done.returncode == 2 and "--bogus" in done.stderr
+
+
+@pytest.mark.parametrize(("argv", "fast"), [
+    (["ipam", "allocate"], True),
+    (["--home", "h", "dns", "zone"], True),
+    (["--inventory", "inventory", "inventory", "validate"], True),  # an option's value first
+    (["inventory", "list", "devices", "--county", "640104"], True),
+    (["inventory", "import", "roster.xlsx"], False),  # writes county files: the usual exit
+    (["inventory", "--help"], False),
+    (["config", "push", "--commit"], False),
+    (["--version"], False),
+    ([], False),
+])
+def test_which_commands_exit_fast(argv: list[str], fast: bool) -> None:
+    from netctl.cli import _fast_exit
+
+    assert _fast_exit(argv) is fast

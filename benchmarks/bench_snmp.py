@@ -218,8 +218,9 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
                     walked = await walk_per_column(host)  # (not `values += await ...`: the
                     values += walked                      # read would happen before the await)
                     return
-                r = await fetch(sessions[host], compiled.scalar_oids, compiled.column_oids,
-                                max_repetitions=25, max_varbinds=100)
+                async with asyncio.timeout(30):  # as the daemon's poll (snmp.deadline_s)
+                    r = await fetch(sessions[host], compiled.scalar_oids, compiled.column_oids,
+                                    max_repetitions=25, max_varbinds=100)
                 values += sum(len(c) for c in r.columns) + len(r.scalars)
                 if mode in {"lean+points", "pysnmp-multi"}:
                     c0 = time.process_time()

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 FieldValue = int | float | str | bool
 
@@ -54,10 +56,15 @@ class Point:
     tags: tuple[tuple[str, str], ...]
     fields: Mapping[str, FieldValue]
     time_ms: int
+    encoded: str = field(default="", compare=False, repr=False)
+    """Its :meth:`line`, when whoever built the point wrote it at the same time (the SNMP
+    converter does, from the values it has at hand: :class:`LineBuilder`)."""
 
     def line(self) -> str:
         """InfluxDB line protocol (precision ms). Empty tag values are left out (as InfluxDB
         requires); integers get the ``i`` suffix, so a field keeps one type for ever."""
+        if self.encoded:
+            return self.encoded
         parts = []
         for k, v in self.fields.items():
             cls = type(v)
@@ -118,3 +125,110 @@ def _field(key: str, value: FieldValue) -> str:
 def lines(points: Iterable[Point]) -> list[str]:
     """Line protocol of many points (points without fields are skipped)."""
     return [p.line() for p in points if p.fields]
+
+
+class LineBuilder:
+    """:meth:`Point.line` for many points of one measurement that share leading tags (one
+    device's poll), with the escaped head and field keys worked out once.
+
+    ``head(extra_tags) + " " + fields(values, keyed(names))[1] + " " + str(time_ms)``
+    equals
+    ``Point(measurement, base_tags + extra_tags, fields, time_ms).line()``
+    (tests/unit/collectors/test_snmp_scan.py compares them).
+    """
+
+    __slots__ = ("_head",)
+
+    def __init__(self, measurement: str, base_tags: tuple[tuple[str, str], ...]) -> None:
+        self._head = _head(measurement, base_tags)
+
+    def head(self, extra_tags: tuple[tuple[str, str], ...]) -> str:
+        """``measurement,tag=value,...`` of a point with these tags after the shared ones."""
+        head = self._head
+        for k, v in extra_tags:
+            if v:
+                head = f"{head},{_tag(k, v)}"
+        return head
+
+    @staticmethod
+    def keyed(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """Field names with their escaped ``key=`` prefix, for :meth:`fields`."""
+        return tuple((name, _key_eq(name)) for name in names)
+
+    @staticmethod
+    def fields(values: Mapping[str, object], keyed: Iterable[tuple[str, str]]
+               ) -> tuple[dict[str, FieldValue], str]:
+        """The fields (``keyed``: see :meth:`keyed`) of ``values`` that InfluxDB can store (an
+        int beyond int64, None or anything else than int/float/str/bool is left out), and their
+        line-protocol text."""
+        fields: dict[str, FieldValue] = {}
+        parts: list[str] = []
+        append = parts.append
+        for name, key in keyed:
+            fv = values[name]
+            cls = fv.__class__
+            if cls is int:
+                if fv <= INT64_MAX:  # type: ignore[operator]
+                    fields[name] = fv  # type: ignore[assignment]
+                    append(f"{key}{fv}i")
+            elif cls is float:
+                fields[name] = fv  # type: ignore[assignment]
+                append(f"{key}{fv!r}")
+            elif fv is None:
+                continue
+            elif cls is str or cls is bool:
+                fields[name] = fv  # type: ignore[assignment]
+                append(_field(name, fv))  # type: ignore[arg-type]
+            elif isinstance(fv, int | float | str):  # subclasses: as they are (see _field)
+                fields[name] = fv
+                append(_field(name, fv))
+        return fields, ",".join(parts)
+
+
+class FieldSet:
+    """A fixed list of field names whose rows are turned into (fields, line-protocol text) by
+    :meth:`row`; the same result as :meth:`LineBuilder.fields`.
+
+    Rows whose values are all ``int``/``float``/None (every interface row of IF-MIB) go
+    through a plan kept per pattern of value types: the fields kept, and a %-format of their
+    text, applied in one call; any other row (strings, bools, subclasses, an int beyond int64)
+    goes through :meth:`LineBuilder.fields`.
+    """
+
+    __slots__ = ("_get", "_keyed", "_names", "_plans")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = tuple(names)
+        self._keyed = LineBuilder.keyed(self._names)
+        getter = itemgetter(*self._names) if self._names else (lambda _v: ())
+        self._get = getter if len(self._names) != 1 else (lambda v: (getter(v),))
+        self._plans: dict[tuple[type, ...], tuple[tuple[bool, ...], str] | None] = {}
+
+    def _plan(self, kinds: tuple[type, ...]) -> tuple[tuple[bool, ...], str] | None:
+        parts = []
+        for (_name, key), kind in zip(self._keyed, kinds, strict=True):
+            if kind is int:
+                parts.append(key.replace("%", "%%") + "%di")
+            elif kind is float:
+                parts.append(key.replace("%", "%%") + "%r")
+            elif kind is not type(None):
+                return None
+        return tuple(k is not type(None) for k in kinds), ",".join(parts)
+
+    def row(self, values: Mapping[str, object]) -> tuple[dict[str, FieldValue], str]:
+        """The storable fields of ``values`` and their line-protocol text."""
+        vals = self._get(values)
+        kinds = tuple(map(type, vals))
+        plans = self._plans
+        if kinds in plans:
+            plan = plans[kinds]
+        else:
+            if len(plans) >= 1024:
+                plans.clear()
+            plan = plans[kinds] = self._plan(kinds)
+        if plan is not None:
+            mask, fmt = plan
+            kept = tuple(compress(vals, mask))
+            if not kept or max(kept) <= INT64_MAX:
+                return dict(compress(zip(self._names, vals, strict=True), mask)), fmt % kept
+        return LineBuilder.fields(values, self._keyed)

@@ -178,17 +178,31 @@ def suffix_arcs(suffix: bytes) -> tuple[int, ...]:
 
 def encode_varbinds(oids: Iterable[bytes]) -> bytes:
     """A VarBindList with NULL values for the given OIDs (BER content bytes)."""
+    known = _NULL_VARBINDS
     parts = []
     for oid in oids:
-        inner = tlv(0x06, oid) + _NULL_VARBIND_TAIL
-        parts.append(tlv(0x30, inner))
+        vb = known.get(oid)
+        if vb is None:
+            vb = tlv(0x30, tlv(0x06, oid) + _NULL_VARBIND_TAIL)
+            if len(known) >= 1 << 16:
+                known.clear()
+            known[oid] = vb
+        parts.append(vb)
     return tlv(0x30, b"".join(parts))
+
+
+_NULL_VARBINDS: dict[bytes, bytes] = {}
+"""OID -> its encoded VarBind with a NULL value (requests repeat the same cursors every poll)."""
+_SMALL_INTEGERS: Final = tuple(encode_integer(i) for i in range(256))
 
 
 def encode_pdu(tag: int, request_id: int, a: int, b: int, oids: Iterable[bytes]) -> bytes:
     """A PDU: for GET ``a``/``b`` are error-status/index (0), for GETBULK non-repeaters and
     max-repetitions."""
-    return tlv(tag, encode_integer(request_id) + encode_integer(a) + encode_integer(b)
+    small = _SMALL_INTEGERS
+    return tlv(tag, encode_integer(request_id)
+               + (small[a] if 0 <= a < 256 else encode_integer(a))
+               + (small[b] if 0 <= b < 256 else encode_integer(b))
                + encode_varbinds(oids))
 
 
@@ -242,6 +256,14 @@ def read_octets(data: bytes, pos: int) -> tuple[bytes, int]:
 
 def decode_pdu(data: bytes, pos: int) -> tuple[int, int, int, int, list[VarBind]]:
     """Decode the PDU at ``pos``: (tag, request-id, error-status, error-index, varbinds)."""
+    tag, request_id, error_status, error_index, vstart, vend = read_pdu(data, pos)
+    return tag, request_id, error_status, error_index, decode_varbinds(data, vstart, vend)
+
+
+def read_pdu(data: bytes, pos: int) -> tuple[int, int, int, int, int, int]:
+    """Read the PDU header at ``pos``: (tag, request-id, error-status, error-index, start and
+    end of the VarBindList's content); the varbinds are left to :func:`decode_varbinds` or to
+    the walker's column scanner."""
     tag, start, end = read_header(data, pos)
     request_id, p = read_int(data, start)
     error_status, p = read_int(data, p)
@@ -250,86 +272,112 @@ def decode_pdu(data: bytes, pos: int) -> tuple[int, int, int, int, list[VarBind]
     if vtag != 0x30 or vend > end:
         msg = "bad VarBindList"
         raise BerError(msg)
-    return tag, request_id, error_status, error_index, decode_varbinds(data, vstart, vend)
+    return tag, request_id, error_status, error_index, vstart, vend
 
 
-def decode_varbinds(data: bytes, pos: int, end: int) -> list[VarBind]:
-    """Decode a VarBindList's content. The hot loop of a poll: kept flat on purpose."""
+def decode_value(tag: int, raw: bytes) -> Value:
+    """A varbind value from its tag and content bytes.
+
+    Examples:
+        >>> decode_value(0x41, b"\\x01\\x00"), decode_value(0x02, b"\\xff")
+        (256, -1)
+    """
+    if tag in _UNSIGNED_TAGS:
+        return int.from_bytes(raw, "big")
+    if tag == 0x04:
+        return raw
+    if tag == 0x02:
+        return int.from_bytes(raw, "big", signed=True)
+    if tag == 0x06:
+        return oid_to_str(raw)
+    if tag == 0x40:
+        return ".".join(map(str, raw))
+    if tag == 0x05:
+        return None
+    if tag == 0x80:
+        return NO_SUCH_OBJECT
+    if tag == 0x81:
+        return NO_SUCH_INSTANCE
+    if tag == 0x82:
+        return END_OF_MIB_VIEW
+    return raw  # Opaque (0x44) and anything unknown: raw bytes
+
+
+def varbind_bounds(data: bytes, pos: int) -> tuple[int, int, int, int, int, int]:
+    """The parts of the VarBind at ``pos``: (OID start, OID end, value tag, value start,
+    value end, VarBind end). Raises BerError (or IndexError: truncated) when malformed."""
+    if data[pos] != 0x30:
+        msg = "expected VarBind SEQUENCE"
+        raise BerError(msg)
+    n = data[pos + 1]
+    if n < 0x80:
+        pos += 2
+        vb_end = pos + n
+    else:
+        k = n & 0x7F
+        vb_end = pos + 2 + k + int.from_bytes(data[pos + 2:pos + 2 + k], "big")
+        pos += 2 + k
+    if data[pos] != 0x06:
+        msg = "expected OBJECT IDENTIFIER in VarBind"
+        raise BerError(msg)
+    n = data[pos + 1]
+    if n < 0x80:
+        os = pos + 2
+    else:
+        k = n & 0x7F
+        os = pos + 2 + k
+        n = int.from_bytes(data[pos + 2:os], "big")
+    oe = os + n
+    tag = data[oe]
+    n = data[oe + 1]
+    if n < 0x80:
+        vs = oe + 2
+    else:
+        k = n & 0x7F
+        vs = oe + 2 + k
+        n = int.from_bytes(data[oe + 2:vs], "big")
+    ve = vs + n
+    if ve > vb_end:
+        msg = "value beyond its VarBind"
+        raise BerError(msg)
+    return os, oe, tag, vs, ve, vb_end
+
+
+def decode_varbinds(data: bytes, pos: int, end: int, limit: int = -1) -> list[VarBind]:
+    """Decode a VarBindList's content (at most ``limit`` varbinds when ``limit`` >= 0; then
+    the rest is not checked)."""
     out: list[VarBind] = []
     append = out.append
-    from_bytes = int.from_bytes
     try:
-        while pos < end:
-            if data[pos] != 0x30:
-                msg = "expected VarBind SEQUENCE"
-                raise BerError(msg)
-            n = data[pos + 1]
-            if n < 0x80:
-                pos += 2
-                vb_end = pos + n
-            else:
-                k = n & 0x7F
-                vb_end = pos + 2 + k + from_bytes(data[pos + 2:pos + 2 + k], "big")
-                pos += 2 + k
-            if data[pos] != 0x06:
-                msg = "expected OBJECT IDENTIFIER in VarBind"
-                raise BerError(msg)
-            n = data[pos + 1]
-            if n < 0x80:
-                oid = data[pos + 2:pos + 2 + n]
-                pos += 2 + n
-            else:
-                k = n & 0x7F
-                olen = from_bytes(data[pos + 2:pos + 2 + k], "big")
-                oid = data[pos + 2 + k:pos + 2 + k + olen]
-                pos += 2 + k + olen
-            tag = data[pos]
-            n = data[pos + 1]
-            if n < 0x80:
-                vs = pos + 2
-                ve = vs + n
-            else:
-                k = n & 0x7F
-                vs = pos + 2 + k
-                ve = vs + from_bytes(data[pos + 2:vs], "big")
-            if ve > vb_end:
-                msg = "value beyond its VarBind"
-                raise BerError(msg)
-            value: Value
-            if tag in _UNSIGNED_TAGS:
-                value = from_bytes(data[vs:ve], "big")
-            elif tag == 0x04:
-                value = data[vs:ve]
-            elif tag == 0x02:
-                value = from_bytes(data[vs:ve], "big", signed=True)
-            elif tag == 0x06:
-                value = oid_to_str(data[vs:ve])
-            elif tag == 0x40:
-                value = ".".join(map(str, data[vs:ve]))
-            elif tag == 0x05:
-                value = None
-            elif tag == 0x80:
-                value = NO_SUCH_OBJECT
-            elif tag == 0x81:
-                value = NO_SUCH_INSTANCE
-            elif tag == 0x82:
-                value = END_OF_MIB_VIEW
-            else:  # Opaque (0x44) and anything unknown: raw bytes
-                value = data[vs:ve]
-            append((oid, value))
-            pos = vb_end
+        while pos < end and limit:
+            os, oe, tag, vs, ve, pos = varbind_bounds(data, pos)
+            append((data[os:oe], decode_value(tag, data[vs:ve])))
+            limit -= 1
     except IndexError as exc:
         msg = "truncated VarBind"
         raise BerError(msg) from exc
-    if pos != end:
+    if pos != end and limit:
         msg = "VarBindList length mismatch"
         raise BerError(msg)
     return out
 
 
-def decode_v2c(data: bytes) -> tuple[bytes, int, int, int, list[VarBind]]:
-    """Decode an SNMPv2c Response: (community, request-id, error-status, error-index,
-    varbinds)."""
+def skip_varbinds(data: bytes, pos: int, end: int, count: int) -> int:
+    """The position after ``count`` varbinds at ``pos`` (checked as :func:`decode_varbinds`
+    checks them)."""
+    try:
+        while count and pos < end:
+            pos = varbind_bounds(data, pos)[5]
+            count -= 1
+    except IndexError as exc:
+        msg = "truncated VarBind"
+        raise BerError(msg) from exc
+    return pos
+
+
+def decode_v2c_header(data: bytes) -> tuple[int, int, int, int, int]:
+    """Read an SNMPv2c Response up to its varbinds: (request-id, error-status, error-index,
+    start and end of the VarBindList's content)."""
     tag, start, _end = read_header(data, 0)
     if tag != 0x30:
         msg = "an SNMP message is a SEQUENCE"
@@ -338,12 +386,20 @@ def decode_v2c(data: bytes) -> tuple[bytes, int, int, int, list[VarBind]]:
     if version != 1:
         msg = f"not an SNMPv2c message (version {version})"
         raise BerError(msg)
-    community, p = read_octets(data, p)
-    ptag, request_id, error_status, error_index, varbinds = decode_pdu(data, p)
+    _community, p = read_octets(data, p)
+    ptag, request_id, error_status, error_index, vstart, vend = read_pdu(data, p)
     if ptag != RESPONSE:
         msg = f"unexpected PDU 0x{ptag:02x}"
         raise BerError(msg)
-    return community, request_id, error_status, error_index, varbinds
+    return request_id, error_status, error_index, vstart, vend
+
+
+def decode_v2c(data: bytes) -> tuple[bytes, int, int, int, list[VarBind]]:
+    """Decode an SNMPv2c Response: (community, request-id, error-status, error-index,
+    varbinds)."""
+    request_id, error_status, error_index, vstart, vend = decode_v2c_header(data)
+    community = read_octets(data, read_int(data, read_header(data, 0)[1])[1])[0]
+    return community, request_id, error_status, error_index, decode_varbinds(data, vstart, vend)
 
 
 def peek_id(data: bytes) -> tuple[int, int]:
@@ -352,6 +408,14 @@ def peek_id(data: bytes) -> tuple[int, int]:
     Raises:
         BerError: on anything that is not an SNMP message.
     """
+    if len(data) > 16 and data[0] == 0x30 and data[1] > 0x80 and data[2 + (k := data[1] & 0x7F)] \
+            == 0x02 and data[3 + k] == 0x01 and data[4 + k] == 0x01 and data[5 + k] == 0x04:
+        # v2c with a long message length (every response of a walk): skip to the request-id
+        p = 7 + k + data[6 + k]  # after the community (short form)
+        if data[6 + k] < 0x80 and len(data) > p + 4 and data[p + 1] & 0x80:
+            p += 2 + (data[p + 1] & 0x7F)  # the PDU's header
+            if data[p] == 0x02 and 0 < data[p + 1] <= 8:
+                return 1, int.from_bytes(data[p + 2:p + 2 + data[p + 1]], "big", signed=True)
     tag, start, _end = read_header(data, 0)
     if tag != 0x30:
         msg = "not an SNMP message"

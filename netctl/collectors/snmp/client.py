@@ -68,27 +68,23 @@ class Session(Protocol):
         ...
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, owner: Transport) -> None:
-        self.owner = owner
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.owner.dispatch(data, addr)
-
-    def error_received(self, exc: Exception) -> None:  # ICMP port unreachable and friends
-        log.debug("UDP error: %s", exc)
-
-
 @dataclass(eq=False)
 class Transport:
-    """One UDP socket per address family, shared by every session of an event loop."""
+    """One UDP socket per address family, shared by every session of an event loop.
+
+    The sockets are read with ``loop.add_reader`` and drained at each wake-up (every datagram
+    waiting is dispatched, not one per turn of the event loop as asyncio's datagram transport
+    does), and written with ``sendto`` directly (a full send buffer waits with
+    ``loop.sock_sendto``).
+    """
 
     rcvbuf: int = DEFAULT_RCVBUF
-    _endpoints: dict[int, asyncio.DatagramTransport] = field(default_factory=dict)
+    _endpoints: dict[int, socket.socket] = field(default_factory=dict)
     _pending: dict[int, tuple[asyncio.Future[bytes], tuple[str, int]]] = field(
         default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loop: asyncio.AbstractEventLoop | None = None
     effective_rcvbuf: int = 0
     dropped: int = 0  # datagrams that matched no pending request
 
@@ -96,22 +92,41 @@ class Transport:
         """A fresh request-id / msgID (31 bits, never 0)."""
         return next(self._ids) % 0x7FFFFFFF or next(self._ids)
 
-    async def _endpoint(self, family: int) -> asyncio.DatagramTransport:
-        ep = self._endpoints.get(family)
-        if ep is not None:
-            return ep
+    async def _endpoint(self, family: int) -> socket.socket:
+        sock = self._endpoints.get(family)
+        if sock is not None:
+            return sock
         async with self._lock:
-            ep = self._endpoints.get(family)
-            if ep is not None:
-                return ep
+            sock = self._endpoints.get(family)
+            if sock is not None:
+                return sock
             loop = asyncio.get_running_loop()
             sock = socket.socket(family, socket.SOCK_DGRAM)
-            sock.setblocking(False)
-            self.effective_rcvbuf = enlarge_rcvbuf(sock, self.rcvbuf)
-            sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))  # noqa: S104
-            ep, _ = await loop.create_datagram_endpoint(lambda: _Protocol(self), sock=sock)
-            self._endpoints[family] = ep
-            return ep
+            try:
+                sock.setblocking(False)
+                self.effective_rcvbuf = enlarge_rcvbuf(sock, self.rcvbuf)
+                sock.bind(("::", 0) if family == socket.AF_INET6 else ("0.0.0.0", 0))  # noqa: S104
+                loop.add_reader(sock.fileno(), self._readable, sock)
+            except BaseException:
+                sock.close()
+                raise
+            self._loop = loop
+            self._endpoints[family] = sock
+            return sock
+
+    def _readable(self, sock: socket.socket) -> None:
+        """Dispatch every datagram waiting on ``sock`` (bounded: others get their turn)."""
+        recv = sock.recvfrom
+        dispatch = self.dispatch
+        for _ in range(_DRAIN_MAX):
+            try:
+                data, addr = recv(_MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # ICMP errors reported on the socket, and friends
+                log.debug("UDP error: %s", exc)
+                return
+            dispatch(data, addr)
 
     def dispatch(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         """Hand a datagram to the request waiting for it; drop anything else."""
@@ -121,7 +136,8 @@ class Transport:
             self.dropped += 1
             return
         entry = self._pending.get(rid)
-        if entry is None or entry[0].done() or (str(addr[0]), int(addr[1])) != entry[1]:
+        if entry is None or entry[0].done() or str(addr[0]) != entry[1][0] \
+                or int(addr[1]) != entry[1][1]:
             self.dropped += 1
             return
         entry[0].set_result(data)
@@ -134,7 +150,7 @@ class Transport:
             SnmpTimeoutError: after ``timeout`` seconds.
         """
         family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
-        ep = self._endpoints.get(family) or await self._endpoint(family)
+        sock = self._endpoints.get(family) or await self._endpoint(family)
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[bytes] = loop.create_future()
         self._pending[rid] = (fut, addr)
@@ -142,7 +158,12 @@ class Transport:
         # (this runs for every request of every poll).
         timer = loop.call_later(timeout, _expire, fut)
         try:
-            ep.sendto(data, addr)
+            try:
+                sock.sendto(data, addr)
+            except (BlockingIOError, InterruptedError):
+                await loop.sock_sendto(sock, data, addr)
+            except OSError as exc:  # unreachable network and friends: as a lost datagram
+                log.debug("UDP error sending to %s:%s: %s", addr[0], addr[1], exc)
             return await fut
         except _Expired as exc:
             msg = f"no response from {addr[0]}:{addr[1]} within {timeout:g} s"
@@ -153,9 +174,15 @@ class Transport:
 
     def close(self) -> None:
         """Close the sockets."""
-        for ep in self._endpoints.values():
-            ep.close()
+        for sock in self._endpoints.values():
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(sock.fileno())
+            sock.close()
         self._endpoints.clear()
+
+
+_DRAIN_MAX = 256
+_MAX_DATAGRAM = 65535
 
 
 class _Expired(Exception):  # noqa: N818 - internal marker, never escapes exchange()
@@ -202,8 +229,11 @@ class V2cSession:
     timeout: float = 2.0
     retries: int = 1
     requests: int = 0
+    walk_hints: dict[tuple[bytes, ...], int] = field(default_factory=dict, repr=False)
+    """Rows per walked column set at the last poll (see :func:`~.walk.fetch`)."""
 
-    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes]) -> list[ber.VarBind]:
+    async def _call(self, tag: int, a: int, b: int,
+                    oids: Sequence[bytes]) -> tuple[bytes, int, int]:
         last: SnmpTimeoutError | None = None
         for _attempt in range(self.retries + 1):
             rid = self.transport.next_id()
@@ -215,23 +245,37 @@ class V2cSession:
                 last = exc
                 continue
             try:
-                _c, _rid, status, index, varbinds = ber.decode_v2c(data)
+                _rid, status, index, vstart, vend = ber.decode_v2c_header(data)
             except ber.BerError as exc:
                 msg_ = f"{self.addr[0]}:{self.addr[1]}: undecodable response: {exc}"
                 raise SnmpError(msg_) from exc
             if status:
                 raise SnmpStatusError(status, index)
-            return varbinds
+            return data, vstart, vend
         assert last is not None  # noqa: S101 - the loop runs at least once
         raise last
 
+    def _varbinds(self, data: bytes, vstart: int, vend: int) -> list[ber.VarBind]:
+        try:
+            return ber.decode_varbinds(data, vstart, vend)
+        except ber.BerError as exc:
+            msg = f"{self.addr[0]}:{self.addr[1]}: undecodable response: {exc}"
+            raise SnmpError(msg) from exc
+
     async def get(self, oids: Sequence[bytes]) -> list[ber.VarBind]:
         """GET."""
-        return await self._call(ber.GET, 0, 0, oids)
+        return self._varbinds(*await self._call(ber.GET, 0, 0, oids))
 
     async def bulk(self, oids: Sequence[bytes], non_repeaters: int,
                    max_repetitions: int) -> list[ber.VarBind]:
         """GETBULK."""
+        return self._varbinds(*await self._call(ber.GET_BULK, non_repeaters, max_repetitions,
+                                                oids))
+
+    async def bulk_raw(self, oids: Sequence[bytes], non_repeaters: int,
+                       max_repetitions: int) -> tuple[bytes, int, int]:
+        """GETBULK; the response undecoded: (message, start, end of the VarBindList's content),
+        read by :func:`netctl.collectors.snmp.walk.scan_columns`."""
         return await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)
 
 
@@ -258,15 +302,16 @@ class V3Session:
     retries: int = 1
     context: bytes = b""
     requests: int = 0
+    walk_hints: dict[tuple[bytes, ...], int] = field(default_factory=dict, repr=False)
     _keys: usm.UserKeys | None = None
     _keys_engine: bytes = b""
 
-    async def _roundtrip(self, build: bytes, msg_id: int,
-                         keys: usm.UserKeys | None) -> usm.V3Response:
+    async def _roundtrip(self, build: bytes, msg_id: int, keys: usm.UserKeys | None, *,
+                         raw: bool = False) -> usm.V3Response:
         self.requests += 1
         data = await self.transport.exchange(msg_id, build, self.addr, self.timeout)
         try:
-            return usm.decode_response(data, keys)
+            return usm.decode_response(data, keys, raw=raw)
         except ber.BerError as exc:
             msg = f"{self.addr[0]}:{self.addr[1]}: undecodable SNMPv3 response: {exc}"
             raise SnmpError(msg) from exc
@@ -298,7 +343,8 @@ class V3Session:
             self._keys_engine = state.engine_id
         return state, self._keys
 
-    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes]) -> list[ber.VarBind]:
+    async def _call(self, tag: int, a: int, b: int, oids: Sequence[bytes], *,
+                    raw: bool = False) -> usm.V3Response:
         loop = asyncio.get_running_loop()
         last: SnmpError | None = None
         resynced = False
@@ -310,7 +356,7 @@ class V3Session:
             pdu = ber.encode_pdu(tag, mid, a, b, oids)
             msg = usm.encode_request(mid, pdu, keys, state, loop.time(), self.context)
             try:
-                resp = await self._roundtrip(msg, mid, keys)
+                resp = await self._roundtrip(msg, mid, keys, raw=raw)
             except SnmpTimeoutError as exc:
                 last = exc
                 continue
@@ -334,15 +380,21 @@ class V3Session:
                                                           resp.time, loop.time())
             if resp.error_status:
                 raise SnmpStatusError(resp.error_status, resp.error_index)
-            return resp.varbinds
+            return resp
         assert last is not None  # noqa: S101
         raise last
 
     async def get(self, oids: Sequence[bytes]) -> list[ber.VarBind]:
         """GET."""
-        return await self._call(ber.GET, 0, 0, oids)
+        return (await self._call(ber.GET, 0, 0, oids)).varbinds
 
     async def bulk(self, oids: Sequence[bytes], non_repeaters: int,
                    max_repetitions: int) -> list[ber.VarBind]:
         """GETBULK."""
-        return await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)
+        return (await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids)).varbinds
+
+    async def bulk_raw(self, oids: Sequence[bytes], non_repeaters: int,
+                       max_repetitions: int) -> tuple[bytes, int, int]:
+        """GETBULK; the response's varbinds undecoded (see :meth:`V2cSession.bulk_raw`)."""
+        resp = await self._call(ber.GET_BULK, non_repeaters, max_repetitions, oids, raw=True)
+        return resp.body, resp.vb_start, resp.vb_end

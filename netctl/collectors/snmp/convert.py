@@ -12,9 +12,10 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
-from netctl.collectors.points import INT64_MAX, FieldValue, Point
+from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
@@ -22,6 +23,7 @@ from netctl.collectors.snmp.walk import FetchResult, Index
 from netctl.state.store import Observation
 
 UPTIME_SCALAR = "sysUpTime"
+_INT_ONLY = frozenset((int,))
 __all__ = ["ApReport", "CompiledProfile", "Converted", "CounterStore", "DeviceTags",
            "compile_profile", "convert", "decode_value", "is_global_v6", "parse_index"]
 
@@ -160,17 +162,6 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
     return value
 
 
-def _field_value(value: Scalar) -> FieldValue | None:
-    cls = value.__class__
-    if cls is int:
-        return value if value <= INT64_MAX else None
-    if cls is float or cls is str or cls is bool:
-        return value  # type: ignore[no-any-return]
-    if isinstance(value, int | float | str):
-        return value
-    return None
-
-
 # -- conversion ---------------------------------------------------------------------------------
 def decode_fetch(compiled: CompiledProfile, result: FetchResult
                  ) -> tuple[dict[str, Scalar], dict[str, dict[str, dict[Index, Scalar]]]]:
@@ -184,7 +175,9 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
     for (tname, cname), rows in zip(compiled.column_keys, result.columns, strict=True):
         kind = types[cname].type
         if kind in ("int", "uint", "counter32", "counter64"):
-            tables[tname][cname] = {i: v for i, v in rows.items() if isinstance(v, int)}
+            # the walker's dict as it is when every value is an integer (the usual case)
+            tables[tname][cname] = rows if set(map(type, rows.values())) <= _INT_ONLY else {
+                i: v for i, v in rows.items() if isinstance(v, int)}
         elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
             tables[tname][cname] = {
                 i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()
@@ -227,12 +220,18 @@ def convert(
     obs_append = out.observations.append
     is_wlan = profile.converter == "wlan_ap"
     state_rows = 0
+    state_where, state_first_row = profile.state_where, profile.state_first_row
+    interface = profile.interface
+    if_roles = measurement == "snmp_interface" and bool(device.if_roles)
+    builder = LineBuilder(measurement, base_tags)
+    row_head = builder.head
     parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
               compiled.field_names)]
     parts += [(extra.rows, extra.where,
                (*extra.tags.items(), *extra.fields.items(), *extra.values.items()),
                tuple(extra.tags), tuple(extra.fields)) for extra in profile.also_rows]
     for rows, where, exprs, tag_names, field_names in parts:
+        row_fields = _field_set(field_names).row
         if rows is None:
             indexes: list[Index] = [()]
         else:
@@ -244,24 +243,17 @@ def convert(
                         counters.samples, uptime, now_s,
                         ap_field=profile.election.ap if profile.election else None,
                         inventory=inventory)
-        evaluators = [(name, plain_column(expr, data), build(expr, data))
-                      for name, expr in exprs]
+        steps = _steps(exprs, data)
         for index in indexes:
             values: dict[str, Scalar] = {}
-            for name, col, ev in evaluators:
-                values[name] = col.get(index) if col is not None else ev(index, values)
+            for plain, a, b in steps:  # in declaration order: an expression sees the earlier
+                if plain:
+                    values.update(zip(a, map(_get, b, repeat(index)), strict=True))
+                else:
+                    values[a] = b(index, values)
             if where is not None and not passes(where, values, data, index):
                 continue
-            fields: dict[str, FieldValue] = {}
-            for name in field_names:  # _field_value, inlined: the hottest loop of a poll
-                fv = values[name]
-                cls = fv.__class__
-                if cls is int:
-                    if fv <= INT64_MAX:
-                        fields[name] = fv
-                elif cls is float or cls is str or cls is bool or (
-                        fv is not None and (fv := _field_value(fv)) is not None):
-                    fields[name] = fv
+            fields, field_text = row_fields(values)
             extra = tuple([(name, "" if (v := values[name]) is None else str(v))
                            for name in tag_names])
             if is_wlan:
@@ -271,15 +263,15 @@ def convert(
                     out.ap_reports.append(report)
                 continue
             if fields:
-                if measurement == "snmp_interface" and device.if_roles:
+                if if_roles:
                     ifname = next((v for k, v in extra if k == "ifname"), "")
                     extra += (("ifrole", device.role_of(ifname)),)
-                points_append(Point(measurement, base_tags + extra, fields, time_ms))
-            if state and (profile.state_where is None
-                          or passes(profile.state_where, values, data, index)) and not (
-                    profile.state_first_row and state_rows):
+                points_append(Point(measurement, base_tags + extra, fields, time_ms,
+                                    f"{row_head(extra)} {field_text} {time_ms}"))
+            if state and (state_where is None or passes(state_where, values, data, index)) \
+                    and not (state_first_row and state_rows):
                 state_rows += 1
-                iface = str(values.get(profile.interface) or "") if profile.interface else ""
+                iface = str(values.get(interface) or "") if interface else ""
                 for metric, source in state:
                     value = values.get(source)
                     if value is None or value == "":
@@ -293,6 +285,36 @@ def convert(
             o for o in _address_lists(out.points, device.device, observed)
             if state_wanted is None or state_wanted(o.device, o.interface, o.metric, o.value))
     return out
+
+
+_get = dict.get
+_FIELD_SETS: dict[tuple[str, ...], FieldSet] = {}
+
+
+def _field_set(names: tuple[str, ...]) -> FieldSet:
+    """The :class:`FieldSet` of a profile's field names (kept: its plans serve every poll)."""
+    fs = _FIELD_SETS.get(names)
+    if fs is None:
+        if len(_FIELD_SETS) >= 4096:
+            _FIELD_SETS.clear()
+        fs = _FIELD_SETS[names] = FieldSet(names)
+    return fs
+
+
+def _steps(exprs: tuple[tuple[str, Expr], ...], data: PollData) -> list[tuple[bool, Any, Any]]:
+    """The expressions of a row, in order: runs of plain columns as ``(True, names, columns)``
+    (looked up together), the others as ``(False, name, evaluator)``."""
+    steps: list[tuple[bool, Any, Any]] = []
+    for name, expr in exprs:
+        col = plain_column(expr, data)
+        if col is None:
+            steps.append((False, name, build(expr, data)))
+        elif steps and steps[-1][0]:
+            steps[-1][1].append(name)
+            steps[-1][2].append(col)
+        else:
+            steps.append((True, [name], [col]))
+    return steps
 
 
 def _obs_value(value: Scalar) -> float | str:

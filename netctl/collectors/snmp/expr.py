@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from netctl.collectors.rates import counter_rate
+from netctl.collectors.rates import DEFAULT_TOLERANCE, counter_rate
 from netctl.collectors.snmp.profile import Expr, Where
 from netctl.collectors.snmp.walk import Index
 
@@ -172,6 +172,18 @@ def _rate(expr: Expr, data: PollData) -> Evaluator:
             mbps = cap(i, vals)
             if isinstance(mbps, int | float) and mbps > 0:
                 max_rate = float(mbps) * 1e6
+        if prev is not None and uptime is not None and prev[1] is not None:
+            # counter_rate's common case (both samples dated by sysUpTime, which went up, and
+            # the counter did not go down), same arithmetic; anything else goes through it
+            ticks = uptime - prev[1]
+            delta = raw - prev[0]
+            if ticks > 0 and delta >= 0:
+                value = delta / (ticks / 100) * scale
+                if max_rate is not None and max_rate > 0:
+                    if value > max_rate * DEFAULT_TOLERANCE:
+                        return None
+                    return min(value, max_rate)
+                return value
         return counter_rate(prev, cur, bits=bits, scale=scale, max_rate=max_rate)
     return rate
 

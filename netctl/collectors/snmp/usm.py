@@ -173,6 +173,26 @@ def _aes(key: bytes) -> Any:
     return _cfb_parts()[1](key)
 
 
+@lru_cache(maxsize=16384)
+def _aes_ecb(key: bytes) -> Any:
+    """A reusable AES-ECB encryption context of a key (ECB keeps no state between blocks)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - CFB keystream
+
+
+def _cfb_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
+    """AES-CFB128 decryption (RFC 3826) in one call: the keystream is the encryption of the IV
+    and of every ciphertext block but the last, all known in advance, so it is one ECB pass
+    over them on a context kept per key, XORed with the ciphertext (the same bytes as
+    ``_aes_cfb(..., encrypt=False)``, tests/unit/collectors/test_snmp_usm.py)."""
+    n = len(data)
+    if not n:
+        return b""
+    stream = _aes_ecb(key).update(iv + data[:(n - 1) // 16 * 16])
+    return (int.from_bytes(data, "big") ^ int.from_bytes(stream[:n], "big")).to_bytes(n, "big")
+
+
 def _aes_cfb(key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
     cipher_cls, _aes_cls, cfb = _cfb_parts()
     cipher = cipher_cls(_aes(key), cfb(iv))
@@ -191,16 +211,21 @@ def encode_discovery(msg_id: int, request_id: int) -> bytes:
 
 
 def _message(msg_id: int, flags: int, sec_params: bytes, data: bytes) -> bytes:
-    global_data = ber.tlv(0x30, ber.encode_integer(msg_id) + ber.encode_integer(MAX_MESSAGE_SIZE)
-                          + ber.tlv(0x04, bytes((flags,))) + ber.encode_integer(3))
+    global_data = ber.tlv(0x30, ber.encode_integer(msg_id) + _GLOBAL_TAILS[flags])
     return ber.tlv(0x30, b"\x02\x01\x03" + global_data + ber.tlv(0x04, sec_params) + data)
+
+
+_GLOBAL_TAILS: Final = tuple(
+    ber.encode_integer(MAX_MESSAGE_SIZE) + ber.tlv(0x04, bytes((flags,))) + ber.encode_integer(3)
+    for flags in range(8))
+"""msgMaxSize, msgFlags and msgSecurityModel (USM) of msgGlobalData, by flags."""
 
 
 def encode_request(msg_id: int, pdu: bytes, keys: UserKeys, engine: EngineState,
                    loop_time: float, context_name: bytes = b"") -> bytes:
     """An authenticated (and, with a privacy key, encrypted) request carrying ``pdu``."""
     boots, etime = engine.now(loop_time)
-    scoped = ber.tlv(0x30, ber.tlv(0x04, engine.engine_id) + ber.tlv(0x04, context_name) + pdu)
+    scoped = ber.tlv(0x30, _scoped_head(engine.engine_id, context_name) + pdu)
     flags = FLAG_REPORTABLE
     priv_params = b""
     if keys.auth_key is not None:
@@ -212,11 +237,10 @@ def encode_request(msg_id: int, pdu: bytes, keys: UserKeys, engine: EngineState,
         data = ber.tlv(0x04, _aes_cfb(keys.priv_key, iv, scoped, encrypt=True))
     else:
         data = scoped
-    placeholder = b"\x00" * keys.mac_len
     tail = ber.tlv(0x04, priv_params)
-    sec = ber.tlv(0x30, ber.tlv(0x04, engine.engine_id) + ber.encode_integer(boots)
-                  + ber.encode_integer(etime) + ber.tlv(0x04, keys.user)
-                  + ber.tlv(0x04, placeholder) + tail)
+    eid, user_and_mac = _sec_parts(engine.engine_id, keys.user, keys.mac_len)
+    sec = ber.tlv(0x30, eid + ber.encode_integer(boots) + ber.encode_integer(etime)
+                  + user_and_mac + tail)
     whole = _message(msg_id, flags, sec, data)
     if keys.auth_key is None:
         return whole
@@ -225,6 +249,19 @@ def encode_request(msg_id: int, pdu: bytes, keys: UserKeys, engine: EngineState,
     mac_at = len(whole) - len(data) - len(tail) - keys.mac_len
     mac = hmac.digest(keys.auth_key, whole, keys.hash_name)[:keys.mac_len]
     return whole[:mac_at] + mac + whole[mac_at + keys.mac_len:]
+
+
+@lru_cache(maxsize=16384)
+def _scoped_head(engine_id: bytes, context_name: bytes) -> bytes:
+    """contextEngineID and contextName of a scoped PDU (the same for every request)."""
+    return ber.tlv(0x04, engine_id) + ber.tlv(0x04, context_name)
+
+
+@lru_cache(maxsize=16384)
+def _sec_parts(engine_id: bytes, user: bytes, mac_len: int) -> tuple[bytes, bytes]:
+    """The constant parts of the security parameters: the engine ID; the user name and the
+    zeroed MAC placeholder."""
+    return ber.tlv(0x04, engine_id), ber.tlv(0x04, user) + ber.tlv(0x04, b"\x00" * mac_len)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +277,11 @@ class V3Response:
     error_status: int
     error_index: int
     varbinds: list[ber.VarBind]
+    body: bytes = b""
+    """The (decrypted) scoped PDU; with ``raw``, the varbinds are left in it, between
+    ``vb_start`` and ``vb_end``."""
+    vb_start: int = 0
+    vb_end: int = 0
 
     def report_reason(self) -> str | None:
         """For a Report PDU, which usmStats counter it carries (its OID), else None."""
@@ -248,10 +290,12 @@ class V3Response:
         return ber.oid_to_str(self.varbinds[0][0])
 
 
-def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
+def decode_response(data: bytes, keys: UserKeys | None, *, raw: bool = False) -> V3Response:
     """Decode, authenticate and decrypt an SNMPv3 message.
 
-    ``keys`` may be None for the discovery exchange (the Report is not authenticated).
+    ``keys`` may be None for the discovery exchange (the Report is not authenticated). With
+    ``raw``, a Response's varbinds are not decoded (``body``, ``vb_start``, ``vb_end``: for the
+    walker's column scanner); a Report's always are.
 
     Raises:
         UsmError: wrong digest, or encrypted data without a privacy key.
@@ -300,7 +344,7 @@ def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
             msg = "bad msgAuthoritativeEngineBoots/Time or msgPrivacyParameters (RFC 3826)"
             raise ber.BerError(msg)
         iv = boots.to_bytes(4, "big") + etime.to_bytes(4, "big") + priv_params
-        scoped = _aes_cfb(keys.priv_key, iv, cipher_text, encrypt=False)
+        scoped = _cfb_decrypt(keys.priv_key, iv, cipher_text)
         sp = 0
     else:
         scoped = data
@@ -308,6 +352,8 @@ def decode_response(data: bytes, keys: UserKeys | None) -> V3Response:
     _t, sstart, _ = ber.read_header(scoped, sp)
     _ctx_engine, sp = ber.read_octets(scoped, sstart)
     _ctx_name, sp = ber.read_octets(scoped, sp)
-    ptag, request_id, error_status, error_index, varbinds = ber.decode_pdu(scoped, sp)
+    ptag, request_id, error_status, error_index, vstart, vend = ber.read_pdu(scoped, sp)
+    varbinds = ([] if raw and ptag != ber.REPORT
+                else ber.decode_varbinds(scoped, vstart, vend))
     return V3Response(msg_id, engine_id, boots, etime, ptag, request_id, error_status,
-                      error_index, varbinds)
+                      error_index, varbinds, scoped, vstart, vend)

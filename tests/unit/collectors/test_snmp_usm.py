@@ -76,3 +76,15 @@ def test_salt_changes_between_messages() -> None:
     pdu = ber.encode_pdu(ber.GET, 1, 0, 0, [])
     assert usm.encode_request(1, pdu, keys, engine, 0.0) != usm.encode_request(
         1, pdu, keys, engine, 0.0)
+
+
+def test_cfb_decrypt_equals_the_cfb_mode() -> None:
+    """The one-pass CFB decryption gives the CFB mode's bytes, for every length."""
+    import os
+
+    from netctl.collectors.snmp.usm import _aes_cfb, _cfb_decrypt
+
+    for n in [*range(70), 1500, 1751]:
+        key, iv, plain = os.urandom(16), os.urandom(16), os.urandom(n)
+        cipher = _aes_cfb(key, iv, plain, encrypt=True)
+        assert _cfb_decrypt(key, iv, cipher) == plain == _aes_cfb(key, iv, cipher, encrypt=False)

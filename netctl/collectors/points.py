@@ -11,11 +11,12 @@ Examples:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
+from typing import Any
 
 FieldValue = int | float | str | bool
 
@@ -202,33 +203,53 @@ class FieldSet:
         self._keyed = LineBuilder.keyed(self._names)
         getter = itemgetter(*self._names) if self._names else (lambda _v: ())
         self._get = getter if len(self._names) != 1 else (lambda v: (getter(v),))
-        self._plans: dict[tuple[type, ...], tuple[tuple[bool, ...], str] | None] = {}
+        self._plans: dict[tuple[type, ...], _Plan | None] = {}
 
-    def _plan(self, kinds: tuple[type, ...]) -> tuple[tuple[bool, ...], str] | None:
+    def _plan(self, kinds: tuple[type, ...]) -> _Plan | None:
         parts = []
-        for (_name, key), kind in zip(self._keyed, kinds, strict=True):
+        ints = []
+        for pos, ((_name, key), kind) in enumerate(zip(self._keyed, kinds, strict=True)):
             if kind is int:
                 parts.append(key.replace("%", "%%") + "%di")
+                ints.append(pos)
             elif kind is float:
                 parts.append(key.replace("%", "%%") + "%r")
             elif kind is not type(None):
                 return None
-        return tuple(k is not type(None) for k in kinds), ",".join(parts)
+        mask = tuple(k is not type(None) for k in kinds)
+        if not all(mask):  # some values are None: the kept ones, checked as a whole
+            return mask, ",".join(parts), None
+        # every value kept: no compress; only the ints are checked against int64
+        if not ints:
+            int_of: Callable[[tuple[object, ...]], tuple[int, ...]] = lambda _v: (0,)  # noqa: E731
+        elif len(ints) == 1:
+            one = ints[0]
+            int_of = lambda v: (v[one],)  # type: ignore[assignment,return-value]  # noqa: E731
+        else:
+            int_of = itemgetter(*ints)
+        return None, ",".join(parts), int_of
 
     def row(self, values: Mapping[str, object]) -> tuple[dict[str, FieldValue], str]:
         """The storable fields of ``values`` and their line-protocol text."""
         vals = self._get(values)
         kinds = tuple(map(type, vals))
-        plans = self._plans
-        if kinds in plans:
-            plan = plans[kinds]
-        else:
-            if len(plans) >= 1024:
-                plans.clear()
-            plan = plans[kinds] = self._plan(kinds)
+        plan = self._plans.get(kinds, _UNPLANNED)
+        if plan is _UNPLANNED:
+            if len(self._plans) >= 1024:
+                self._plans.clear()
+            plan = self._plans[kinds] = self._plan(kinds)
         if plan is not None:
-            mask, fmt = plan
-            kept = tuple(compress(vals, mask))
-            if not kept or max(kept) <= INT64_MAX:
-                return dict(compress(zip(self._names, vals, strict=True), mask)), fmt % kept
+            mask, fmt, int_of = plan
+            if int_of is not None:
+                if max(int_of(vals)) <= INT64_MAX:
+                    return dict(zip(self._names, vals, strict=True)), fmt % vals
+            else:
+                kept = tuple(compress(vals, mask))
+                if not kept or max(kept) <= INT64_MAX:
+                    return (dict(compress(zip(self._names, vals, strict=True), mask)),
+                            fmt % kept)
         return LineBuilder.fields(values, self._keyed)
+
+
+_UNPLANNED: Any = object()
+_Plan = tuple[tuple[bool, ...] | None, str, Callable[[tuple[object, ...]], tuple[int, ...]] | None]

@@ -12,7 +12,6 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import repeat
 from typing import Any
 
 from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point
@@ -243,12 +242,16 @@ def convert(
                         counters.samples, uptime, now_s,
                         ap_field=profile.election.ap if profile.election else None,
                         inventory=inventory)
-        steps = _steps(exprs, data)
+        # a run of plain columns: its values row by row, looked up column by column (once a
+        # poll, in C) and handed out one tuple per row below
+        steps: list[tuple[bool, Any, Any]] = [
+            (True, a, zip(*[list(map(col.get, indexes)) for col in b], strict=True))
+            if plain else (False, a, b) for plain, a, b in _steps(exprs, data)]
         for index in indexes:
             values: dict[str, Scalar] = {}
             for plain, a, b in steps:  # in declaration order: an expression sees the earlier
                 if plain:
-                    values.update(zip(a, map(_get, b, repeat(index)), strict=True))
+                    values.update(zip(a, next(b), strict=True))
                 else:
                     values[a] = b(index, values)
             if where is not None and not passes(where, values, data, index):
@@ -287,7 +290,6 @@ def convert(
     return out
 
 
-_get = dict.get
 _FIELD_SETS: dict[tuple[str, ...], FieldSet] = {}
 
 

@@ -326,3 +326,68 @@ def test_walk_hint_survives_a_grown_table() -> None:
     reference = _fetch(RecordedAgent(sorted(grown), 100), compiled)
     assert result.columns == reference.columns
     assert agent.requests - before <= reference.requests + 2
+
+
+def _reference_points(compiled: CompiledProfile, result: FetchResult, device: DeviceTags,
+                      time_ms: int, counters: CounterStore, now_s: float) -> list[str]:
+    """The converter's points by the plain path: every expression through its :func:`build`
+    closure row by row (no runs of plain columns, no inline lookups), the fields by
+    :meth:`LineBuilder.fields` and each line by :meth:`Point.line` (no ``encoded`` text)."""
+    from netctl.collectors.snmp.convert import decode_fetch
+    from netctl.collectors.snmp.expr import passes
+
+    profile = compiled.profile
+    scalars, tables = decode_fetch(compiled, result)
+    uptime = scalars.get("sysUpTime")
+    out: list[str] = []
+    parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
+              compiled.field_names)]
+    parts += [(x.rows, x.where, (*x.tags.items(), *x.fields.items(), *x.values.items()),
+               tuple(x.tags), tuple(x.fields)) for x in profile.also_rows]
+    for rows, where, exprs, tag_names, field_names in parts:
+        indexes = [()] if rows is None else sorted(
+            {i for column in tables[rows].values() for i in column})
+        data = PollData(profile.name, scalars, tables, rows, compiled.counter_kinds,
+                        counters.samples, uptime if isinstance(uptime, int) else None, now_s,
+                        ap_field=profile.election.ap if profile.election else None,
+                        inventory=lambda _ap, _attr: "802.11ax")
+        evaluators = [(name, build(expr, data)) for name, expr in exprs]
+        keyed = LineBuilder.keyed(field_names)
+        for index in indexes:
+            values: dict[str, object] = {}
+            for name, ev in evaluators:
+                values[name] = ev(index, values)
+            if where is not None and not passes(where, values, data, index):
+                continue
+            fields, _text = LineBuilder.fields(values, keyed)
+            extra = tuple((n, "" if values[n] is None else str(values[n])) for n in tag_names)
+            if fields and profile.converter != "wlan_ap":
+                out.append(Point(profile.measurement, device.items() + extra, fields,
+                                 time_ms).line())
+    return out
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
+def test_converter_fast_paths_equal_the_plain_path(recording: Path) -> None:
+    """Every profile on every recording, two polls (rates on the second): the converter's
+    lines (runs of plain columns, inline lookups, FieldSet plans, text written as the point is
+    built) are the plain path's :meth:`Point.line`, byte for byte."""
+    rows = load_snmprec(recording)
+    device = DeviceTags(device="sw 1", role="access", county="640104")
+    for name, profile in PROFILES.items():
+        compiled = compile_profile(profile)
+        first = _fetch(RawRecordedAgent(rows, 100), compiled)
+        later = FetchResult(
+            scalars={k: v + 6000 if isinstance(v, int) else v for k, v in first.scalars.items()},
+            columns=[{i: v + 7_919 * (sum(i) % 5) if isinstance(v, int) else v
+                      for i, v in col.items()} for col in first.columns])
+        fast, plain = CounterStore(), CounterStore()
+        for n, result in enumerate((first, later)):
+            time_ms = 1_700_000_000_000 + 60_000 * n
+            conv = convert(compiled, result, device, time_ms=time_ms, counters=fast,
+                           now_s=60.0 * n, ap_tags=lambda _ap: None,
+                           inventory=lambda _ap, _attr: "802.11ax")
+            want = _reference_points(compiled, result, device, time_ms, plain, 60.0 * n)
+            assert [p.line() for p in conv.points] == want, (recording.stem, name, n)
+            assert [p.line() for p in conv.points] == [replace(p, encoded="").line()
+                                                       for p in conv.points]

@@ -277,10 +277,13 @@ def convert(
                 iface = str(values.get(interface) or "") if interface else ""
                 for metric, source in state:
                     value = values.get(source)
-                    if value is None or value == "":
-                        continue  # unknown: an empty string is never recorded as a fact
                     cls = value.__class__
-                    ov = float(value) if cls is int or cls is float else _obs_value(value)
+                    if cls is int or cls is float:  # first: the usual case
+                        ov: float | str = float(value)  # type: ignore[arg-type]
+                    elif value is None or value == "":
+                        continue  # unknown: an empty string is never recorded as a fact
+                    else:
+                        ov = _obs_value(value)
                     if state_wanted is None or state_wanted(hostname, iface, metric, ov):
                         obs_append(Observation(hostname, metric, ov, observed, "snmp", iface))
     if profile.converter == "ip_addresses":

@@ -78,6 +78,25 @@ class Point:
         return f"{_head(self.measurement, self.tags)} {','.join(parts)} {self.time_ms}"
 
 
+_SET = tuple(Point.__dict__[name].__set__
+             for name in ("measurement", "tags", "fields", "time_ms", "encoded"))
+
+
+def new_point(measurement: str, tags: tuple[tuple[str, str], ...],
+              fields: Mapping[str, FieldValue], time_ms: int, encoded: str) -> Point:
+    """``Point(measurement, tags, fields, time_ms, encoded)``, made without the frozen
+    dataclass ``__init__`` (five ``object.__setattr__`` calls by name): the SNMP converter
+    makes one per interface and poll."""
+    point: Point = object.__new__(Point)
+    set_m, set_t, set_f, set_ti, set_e = _SET
+    set_m(point, measurement)
+    set_t(point, tags)
+    set_f(point, fields)
+    set_ti(point, time_ms)
+    set_e(point, encoded)
+    return point
+
+
 @lru_cache(maxsize=1 << 17)
 def _head(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
     """``measurement,tag=value,...`` escaped (a series repeats at every poll)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point
+from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point, new_point
 from netctl.collectors.snmp import ber
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
@@ -283,8 +283,8 @@ def convert(
                         ifname = next((v for k, v in extra if k == "ifname"), "")
                         row_tags += (("ifrole", device.role_of(ifname)),)
                     known = series[extra] = (base_tags + row_tags, f"{row_head(row_tags)} ")
-                points_append(Point(measurement, known[0], fields, time_ms,
-                                    f"{known[1]}{field_text} {time_ms}"))
+                points_append(new_point(measurement, known[0], fields, time_ms,
+                                        f"{known[1]}{field_text} {time_ms}"))
             if state and (state_where is None or passes(state_where, values, data, index)) \
                     and not (state_first_row and state_rows):
                 state_rows += 1

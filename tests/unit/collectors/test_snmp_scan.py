@@ -292,6 +292,22 @@ def test_scanner_cache_keeps_prefix_tag_and_length_apart() -> None:
         scan_columns(truncated, 0, len(truncated), [column], [{}], [None], [None])
 
 
+def test_new_point_equals_point() -> None:
+    """new_point (no dataclass __init__) makes the same frozen Point."""
+    from dataclasses import FrozenInstanceError
+
+    from netctl.collectors.points import new_point
+
+    args = ("snmp_interface", (("device", "sw1"),), {"a": 1}, 1700000000000, "x a=1i 1")
+    made, want = new_point(*args), Point(*args)
+    assert made == want
+    assert repr(made) == repr(want)
+    assert hash(made.tags) == hash(want.tags)
+    assert (made.measurement, made.tags, made.fields, made.time_ms, made.encoded) == args
+    with pytest.raises(FrozenInstanceError):
+        made.time_ms = 5  # type: ignore[misc]
+
+
 def test_field_set_equals_line_builder() -> None:
     """The planned rows (ints, floats, None) and every other row give LineBuilder's result."""
     rnd = random.Random(5)

@@ -107,11 +107,6 @@ class CounterStore:
 
     samples: dict[tuple[str, str, Index], tuple[int, int | None, float]] = field(
         default_factory=dict)
-    series: dict[str, tuple[object, dict[tuple[tuple[str, str], ...],
-                                         tuple[tuple[tuple[str, str], ...], str]]]] = field(
-        default_factory=dict)
-    """Per measurement: (the device's tags it was made for, row tags -> (the point's tags,
-    its line-protocol head and a space)): a series' tags and head, kept from poll to poll."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +224,6 @@ def convert(
     if_roles = measurement == "snmp_interface" and bool(device.if_roles)
     builder = LineBuilder(measurement, base_tags)
     row_head = builder.head
-    made_for = (base_tags, device.if_roles)
-    kept = counters.series.get(measurement)
-    if kept is None or kept[0] != made_for or len(kept[1]) > 8192:
-        kept = counters.series[measurement] = (made_for, {})
-    series = kept[1]
     parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
               compiled.field_names)]
     parts += [(extra.rows, extra.where,
@@ -276,15 +266,11 @@ def convert(
                     out.ap_reports.append(report)
                 continue
             if fields:
-                known = series.get(extra)
-                if known is None:
-                    row_tags = extra
-                    if if_roles:
-                        ifname = next((v for k, v in extra if k == "ifname"), "")
-                        row_tags += (("ifrole", device.role_of(ifname)),)
-                    known = series[extra] = (base_tags + row_tags, f"{row_head(row_tags)} ")
-                points_append(new_point(measurement, known[0], fields, time_ms,
-                                        f"{known[1]}{field_text} {time_ms}"))
+                if if_roles:
+                    ifname = next((v for k, v in extra if k == "ifname"), "")
+                    extra += (("ifrole", device.role_of(ifname)),)
+                points_append(new_point(measurement, base_tags + extra, fields, time_ms,
+                                        f"{row_head(extra)} {field_text} {time_ms}"))
             if state and (state_where is None or passes(state_where, values, data, index)) \
                     and not (state_first_row and state_rows):
                 state_rows += 1

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from netctl.ipam.net import Net, Pool, format_address, parse_net
+from netctl.ipam.net import Net, Pool, format_address, parse_net, parse_token
 
 
 def test_format_matches_ipaddress_on_random_addresses() -> None:
@@ -95,3 +95,25 @@ def test_pool_full_returns_none() -> None:
     assert [str(pool.take(32, "h")) for _ in range(4)] == [
         "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
     assert pool.take(32, "h") is None
+
+
+@pytest.mark.parametrize(("six", "four", "fast"), [
+    ("2001:db8:1001:1::/64", "10.4.4.0/24", True),
+    ("2001:db8:1001:6::2/127", "10.4.7.2/31", True),
+    ("::/0", "0.0.0.0/0", False),  # /0: left to the careful path
+    ("2001:db8:1001:1::1/64", "10.4.4.0/24", False),  # host bits set
+    ("2001:db8:1001:1::/64", "10.4.4.1/24", False),
+    ("2001:db8::/129", "10.4.4.0/24", False),
+    ("2001:db8::/064", "10.4.4.0/24", False),
+    ("2001:db8::/²", "10.4.4.0/24", False),
+    ("10.4.4.0/24", "2001:db8:1001:1::/64", False),  # families swapped: the careful path
+    ("2001:db8::1", "10.4.4.1", False),  # addresses, not prefixes
+    ("2001:db8::/64", "-", False),
+])
+def test_the_record_files_fast_prefix_reader_agrees_with_parse_token(
+        six: str, four: str, fast: bool) -> None:
+    from netctl.ipam.records import _prefix_pair
+    pair = _prefix_pair(six, four)
+    assert (pair is not None) == fast
+    if pair is not None:
+        assert pair == {"ipv6": parse_token(six), "ipv4": parse_token(four)}

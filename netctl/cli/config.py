@@ -150,7 +150,9 @@ def _push_cli(
         print_json({"push_id": result.push_id, "feature": feature, "commit": commit,
                     "devices": [{"hostname": o.hostname, "status": o.status,
                                  "remediation": o.remediation, "error": o.error,
-                                 "seconds": o.seconds, **_counts_json(o.diff)}
+                                 "seconds": o.seconds, **_counts_json(o.diff),
+                                 "steps": {k: {"wall_s": w, "cpu_s": c}
+                                           for k, (w, c) in o.steps.items()}}
                                 for o in result.outcomes]})
     else:
         for o in result.outcomes:

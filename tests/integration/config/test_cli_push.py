@@ -74,6 +74,7 @@ def test_diff_push_history_rollback(lab: tuple[EmulatedNetwork, list[str], Path]
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert [d["status"] for d in report["devices"]] == ["changed", "changed"]
+    assert {"connect", "send", "verify", "save"} <= set(report["devices"][0]["steps"])
     huawei = hosts[0]
     assert net[huawei].has_line("ntp-service unicast-server 10.64.0.1")
 

@@ -263,7 +263,12 @@ class _Reader:
         if not isinstance(value, str):
             self.bad(loc, f"expected 'IPv6 IPv4' text, found {value!r}")
             return out
-        for token in value.split():
+        tokens = value.split()
+        if not hosts and len(tokens) == 2:  # 'IPv6 IPv4', as netctl writes it
+            fast = _prefix_pair(*tokens)
+            if fast is not None:
+                return fast
+        for token in tokens:
             if token == "-":  # noqa: S105 - a column left empty
                 continue
             try:

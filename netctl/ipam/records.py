@@ -362,7 +362,7 @@ class _Reader:
                 self.line(where, line, "expected 'ROLE VLAN IPv6 IPv4'")
                 continue
             vlan: int | None = None
-            if parts[1].isdigit():
+            if parts[1].isascii() and parts[1].isdigit():  # not "²": int() refuses it
                 vlan = int(parts[1])
             elif parts[1] != "-":
                 self.line(where, line, f"'{parts[1]}' is not a VLAN id ('-' when none)")

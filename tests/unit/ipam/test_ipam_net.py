@@ -117,3 +117,18 @@ def test_the_record_files_fast_prefix_reader_agrees_with_parse_token(
     assert (pair is not None) == fast
     if pair is not None:
         assert pair == {"ipv6": parse_token(six), "ipv4": parse_token(four)}
+
+
+def test_a_vlan_written_with_a_non_ascii_digit_is_a_finding_not_a_crash() -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` raises: the reader names the line instead."""
+    from pathlib import Path
+
+    from netctl.ipam.records import parse_county
+
+    raw = {"county": "640104", "block": "2001:db8:1000::/40 10.4.0.0/14",
+           "sites": {"2401040001": {
+               "block": "2001:db8:1001::/48 10.4.4.0/22",
+               "prefixes": "management ² 2001:db8:1001::/64 10.4.6.0/26\n"}}}
+    rec, findings = parse_county(raw, Path("640104.yaml"))
+    assert any("'²' is not a VLAN id" in str(f) for f in findings), findings
+    del rec

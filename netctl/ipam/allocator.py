@@ -323,6 +323,14 @@ class Allocator(SiteAllocator):
             if not self._fresh_hosts(family, rec, spec):
                 self._hosts(family, rec, spec, {}, what)
             return
+        if (FAST_PATHS and spec is not None and not extras
+                and f"site:{rec.site}" not in self.pinned
+                and _laid_out(family, rec, block, roles)):
+            # a site whose role prefixes are all recorded, in plan order, inside its block and
+            # apart: the general path below would claim them and change nothing
+            if not self._complete_hosts(family, rec, spec):
+                self._hosts(family, rec, spec, {}, what)
+            return
         pool = Pool(block)
         groups: list[tuple[Sequence[_Slot], int, str]] = []
         slots: dict[str, _Slot] = {}
@@ -359,6 +367,29 @@ def _city(county: str) -> str:
 def _get(rec: SiteRecord | None, family: Family) -> Net | None:
     return rec.block.get(family) if rec is not None else None
 
+
+
+def _laid_out(family: Family, rec: SiteRecord, block: Net, roles: list[RolePlan]) -> bool:
+    """True when ``rec`` holds a prefix of ``family`` for exactly the roles of the plan that
+    have a length in it, in plan order (as the record files are written), each inside ``block``
+    and none overlapping another: claiming them one by one would find nothing to refuse."""
+    prefixes = rec.prefixes
+    if len(prefixes) != len(roles):
+        return False
+    spans: list[tuple[int, int]] = []
+    for role, (name, prefix) in zip(roles, prefixes.items(), strict=True):
+        net = prefix.nets.get(family)
+        if role.role != name or (net is None) != (role.length(family) is None):
+            return False
+        if net is not None:
+            spans.append((net.start, net.end))
+    spans.sort()
+    low, high = block.start, block.end
+    for start, end in spans:
+        if start < low or end > high:
+            return False
+        low = end
+    return True
 
 
 def _in_plan_order(prefixes: dict[str, RolePrefix], roles: list[RolePlan]

@@ -202,6 +202,32 @@ def _host4(token: str) -> Net | None:
         return None
 
 
+_HOST_BITS = {"ipv6": [(1 << (128 - n)) - 1 for n in range(129)],
+              "ipv4": [(1 << (32 - n)) - 1 for n in range(33)]}
+_HOST6, _HOST4 = _HOST_BITS["ipv6"], _HOST_BITS["ipv4"]
+_from_bytes = int.from_bytes
+
+
+def _prefix_pair(six: str, four: str) -> Pair | None:
+    """``IPv6/LEN IPv4/LEN`` as netctl writes them (role prefixes, links), or None: then the
+    careful path (:meth:`_Reader.nets`) explains what is wrong, or reads another form."""
+    a6, s6, l6 = six.partition("/")
+    a4, s4, l4 = four.partition("/")
+    if not (s6 and s4 and l6.isdecimal() and l4.isdecimal()) or l6[0] == "0" or l4[0] == "0":
+        return None
+    n6, n4 = int(l6), int(l4)
+    if n6 > 128 or n4 > 32:
+        return None
+    try:
+        x6 = _from_bytes(_PTON(_AF6, a6), "big")
+        x4 = _from_bytes(_PTON(_AF4, a4), "big")
+    except (OSError, ValueError):
+        return None
+    if x6 & _HOST6[n6] or x4 & _HOST4[n4]:  # host bits set: not a prefix
+        return None
+    return {"ipv6": _new(Net, ("ipv6", x6, n6)), "ipv4": _new(Net, ("ipv4", x4, n4))}
+
+
 class _Reader:
     """Turns the raw YAML of one file into records, collecting findings with locations."""
 
@@ -237,7 +263,12 @@ class _Reader:
         if not isinstance(value, str):
             self.bad(loc, f"expected 'IPv6 IPv4' text, found {value!r}")
             return out
-        for token in value.split():
+        tokens = value.split()
+        if not hosts and len(tokens) == 2:  # 'IPv6 IPv4', as netctl writes it
+            fast = _prefix_pair(*tokens)
+            if fast is not None:
+                return fast
+        for token in tokens:
             if token == "-":  # noqa: S105 - a column left empty
                 continue
             try:
@@ -320,11 +351,18 @@ class _Reader:
         where = (*loc, "prefixes")
         for line in self.table(raw.get("prefixes"), where):
             parts = line.split()
+            if len(parts) == 4:  # 'ROLE VLAN IPv6 IPv4', as netctl writes it
+                pair = _prefix_pair(parts[2], parts[3])
+                vlan_text = parts[1]
+                if pair is not None and (vlan_text == "-" or vlan_text.isdecimal()):
+                    rec.prefixes[parts[0]] = RolePrefix(
+                        None if vlan_text == "-" else int(vlan_text), pair)
+                    continue
             if len(parts) < 3:
                 self.line(where, line, "expected 'ROLE VLAN IPv6 IPv4'")
                 continue
             vlan: int | None = None
-            if parts[1].isdigit():
+            if parts[1].isascii() and parts[1].isdigit():  # not "²": int() refuses it
                 vlan = int(parts[1])
             elif parts[1] != "-":
                 self.line(where, line, f"'{parts[1]}' is not a VLAN id ('-' when none)")
@@ -340,8 +378,10 @@ class _Reader:
             if len(parts) != 3 or not parts[0] or not parts[1]:
                 self.line(where, line, "expected 'END-A | END-B | IPv6 IPv4'")
                 continue
+            tokens = parts[2].split()
+            pair = _prefix_pair(*tokens) if len(tokens) == 2 else None
             rec.links.append(LinkRecord(parts[0], parts[1],
-                                        self.nets(parts[2].split(), where, line)))
+                                        pair or self.nets(tokens, where, line)))
         return rec
 
     def reserved(self, value: Any, loc: Loc) -> list[Reservation]:

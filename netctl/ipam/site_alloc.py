@@ -7,7 +7,7 @@ prefixes; :class:`netctl.ipam.allocator.Allocator` adds the blocks, level by lev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from netctl.inventory.index import DeviceEntry
@@ -73,6 +73,78 @@ class SiteAllocator:
                         "each prefix belongs to one owner: release or re-import one of them")
 
     # -- addresses inside a site
+
+    def _complete_hosts(self, family: Family, rec: SiteRecord, spec: SiteSpec) -> bool:
+        """True when the site's records already hold every address and link of ``family`` it
+        needs, and nothing else: nothing declared or pinned differs, every address lies inside
+        its role prefix off the addresses kept free (network, IPv4 broadcast, a service's
+        gateway address), no two overlap, no record is an orphan. :meth:`_hosts` would then
+        claim them one by one and change nothing; False when it must run (it adds, refuses or
+        reports)."""
+        if self.pinned and any(f"host:{d.hostname}" in self.pinned for d in spec.devices):
+            return False
+        service_role = LOOPBACK if rec.site == REGION else self.plan.website_role
+        last = 1 if family == "ipv4" else 0  # offset from the end kept free (broadcast)
+        full = 128 if family == "ipv6" else 32
+        used: dict[str, set[int]] = {}  # role → offsets taken in its prefix
+
+        def place(role: str, table: dict[str, Pair], names: Iterable[str],
+                  gateway_free: bool) -> bool:
+            if len(table) != len(set(names)):
+                return False
+            p = rec.prefixes.get(role)
+            prefix = p.nets.get(family) if p is not None else None
+            if prefix is None:
+                return not table
+            taken = used.setdefault(role, set())
+            top = prefix.size - 1 - last
+            for name in names:
+                pair = table.get(name)
+                net = pair.get(family) if pair is not None else None
+                if net is None or net.length != full:
+                    return False
+                offset = net.start - prefix.start
+                if not 0 < offset <= top or offset in taken or (offset == 1 and gateway_free):
+                    return False
+                taken.add(offset)
+            return True
+
+        addresses = rec.addresses
+        for d in spec.devices:
+            declared = d.device.mgmt_ipv6 if family == "ipv6" else d.device.mgmt_ipv4
+            if declared is not None:
+                pair = addresses.get(d.hostname)
+                net = pair.get(family) if pair is not None else None
+                if net is None or net.start != int(declared):
+                    return False
+        if not (place(MANAGEMENT, addresses, [d.hostname for d in spec.devices], False)
+                and place(LOOPBACK, rec.loopbacks, spec.routed, False)
+                and place(service_role, rec.services, spec.services,
+                          service_role != LOOPBACK)):
+            return False
+        wanted = {_key(a, b) for a, b in spec.links}
+        links = rec.links
+        if len(links) != len(wanted) or {x.key for x in links} != wanted:
+            return False
+        if not links:
+            return True
+        p = rec.prefixes.get(P2P)
+        p2p = p.nets.get(family) if p is not None else None
+        if p2p is None:
+            return False
+        spans = []
+        for link in links:
+            net = link.nets.get(family)
+            if net is None:
+                return False
+            spans.append((net.start, net.end))
+        spans.sort()
+        low, high = p2p.start, p2p.end
+        for start, end in spans:
+            if start < low or end > high:
+                return False
+            low = end
+        return True
 
     def _fresh_hosts(self, family: Family, rec: SiteRecord, spec: SiteSpec) -> bool:
         """Addresses of a site allocated just now, with nothing recorded, declared or pinned

@@ -380,3 +380,62 @@ def test_region_infrastructure_and_counties_without_city_level(tmp_path: Path,
     allocs = records(root)
     assert allocs.region.cities == {}
     assert str(allocs.counties["640104"].block["ipv6"]) == "2001:db8:100::/40"
+
+
+# edits of a recorded school that the fast path for complete sites must hand to the general
+# path (which refuses, reports or adds), and one it may keep (nothing to do)
+_EDITS = {
+    "nothing": [],
+    "network address": [("ap001 2001:db8:1001::2 ", "ap001 2001:db8:1001:: ")],
+    "ipv4 broadcast": [("ap001 2001:db8:1001::2 10.4.6.2", "ap001 2001:db8:1001::2 10.4.6.63")],
+    "outside its prefix": [("ap002 2001:db8:1001::3 ", "ap002 2001:db8:1001:1::3 ")],
+    "two devices, one address": [("ap002 2001:db8:1001::3 10.4.6.3",
+                                  "ap002 2001:db8:1001::2 10.4.6.2")],
+    "missing address": [("      nx640104-0001-sw1 2001:db8:1001::5 10.4.6.5\n", "")],
+    "missing ipv4": [("sw1 2001:db8:1001::5 10.4.6.5", "sw1 2001:db8:1001::5 -")],
+    "orphan address": [("      nx640104-0001-sw1 2001:db8:1001::5 10.4.6.5\n",
+                        "      nx640104-0001-sw1 2001:db8:1001::5 10.4.6.5\n"
+                        "      nx640104-0001-gone 2001:db8:1001::9 10.4.6.9\n")],
+    "service on the gateway address": [("website 2001:db8:1001:2::2 ",
+                                        "website 2001:db8:1001:2::1 ")],
+    "loopbacks collide": [("fw1 2001:db8:1001:7::2 10.4.7.18", "fw1 2001:db8:1001:7::1 10.4.7.17")],
+    "links overlap": [("| 2001:db8:1001:6::2/127 10.4.7.2/31",
+                       "| 2001:db8:1001:6::/127 10.4.7.2/31")],
+    "link outside p2p": [("| 2001:db8:1001:6::2/127 ", "| 2001:db8:1001:5::2/127 ")],
+    "missing link": [("      nx640104-metro1:GigabitEthernet0/0/1 | nx640104-0001-gw1:"
+                      "XGigabitEthernet0/0/1 | 2001:db8:1001:6::2/127 10.4.7.2/31\n", "")],
+    "role prefixes overlap": [("office 110 2001:db8:1001:2::/64",
+                               "office 110 2001:db8:1001:1::/64")],
+    "role prefix outside the block": [("iot 140 2001:db8:1001:5::/64",
+                                       "iot 140 2001:db8:1002:5::/64")],
+    "roles out of plan order": [("      teaching 100 2001:db8:1001:1::/64 10.4.4.0/24\n", ""),
+                                ("      iot 140 2001:db8:1001:5::/64",
+                                 "      teaching 100 2001:db8:1001:1::/64 10.4.4.0/24\n"
+                                 "      iot 140 2001:db8:1001:5::/64")],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(_EDITS))
+def test_complete_sites_fast_path_agrees_with_the_general_path(
+        allocated_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    outcomes: list[tuple[Any, Any, dict[str, str]]] = []
+    for fast in (True, False):
+        root = tmp_path / f"fast-{fast}"
+        shutil.copytree(allocated_dir, root)
+        path = root / "ipam" / "640104.yaml"
+        text = path.read_text(encoding="utf-8")
+        for old, new in _EDITS[edit]:
+            assert text.count(old) == 1, old
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setattr("netctl.ipam.allocator.FAST_PATHS", fast)
+        try:
+            result = run_allocate(root, today=TODAY)
+        except AllocationError as exc:
+            outcomes.append(("refused", str(exc), {}))
+            continue
+        assert result.report is not None
+        outcomes.append((dict(result.report.added), result.report.orphans, texts(root)))
+    assert outcomes[0] == outcomes[1]
+    if edit == "nothing":
+        assert outcomes[0][0] == {} or not any(outcomes[0][0].values())

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from netctl.ipam.net import Net, Pool, format_address, parse_net
+from netctl.ipam.net import Net, Pool, format_address, parse_net, parse_token
 
 
 def test_format_matches_ipaddress_on_random_addresses() -> None:
@@ -95,3 +95,40 @@ def test_pool_full_returns_none() -> None:
     assert [str(pool.take(32, "h")) for _ in range(4)] == [
         "10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
     assert pool.take(32, "h") is None
+
+
+@pytest.mark.parametrize(("six", "four", "fast"), [
+    ("2001:db8:1001:1::/64", "10.4.4.0/24", True),
+    ("2001:db8:1001:6::2/127", "10.4.7.2/31", True),
+    ("::/0", "0.0.0.0/0", False),  # /0: left to the careful path
+    ("2001:db8:1001:1::1/64", "10.4.4.0/24", False),  # host bits set
+    ("2001:db8:1001:1::/64", "10.4.4.1/24", False),
+    ("2001:db8::/129", "10.4.4.0/24", False),
+    ("2001:db8::/064", "10.4.4.0/24", False),
+    ("2001:db8::/²", "10.4.4.0/24", False),
+    ("10.4.4.0/24", "2001:db8:1001:1::/64", False),  # families swapped: the careful path
+    ("2001:db8::1", "10.4.4.1", False),  # addresses, not prefixes
+    ("2001:db8::/64", "-", False),
+])
+def test_the_record_files_fast_prefix_reader_agrees_with_parse_token(
+        six: str, four: str, fast: bool) -> None:
+    from netctl.ipam.records import _prefix_pair
+    pair = _prefix_pair(six, four)
+    assert (pair is not None) == fast
+    if pair is not None:
+        assert pair == {"ipv6": parse_token(six), "ipv4": parse_token(four)}
+
+
+def test_a_vlan_written_with_a_non_ascii_digit_is_a_finding_not_a_crash() -> None:
+    """``'²'.isdigit()`` is true but ``int('²')`` raises: the reader names the line instead."""
+    from pathlib import Path
+
+    from netctl.ipam.records import parse_county
+
+    raw = {"county": "640104", "block": "2001:db8:1000::/40 10.4.0.0/14",
+           "sites": {"2401040001": {
+               "block": "2001:db8:1001::/48 10.4.4.0/22",
+               "prefixes": "management ² 2001:db8:1001::/64 10.4.6.0/26\n"}}}
+    rec, findings = parse_county(raw, Path("640104.yaml"))
+    assert any("'²' is not a VLAN id" in str(f) for f in findings), findings
+    del rec

@@ -125,18 +125,11 @@ COMMANDS = (("cmd_allocate", ["ipam", "allocate"], True),
             ("cmd_reallocate", ["ipam", "allocate"], False),
             ("cmd_zone", ["dns", "zone"], False))
 
-# runs `python -m netctl ARGS` and writes the process's VmHWM to the file named by the first
-# argument when it exits (netctl's exit handlers run, also on its fast exit)
-WRAPPER = """
-import atexit, runpy, sys
-out = sys.argv.pop(1)
-def hwm():
-    with open("/proc/self/status") as fh, open(out, "w") as dst:
-        dst.write(next((l.split()[1] for l in fh if l.startswith("VmHWM:")), "0"))
-atexit.register(hwm)
-sys.argv[0] = "netctl"
-runpy.run_module("netctl", run_name="__main__", alter_sys=True)
-"""
+# `python -m netctl ARGS`, writing the process's VmHWM to a file when it exits (netctl's exit
+# handlers run, also on its fast exit): the same wrapper as bench_inventory's
+from bench_inventory import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
+    WRAPPER,  # a sibling script, found beside this one
+)
 
 
 def run_command(args: list[str], root: Path, out: Path, code: Path = REPO,

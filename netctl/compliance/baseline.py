@@ -406,6 +406,14 @@ def _missing(
     ], []
 
 
+def _missing_value(check: Check, where: Line | None) -> tuple[list[Offending], list[Reason]]:
+    """A value check whose line is absent: not set, or its default does not comply."""
+    if check.default is None:
+        return _missing(check, where, "（未配置）", " (not set)")
+    return _missing(check, where, f"（默认值 {check.default:g} 不符合）",
+                    f" (default {check.default:g} does not comply)")
+
+
 def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[Reason]]:
     """Apply one check: (ok, offending lines, missing settings)."""
     lines = cfg.lines
@@ -449,15 +457,7 @@ def _run_check(cfg: Config, check: Check) -> tuple[bool, list[Offending], list[R
                 missing += miss
         else:
             if not found and (check.default is None or not check.in_range(check.default)):
-                zh, en = (
-                    ("（未配置）", " (not set)")
-                    if check.default is None
-                    else (
-                        f"（默认值 {check.default:g} 不符合）",
-                        f" (default {check.default:g} does not comply)",
-                    )
-                )
-                off, miss = _missing(check, where, zh, en)
+                off, miss = _missing_value(check, where)
                 offending += off
                 missing += miss
             for line in found:

@@ -30,6 +30,7 @@ from netctl.compliance.baseline import (
     Status,
     _banner_delimiter,
     _missing,
+    _missing_value,
     _offending,
     _value,
     _why,
@@ -322,15 +323,7 @@ class CompiledRules:
             else:
                 matches = [(i, m) for i in lines if (m := search(texts[i])) is not None]
                 if not matches and not plan.default_ok:
-                    zh, en = (
-                        ("（未配置）", " (not set)")
-                        if check.default is None
-                        else (
-                            f"（默认值 {check.default:g} 不符合）",
-                            f" (default {check.default:g} does not comply)",
-                        )
-                    )
-                    off, miss = _missing(check, where, zh, en)
+                    off, miss = _missing_value(check, where)
                     offending += off
                     missing += miss
                 for i, m in matches:

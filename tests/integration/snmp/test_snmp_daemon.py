@@ -62,21 +62,27 @@ def _wait(check: object, timeout: float) -> bool:
     return False
 
 
+def _start_daemon(home: Path, state: str, targets: Path, log_path: Path) -> subprocess.Popen[bytes]:
+    """``netctl daemon`` as the service runs it, its output in ``log_path``; ``state``: a SQLite
+    file or a database URL."""
+    env = dict(os.environ, NETCTL_HOME=str(home), NETCTL_STATE=state,
+               NETCTL_SECRETS=str(home / "no-secrets.yaml"))
+    with log_path.open("wb") as log:
+        return subprocess.Popen([PYTHON, "-m", "netctl", "daemon", "--targets", str(targets)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+
+
 def test_daemon_reloads_on_sighup_and_flushes_on_sigterm(lab_home: Path, snmpd: Agent,
                                                          victoria: Victoria) -> None:
     _config(lab_home, victoria)
     targets = _targets(lab_home, snmpd)
     state = lab_home / "state.db"
-    env = dict(os.environ, NETCTL_HOME=str(lab_home), NETCTL_STATE=str(state),
-               NETCTL_SECRETS=str(lab_home / "no-secrets.yaml"))
     log_path = lab_home / "daemon.log"
     spool = lab_home / "spool"  # a corrupt batch and crash debris must not stop the writes
     spool.mkdir(exist_ok=True)
     (spool / "000000000001-3.lp.gz").write_bytes(b"corrupt")
     (spool / "000000000002-3.lp.tmp").write_bytes(b"half")
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([PYTHON, "-m", "netctl", "daemon", "--targets", str(targets)],
-                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    proc = _start_daemon(lab_home, str(state), targets, log_path)
     try:
         assert _wait(lambda: _poll_ok(state).get("lab-0001-core1") == 1.0, 30), (
             log_path.read_text())
@@ -140,12 +146,8 @@ def test_daemon_on_postgresql(lab_home: Path, snmpd: Agent, pg_server: PgServer)
     _config(lab_home, None)
     targets = _targets(lab_home, snmpd)
     url = pg_server.new_database()
-    env = dict(os.environ, NETCTL_HOME=str(lab_home), NETCTL_STATE=url,
-               NETCTL_SECRETS=str(lab_home / "no-secrets.yaml"))
     log_path = lab_home / "daemon.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen([PYTHON, "-m", "netctl", "daemon", "--targets", str(targets)],
-                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
+    proc = _start_daemon(lab_home, url, targets, log_path)
     try:
         assert _wait(lambda: _poll_ok(url).get("lab-0001-core1") == 1.0, 30), (
             log_path.read_text())

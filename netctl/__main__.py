@@ -1,5 +1,5 @@
 """``python -m netctl`` runs the command line."""
 
-from netctl.cli import main
+from netctl.cli import program
 
-main()
+program()

@@ -158,15 +158,21 @@ def _fast_exit(argv: list[str]) -> bool:
 
 
 def main() -> None:
-    """Console-script entry point: map library errors to exit codes and one clear message.
+    """The command line in this process (:func:`program` is the ``netctl`` program): map library
+    errors to exit codes and one clear message.
 
     Exit codes (README): 0 ok, 1 found errors, 2 bad command line, 3 cannot start, 70 a bug.
     An unexpected exception is a bug: one line on stderr, the traceback in a log file.
     """
-    # the fast exit ends the process: only when netctl is the program (the console script,
-    # `python -m netctl`, `python -c '...main()'`), never for a caller that goes on (a test)
-    program = sys._getframe(1).f_globals.get("__name__") == "__main__"
-    if not (program and _fast_exit(sys.argv[1:])):
+    _main()
+
+
+def program() -> None:
+    """The ``netctl`` program (console script, ``python -m netctl``): :func:`main`, and for the
+    commands of :data:`_FAST_EXIT` without the cyclic collector and with the fast exit, which
+    ends the process — so only here, never in :func:`main`, which a caller that goes on (a test)
+    may call."""
+    if not _fast_exit(sys.argv[1:]):
         _main()
         return
     import gc

@@ -159,3 +159,15 @@ def test_the_whole_text_scan_on_lines_that_run_into_each_other() -> None:
         assert M.mask(text, platform) == _line_by_line(M, text, platform)
         lines = text.split("\n")
         assert M.mask_lines(lines, platform) == [M.mask(line, platform) for line in lines]
+
+
+def test_the_whole_text_scan_folds_the_letters_python_regexes_match_to_ascii() -> None:
+    """The keyword rule ignores case, and Python's regexes match the Kelvin sign to k, the long
+    s to s and both Turkish i's to i: lines spelled so are found and masked like the rest."""
+    odd = ["\u212aey 7 s3cret", "paſſword cipher x1", "snmp-server communİty y2 RO",
+           "PRıV des56 z3"]
+    text = "\n".join(["sysname a"] * 8 + odd + ["描述 中文"])
+    for platform in ("cisco_ios", None):
+        masked = M.mask(text, platform)
+        assert masked == _line_by_line(M, text, platform)
+        assert not any(secret in masked for secret in ("s3cret", "x1", "y2", "z3")), masked

@@ -260,12 +260,12 @@ def _observe(state: list[tuple[str, str]], done: dict[str, Vector], names: list[
              kept: list[bool] | None, state_where: Where | None, state_first_row: bool,
              state_rows: int, interface: str | None, hostname: str, observed: datetime,
              state_wanted: StateFilter | None, observations: list[Observation]) -> int:
-    """The row path's state loop over the columns: same rows, same questions, same order."""
+    """The row path's state loop over the columns: same rows, same questions, same order of
+    observations. The state sink's filter (:class:`~netctl.collectors.sinks.state.StateFilter`)
+    is asked a whole column per metric (the questions about one key keep their order, and no
+    two metrics share a key); any other filter value by value, row by row."""
     n = len(indexes)
-    ifaces = ([str(v or "") for v in done.get(interface) or [None] * n] if interface
-              else [""] * n)
-    sources = [(metric, done.get(source) or [None] * n) for metric, source in state]
-    append = observations.append
+    rows: list[int] = []
     for r in range(n):
         if kept is not None and not kept[r]:
             continue
@@ -276,16 +276,39 @@ def _observe(state: list[tuple[str, str]], done: dict[str, Vector], names: list[
         if state_first_row and state_rows:
             continue
         state_rows += 1
-        iface = ifaces[r]
-        for metric, values in sources:
-            value = values[r]
-            cls = value.__class__
-            if cls is int or cls is float:
-                ov: float | str = float(value)
-            elif value is None or value == "":
-                continue
-            else:
-                ov = float(value) if isinstance(value, bool | int | float) else str(value)
-            if state_wanted is None or state_wanted(hostname, iface, metric, ov):
-                append(Observation(hostname, metric, ov, observed, "snmp", iface))
+        rows.append(r)
+    if not rows:
+        return state_rows
+    ifaces = ([str(v or "") for v in done.get(interface) or [None] * n] if interface
+              else [""] * n)
+    # each metric's observation values (None: unknown, never recorded)
+    sources = [(metric, [_obs_value(v) for v in done.get(source) or [None] * n])
+               for metric, source in state]
+    column = getattr(state_wanted, "column", None)
+    append = observations.append
+    if state_wanted is None or column is None:
+        for r in rows:
+            iface = ifaces[r]
+            for metric, values in sources:
+                ov = values[r]
+                if ov is not None and (state_wanted is None
+                                       or state_wanted(hostname, iface, metric, ov)):
+                    append(Observation(hostname, metric, ov, observed, "snmp", iface))
+        return state_rows
+    hits = sorted((r, pos) for pos, (metric, values) in enumerate(sources)
+                  for r in column(hostname, metric, ifaces, values, rows))
+    for r, pos in hits:
+        metric, values = sources[pos]
+        append(Observation(hostname, metric, values[r], observed, "snmp", ifaces[r]))
     return state_rows
+
+
+def _obs_value(value: Scalar) -> float | str | None:
+    """An observation's value (the row path's): numbers as floats, None for an unknown or
+    empty value."""
+    cls = value.__class__
+    if cls is int or cls is float:
+        return float(value)
+    if value is None or value == "":
+        return None
+    return float(value) if isinstance(value, bool | int | float) else str(value)

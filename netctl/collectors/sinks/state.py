@@ -60,7 +60,7 @@ class StateFilter:
         decide (a None value is not asked about)."""
         seen = self._last.get((device, metric))
         if seen is None:
-            seen = self._last[(device, metric)] = {}
+            seen = {}
         now, refresh = self._now, self._refresh
         volatile = metric in VOLATILE
         get = seen.get
@@ -75,6 +75,8 @@ class StateFilter:
                 continue
             seen[iface] = (value, now)
             out.append(r)
+        if out:
+            self._last.setdefault((device, metric), seen)
         return out
 
 

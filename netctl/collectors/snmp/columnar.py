@@ -182,7 +182,7 @@ def _keep(where: Where, names: list[str], columns: list[Vector], data: PollData,
             for index, row in zip(indexes, zip(*columns, strict=True), strict=True)]
 
 
-def convert_rows(  # noqa: PLR0913 - the row path's own state, handed over
+def convert_rows(
     *,
     exprs: tuple[tuple[str, Expr], ...],
     data: PollData,

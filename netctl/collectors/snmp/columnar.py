@@ -18,6 +18,7 @@ plain one on every recording and profile, lines, points and observations byte fo
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import add
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,34 @@ Scalar = Any
 Vector = list[Any]
 StateFilter = Callable[[str, str, str, float | str | None], bool]
 _NUMBER = (int, float)
+
+
+def columnar(exprs: tuple[tuple[str, Expr], ...]) -> bool:
+    """Whether every expression of a row set is :func:`vectorizable` (kept per expression:
+    asked at every poll)."""
+    for _name, expr in exprs:
+        known = _VECTORIZABLE.get(id(expr))
+        if known is None or known[0] is not expr:
+            if len(_VECTORIZABLE) >= 4096:
+                _VECTORIZABLE.clear()
+            known = _VECTORIZABLE[id(expr)] = (expr, vectorizable(expr))
+        if not known[1]:
+            return False
+    return True
+
+
+_VECTORIZABLE: dict[int, tuple[Expr, bool]] = {}  # id -> (the expression, kept alive; answer)
+_TRANSFORMS: dict[int, tuple[Expr, Callable[[Scalar], Scalar] | None]] = {}
+
+
+def _transform(expr: Expr) -> Callable[[Scalar], Scalar] | None:
+    """:func:`transform`, kept per expression."""
+    known = _TRANSFORMS.get(id(expr))
+    if known is None or known[0] is not expr:
+        if len(_TRANSFORMS) >= 4096:
+            _TRANSFORMS.clear()
+        known = _TRANSFORMS[id(expr)] = (expr, transform(expr))
+    return known[1]
 
 
 def vectorizable(expr: Expr, *, pure: bool = False) -> bool:
@@ -74,7 +103,7 @@ def column_of(expr: Expr, data: PollData, indexes: list[Index], done: dict[str, 
     """The values of ``expr`` over the rows ``indexes`` (``done``: the expressions before it,
     by name), as :func:`netctl.collectors.snmp.expr.build` gives them row by row."""
     out = _source(expr, data, indexes, done)
-    post = transform(expr)
+    post = _transform(expr)
     if post is not None:
         return list(map(post, out))
     default = expr.default
@@ -218,18 +247,15 @@ def convert_rows(
     kept = _keep(where, names, columns, data, indexes) if where is not None else None
 
     # tags: each row's text ("" for None), and its piece of the series head
-    tag_columns = [["" if v is None else str(v) for v in done[t]] for t in tag_names]
-    pieces = [[f",{_tag(t, s)}" if s else "" for s in col]
-              for t, col in zip(tag_names, tag_columns, strict=True)]
+    tag_columns = [_texts(done[t]) for t in tag_names]
     if role_of is not None:  # snmp_interface with inventory roles: ifrole after the tags
         ifnames = (tag_columns[tag_names.index("ifname")] if "ifname" in tag_names
                    else [""] * n)
-        roles = [role_of(s) for s in ifnames]
         tag_names = (*tag_names, "ifrole")
-        tag_columns = [*tag_columns, roles]
-        pieces.append([f",{_tag('ifrole', s)}" if s else "" for s in roles])
-    head = builder.head(())
-    heads = [head + "".join(p) for p in zip(*pieces, strict=True)] if pieces else [head] * n
+        tag_columns = [*tag_columns, list(map(role_of, ifnames))]
+    heads = [builder.head(())] * n
+    for t, col in zip(tag_names, tag_columns, strict=True):
+        heads = list(map(add, heads, _pieces(t, col)))
 
     field_columns = [done[f] for f in field_names]
     text = field_set.text
@@ -279,10 +305,11 @@ def _observe(state: list[tuple[str, str]], done: dict[str, Vector], names: list[
         rows.append(r)
     if not rows:
         return state_rows
-    ifaces = ([str(v or "") for v in done.get(interface) or [None] * n] if interface
-              else [""] * n)
+    named = done.get(interface) if interface else None
+    ifaces = ([""] * n if named is None
+              else named if set(map(type, named)) <= _STR else [str(v or "") for v in named])
     # each metric's observation values (None: unknown, never recorded)
-    sources = [(metric, [_obs_value(v) for v in done.get(source) or [None] * n])
+    sources = [(metric, _obs_values(done.get(source) or [None] * n))
                for metric, source in state]
     column = getattr(state_wanted, "column", None)
     append = observations.append
@@ -301,6 +328,48 @@ def _observe(state: list[tuple[str, str]], done: dict[str, Vector], names: list[
         metric, values = sources[pos]
         append(Observation(hostname, metric, values[r], observed, "snmp", ifaces[r]))
     return state_rows
+
+
+def _obs_values(values: Vector) -> list[float | str | None]:
+    """:func:`_obs_value` of a column (numbers, with or without None, in one pass)."""
+    kinds = set(map(type, values))
+    if kinds <= _INT_FLOAT:
+        return list(map(float, values))
+    if kinds <= _INT_FLOAT_NONE:
+        return [None if v is None else float(v) for v in values]
+    return list(map(_obs_value, values))
+
+
+_INT_FLOAT = frozenset((int, float))
+_INT_FLOAT_NONE = frozenset((int, float, type(None)))
+_STR = frozenset((str,))
+
+
+def _texts(values: Vector) -> list[str]:
+    """A tag column as text: ``str(value)``, "" for None."""
+    if set(map(type, values)) <= _STR:
+        return values
+    return ["" if v is None else str(v) for v in values]
+
+
+_PIECES: dict[str, dict[str, str]] = {}
+
+
+def _pieces(key: str, texts: list[str]) -> list[str]:
+    """Each row's ``,key=value`` of the series head, escaped ("" for an empty value); the
+    pieces are kept per tag key (the same interface names come back at every poll)."""
+    cache = _PIECES.get(key)
+    if cache is None or len(cache) > 65_536:
+        if len(_PIECES) > 256:
+            _PIECES.clear()
+        cache = _PIECES[key] = {"": ""}
+    out = list(map(cache.get, texts))
+    if None in out:
+        for r, piece in enumerate(out):
+            if piece is None:
+                text = texts[r]
+                out[r] = cache[text] = f",{_tag(key, text)}"
+    return out  # type: ignore[return-value]
 
 
 def _obs_value(value: Scalar) -> float | str | None:

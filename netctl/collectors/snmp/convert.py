@@ -16,7 +16,8 @@ from typing import Any
 
 from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point, Points, new_point
 from netctl.collectors.snmp import ber
-from netctl.collectors.snmp.columnar import convert_rows, vectorizable
+from netctl.collectors.snmp.columnar import columnar as all_columnar
+from netctl.collectors.snmp.columnar import convert_rows
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
 from netctl.collectors.snmp.walk import FetchResult, Index
@@ -249,7 +250,7 @@ def convert(
                         inventory=inventory)
         # a run of plain columns: its values row by row, looked up column by column (once a
         # poll, in C) and handed out one tuple per row below
-        if columnar and not is_wlan and all(vectorizable(e) for _n, e in exprs):
+        if columnar and not is_wlan and all_columnar(exprs):
             columns, state_rows = convert_rows(
                 exprs=exprs, data=data, indexes=indexes, where=where, tag_names=tag_names,
                 field_set=_field_set(field_names), field_names=field_names,

@@ -137,8 +137,16 @@ def _source(expr: Expr, data: PollData, indexes: list[Index], done: dict[str, Ve
         return _utilisation(expr, data, indexes, done)
     if expr.coalesce is not None:
         options = [column_of(e, data, indexes, done) for e in expr.coalesce]
-        return [next((v for v in row if v is not None and v != ""), None)
-                for row in zip(*options, strict=True)]
+        out: Vector = []
+        append = out.append
+        for row in zip(*options, strict=True):
+            for v in row:
+                if v is not None and v != "":
+                    append(v)
+                    break
+            else:
+                append(None)
+        return out
     return [None] * n  # vectorizable() lets through no other source
 
 
@@ -258,17 +266,12 @@ def convert_rows(
         heads = list(map(add, heads, _pieces(t, col)))
 
     field_columns = [done[f] for f in field_names]
-    text = field_set.text
     tail = f" {time_ms}"
     rows: list[int] = []
     texts: list[str] = []
     if field_names:
-        for r, (h, vals) in enumerate(zip(heads, zip(*field_columns, strict=True),
-                                          strict=True)):
-            if kept is not None and not kept[r]:
-                continue
-            body = text(vals)
-            if body:
+        for r, (h, body) in enumerate(zip(heads, field_set.texts(field_columns), strict=True)):
+            if body and (kept is None or kept[r]):
                 rows.append(r)
                 texts.append(f"{h} {body}{tail}")
     points = PointColumns(measurement, base_tags, tag_names, tag_columns, field_names,

@@ -18,8 +18,8 @@ plain one on every recording and profile, lines, points and observations byte fo
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import add
 from datetime import datetime
+from operator import add
 from typing import Any
 
 from netctl.collectors.points import FieldSet, LineBuilder, PointColumns, _tag

@@ -164,6 +164,10 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
     return value
 
 
+_DECODED: dict[object, str | None] = {}
+"""OCTET STRING values of ``str`` columns -> their text (interface names and aliases)."""
+
+
 # -- conversion ---------------------------------------------------------------------------------
 def decode_fetch(compiled: CompiledProfile, result: FetchResult
                  ) -> tuple[dict[str, Scalar], dict[str, dict[str, dict[Index, Scalar]]]]:
@@ -180,11 +184,17 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
             # the walker's dict as it is when every value is an integer (the usual case)
             tables[tname][cname] = rows if set(map(type, rows.values())) <= _INT_ONLY else {
                 i: v for i, v in rows.items() if isinstance(v, int)}
-        elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
-            tables[tname][cname] = {
-                i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()
-                if v.__class__ is bytes else decode_value(v, kind)
-                for i, v in rows.items()}
+        elif kind == "str":  # decode_value(v, "str"), kept per value (names come back)
+            texts: list[str | None] = list(map(_DECODED.get, rows.values()))
+            if None in texts:
+                if len(_DECODED) >= 1 << 16:
+                    _DECODED.clear()
+                for pos, v in enumerate(rows.values()):
+                    if texts[pos] is None:
+                        text = texts[pos] = decode_value(v, kind)
+                        if v.__class__ is bytes:
+                            _DECODED[v] = text
+            tables[tname][cname] = dict(zip(rows, texts, strict=True))
         else:
             tables[tname][cname] = {i: decode_value(v, kind) for i, v in rows.items()}
     return scalars, tables

@@ -566,3 +566,29 @@ def test_points_container() -> None:
     assert points[1:2] == [empty]
     assert points == made
     assert Points() == []
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
+def test_decoded_tables_equal_decode_value(recording: Path) -> None:
+    """decode_fetch (integer columns as fetched, texts kept per value between polls) gives
+    decode_value of every value, at the first poll and the next."""
+    from netctl.collectors.snmp.convert import decode_fetch, decode_value
+
+    rows = load_snmprec(recording)
+    for profile in PROFILES.values():
+        compiled = compile_profile(profile)
+        result = _fetch(RawRecordedAgent(rows, 100), compiled)
+        odd: dict[tuple[int, ...], ber.Value] = {(1,): b"a\xff\x00 ", (2,): 7,
+                                                 (3,): ber.END_OF_MIB_VIEW, (4,): None}
+        for column, (_t, cname) in zip(result.columns, compiled.column_keys, strict=True):
+            if compiled.types[cname].type == "str":
+                column.update(odd)
+        for _poll in range(2):
+            _scalars, tables = decode_fetch(compiled, result)
+            for column, (tname, cname) in zip(result.columns, compiled.column_keys,
+                                              strict=True):
+                kind = compiled.types[cname].type
+                want = {i: decode_value(v, kind) for i, v in column.items()}
+                if kind in ("int", "uint", "counter32", "counter64"):
+                    want = {i: v for i, v in want.items() if v is not None}
+                assert tables[tname][cname] == want, (recording.stem, cname)

@@ -362,7 +362,7 @@ def _pieces(key: str, texts: list[str]) -> list[str]:
     """Each row's ``,key=value`` of the series head, escaped ("" for an empty value); the
     pieces are kept per tag key (the same interface names come back at every poll)."""
     cache = _PIECES.get(key)
-    if cache is None or len(cache) > 65_536:
+    if cache is None or len(cache) > 16_384:
         if len(_PIECES) > 256:
             _PIECES.clear()
         cache = _PIECES[key] = {"": ""}

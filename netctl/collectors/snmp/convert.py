@@ -165,7 +165,8 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
 
 
 _DECODED: dict[object, str | None] = {}
-"""OCTET STRING values of ``str`` columns -> their text (interface names and aliases)."""
+"""OCTET STRING values of ``str`` columns -> their text (interface names and aliases; at most
+16,384, emptied when full: a few MB at worst, and a miss costs only the decoding)."""
 
 
 # -- conversion ---------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
         elif kind == "str":  # decode_value(v, "str"), kept per value (names come back)
             texts: list[str | None] = list(map(_DECODED.get, rows.values()))
             if None in texts:
-                if len(_DECODED) >= 1 << 16:
+                if len(_DECODED) >= 1 << 14:
                     _DECODED.clear()
                 for pos, v in enumerate(rows.values()):
                     if texts[pos] is None:

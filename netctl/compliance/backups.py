@@ -92,6 +92,15 @@ def newest_backup(
         names = os.listdir(folder)  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
         return None
+    return newest_of(backups_dir, hostname, names, before)
+
+
+def newest_of(
+    backups_dir: Path, hostname: str, names: list[str], before: datetime | None = None
+) -> Backup | None:
+    """:func:`newest_backup` from the names in the device's folder (as ``os.listdir`` gives
+    them)."""
+    folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string: one Path at the end
     if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup
         when = _stamp(names[0][:-4])
         if when is not None:
@@ -116,6 +125,12 @@ def newest_backup(
             return None
     taken_at, path = max(timed)
     return Backup(hostname, path, taken_at)
+
+
+def all_stamped(names: list[str]) -> bool:
+    """Does every backup among ``names`` carry its time in its name? (Then the newest is known
+    from the names alone: no file's mtime can change which one it is.)"""
+    return all(_stamp(n[:-4]) is not None for n in names if n.endswith(".cfg"))
 
 
 def default_backups_dir(state_url: str, home: Path, env: dict[str, str] | None = None) -> Path:

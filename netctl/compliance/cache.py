@@ -3,9 +3,20 @@
 Backups are written daily, but a device's configuration rarely changes: the cache keys each
 result by the SHA-256 of the configuration text and a fingerprint of its platform's rules (a rule
 edit invalidates that platform's results), and remembers which file (path, size, mtime) had
-which content, so a known file is not even read again. It is a JSON file (never pickle: the
-folder may be shared), ``.netctl-baseline-cache.json`` in the backups folder by default;
-entries of configurations no device uses any more are dropped when it is saved.
+which content, so a known file is not even read again, and each device's backup folder's
+newest file by the folder's mtime, so an unchanged folder is not even listed again. It is a
+JSON file (never pickle: the folder may be shared), ``.netctl-baseline-cache.json`` in the
+backups folder by default; entries of configurations no device uses any more are dropped when
+it is saved.
+
+The folder index trusts what every POSIX file system (and NFS's own directory cache) does:
+creating, removing or renaming a file in a folder sets the folder's mtime. A folder is only
+remembered once its mtime is :data:`SETTLED_NS` in the past when it is listed (a change within
+the same tick of a coarse clock, or on a server whose clock is a little behind, could otherwise
+leave the mtime equal), and only when every backup in it carries its time in its name (a file
+dated by its mtime could become the newest without the folder changing). Touching the newest
+file (a backup job confirming an unchanged configuration) does not change the folder: the file
+itself is still ``stat``-ed for that, as before.
 """
 
 from __future__ import annotations
@@ -14,16 +25,20 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from netctl.compliance.backups import Backup, _stamp, all_stamped, newest_of
 from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
 CACHE_FILE = ".netctl-baseline-cache.json"
 VERSION = 3  # bump when the checker changes what it reports
 Check = Callable[[str, RuleSet], Iterable[RuleResult]]
+SETTLED_NS = 10_000_000_000
+"""How long a folder must have been unchanged (its mtime in the past, ns) to be remembered."""
 
 
 def fingerprint(ruleset: RuleSet) -> str:
@@ -75,6 +90,8 @@ class BaselineCache:
         self._loaded: dict[str, tuple[RuleResult, ...]] = {}
         self._keys: dict[int, str] = {}
         self._by_findings: dict[tuple[str, str], tuple[RuleResult, ...]] = {}
+        self._folders: dict[str, list[Any]] = {}  # folder → [its mtime (ns), newest file name]
+        self._seen_folders: set[str] = set()
         self._dirty = False
         if path is not None and path.is_file():
             try:
@@ -82,8 +99,40 @@ class BaselineCache:
                 if data.get("version") == VERSION:
                     self._results = dict(data["results"])
                     self._files = dict(data["files"])
+                    self._folders = dict(data.get("folders", {}))
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                self._results, self._files = {}, {}
+                self._results, self._files, self._folders = {}, {}, {}
+
+    def newest(self, backups_dir: Path, hostname: str) -> Backup | None:
+        """:func:`~netctl.compliance.backups.newest_backup`, without listing a folder that has
+        not changed since it was last listed (one ``stat`` instead)."""
+        folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string, as keyed
+        try:
+            st = os.stat(folder)  # noqa: PTH116 - before listing: a later change shows next time
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        self._seen_folders.add(folder)
+        known = self._folders.get(folder)
+        if known is not None and known[0] == st.st_mtime_ns:
+            name = str(known[1])
+            when = _stamp(name[:-4])
+            if when is not None:
+                return Backup(hostname, backups_dir.joinpath(hostname, name), when)
+        try:
+            names = os.listdir(folder)  # noqa: PTH208 - names only
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        found = newest_of(backups_dir, hostname, names)
+        if (found is not None and st.st_mtime_ns < time.time_ns() - SETTLED_NS
+                and all_stamped(names)):
+            entry = [st.st_mtime_ns, found.path.name]
+            if known != entry:
+                self._folders[folder] = entry
+                self._dirty = True
+        elif known is not None:
+            del self._folders[folder]
+            self._dirty = True
+        return found
 
     def _rules_key(self, ruleset: RuleSet) -> str:
         """``<platform>:<fingerprint>`` of a rule set (computed once per run)."""
@@ -146,6 +195,7 @@ class BaselineCache:
             "version": VERSION,
             "results": {k: v for k, v in self._results.items() if k in self._used},
             "files": {k: v for k, v in self._files.items() if k in self._seen_files},
+            "folders": {k: v for k, v in self._folders.items() if k in self._seen_folders},
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
 CACHE_FILE = ".netctl-baseline-cache.json"
-VERSION = 3  # bump when the checker changes what it reports
+VERSION = 4  # bump when the checker changes what it reports (4: words ending at \b, issue 17)
 Check = Callable[[str, RuleSet], Iterable[RuleResult]]
 SETTLED_NS = 10_000_000_000
 """How long a folder must have been unchanged (its mtime in the past, ns) to be remembered."""

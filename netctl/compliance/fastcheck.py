@@ -34,6 +34,7 @@ from netctl.compliance.baseline import (
     _offending,
     _value,
     _why,
+    line_keys,
 )
 from netctl.compliance.model import Reason
 
@@ -71,6 +72,7 @@ class _Lines:
         breaks: list[int] = []
         by_lead: dict[str, list[int]] = {w: [] for w in words}
         get = by_lead.get
+        keys = line_keys
         banners = "banner" in text.lower()  # else no line can open a multi-line banner
         delim: str | None = None
         n = 0
@@ -87,9 +89,10 @@ class _Lines:
             texts.append(stripped)
             numbers.append(number)
             indents.append(len(raw) - len(raw.lstrip(" ")))
-            found = get(stripped.split(" ", 1)[0].lower())
-            if found is not None:
-                found.append(n)
+            for key in keys(stripped.split(None, 1)[0]):
+                found = get(key)
+                if found is not None:
+                    found.append(n)
             if banners and stripped[:6].lower() == "banner":
                 delim = _banner_delimiter(stripped)
             n += 1
@@ -117,8 +120,8 @@ class _Lines:
             return range(len(self.texts))
         if len(leads) == 1:
             return self.by_lead[leads[0]]
-        by_lead = self.by_lead
-        return sorted(i for w in leads for i in by_lead[w])
+        by_lead = self.by_lead  # a line may be under two of the words (line_keys): once
+        return sorted({i for w in leads for i in by_lead[w]})
 
     def line(self, i: int) -> Line:
         return Line(self.numbers[i], self.indents[i], self.texts[i])
@@ -181,7 +184,7 @@ class CompiledRules:
         first word they look for, and for each possible section header where its section ends
         (the number of the line that ends it; 0: the end of the configuration)."""
         by_lead, numbers, texts = cfg.by_lead, cfg.numbers, cfg.texts
-        seen = sorted(i for found in by_lead.values() for i in found)
+        seen = sorted({i for found in by_lead.values() for i in found})
         whole = len(texts)
         ends = []
         for word in self._section_words:

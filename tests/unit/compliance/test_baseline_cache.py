@@ -14,7 +14,7 @@ from compliance_scenario import NOW, Scenario  # type: ignore[import-not-found,u
 
 from netctl.compliance.backups import Backup, backup_path, newest_backup
 from netctl.compliance.baseline import RuleSet
-from netctl.compliance.cache import CACHE_FILE, BaselineCache
+from netctl.compliance.cache import CACHE_FILE, VERSION, BaselineCache
 from netctl.compliance.devices import check_devices
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -34,12 +34,16 @@ def test_cache_is_used_and_invalidated(scenario: Scenario, tmp_path: Path) -> No
     assert first["a-fw1"] == "fail" and first["a-gw1"] == "pass"
     cache_file = backups / CACHE_FILE
     data = json.loads(cache_file.read_text(encoding="utf-8"))
-    # 3 distinct configs (huawei good/bad, cisco good, comware good) → 4 results; 7 files
+    # 3 distinct configs (huawei good/bad, cisco good, comware good) → 4 results; 7 files,
+    # named inside the backups folder; the good configs' findings (none) stored once
     assert len(data["results"]) == 4 and len(data["files"]) == 7
+    assert all(not Path(name).is_absolute() for name in data["files"])
+    assert sorted(data["results"].values()) == [0, 0, 0, 1] and data["findings"][0] == []
     # the cache answers for a known config: doctor one result and see it come back
     key = next(k for k, v in data["results"].items() if k.startswith("cisco_ios:"))
-    assert data["results"][key] == []  # only rules that do not pass are stored
-    data["results"][key] = [["banner", "fail", [], [["missing", "缺少警示", "no banner"]]]]
+    assert data["findings"][data["results"][key]] == []  # only rules that do not pass
+    data["findings"].append([["banner", "fail", [], [["missing", "缺少警示", "no banner"]]]])
+    data["results"][key] = len(data["findings"]) - 1
     cache_file.write_text(json.dumps(data), encoding="utf-8")
     doctored = check_devices(scenario.inv, backups, scenario.rules, NOW, timedelta(hours=24))
     b = next(d for d in doctored if d.hostname == "b-gw1")
@@ -63,7 +67,15 @@ def test_a_broken_cache_is_ignored(scenario: Scenario, tmp_path: Path) -> None:
     shutil.copytree(scenario.backups, backups)
     (backups / CACHE_FILE).write_text("{not json", encoding="utf-8")
     assert _statuses(scenario, backups)["a-gw1"] == "pass"
-    assert json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))["version"] == 3
+    data = json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))
+    assert data["version"] == VERSION
+    # a result that names findings the file does not hold: the whole cache is ignored
+    first = _statuses(scenario, backups)
+    for bad in (len(data["findings"]), -1, True, "0", None):
+        doctored = {**data, "results": dict.fromkeys(data["results"], 0)}
+        doctored["results"][next(iter(doctored["results"]))] = bad
+        (backups / CACHE_FILE).write_text(json.dumps(doctored), encoding="utf-8")
+        assert _statuses(scenario, backups) == first
 
 
 def _settle(folder: Path, age_s: float = 3600) -> None:

@@ -65,14 +65,14 @@ class _Lines:
 
     __slots__ = ("breaks", "by_lead", "indents", "numbers", "texts")
 
-    def __init__(self, text: str, words: frozenset[str]) -> None:
+    def __init__(self, text: str, words: frozenset[str],
+                 keys: dict[str, tuple[str, ...]]) -> None:
         texts: list[str] = []
         numbers: list[int] = []
         indents: list[int] = []
         breaks: list[int] = []
         by_lead: dict[str, list[int]] = {w: [] for w in words}
-        get = by_lead.get
-        keys = line_keys
+        known = keys.get
         banners = "banner" in text.lower()  # else no line can open a multi-line banner
         delim: str | None = None
         n = 0
@@ -89,10 +89,14 @@ class _Lines:
             texts.append(stripped)
             numbers.append(number)
             indents.append(len(raw) - len(raw.lstrip(" ")))
-            for key in keys(stripped.split(None, 1)[0]):
-                found = get(key)
-                if found is not None:
-                    found.append(n)
+            word = stripped.split(None, 1)[0]
+            found = known(word)
+            if found is None:  # the words it is indexed under that some check looks for
+                found = keys[word] = tuple(k for k in line_keys(word) if k in words)
+                if len(keys) > 100_000:  # bounded whatever the configurations hold
+                    keys.clear()
+            for key in found:
+                by_lead[key].append(n)
             if banners and stripped[:6].lower() == "banner":
                 delim = _banner_delimiter(stripped)
             n += 1
@@ -163,6 +167,7 @@ class CompiledRules:
             self._rules.append((rule.id, rule.clause, passed, tuple(plans)))
         self._titles = {rule.id: rule.title for rule in ruleset.rules}
         self._words = frozenset(words)
+        self._keys: dict[str, tuple[str, ...]] = {}  # a line's first word → its index keys
         self._section_words = tuple(sorted({w for _s, leads in self._sections
                                             for w in leads or ()}))
         # The results depend only on the lines whose first word a check or section looks for
@@ -195,7 +200,7 @@ class CompiledRules:
 
     def check(self, text: str) -> list[RuleResult]:
         """Every rule of the platform on one configuration."""
-        cfg = _Lines(text, self._words)
+        cfg = _Lines(text, self._words, self._keys)
         memo = self._memo
         if memo is None or not SHARE_VIEWS:
             return self._check(cfg)

@@ -128,7 +128,8 @@ class BaselineCache:
         if known is not None and known[0] == st.st_mtime_ns:
             name = str(known[1])
             when = _stamp(name[:-4])
-            if when is not None:
+            # a name in the folder, as a listing gives it (a doctored cache names no other file)
+            if when is not None and name.endswith(".cfg") and os.sep not in name:
                 return Backup(hostname, backups_dir.joinpath(hostname, name), when)
         try:
             names = os.listdir(folder)  # noqa: PTH208 - names only

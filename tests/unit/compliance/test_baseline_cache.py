@@ -141,7 +141,7 @@ def test_folder_index_lists_only_changed_folders(
     # …and, changed less than SETTLED_NS ago, not remembered yet: listed every time
     assert newest("gw1") == found and listed == ["gw1"] * 3
     data = json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))
-    assert str(backups / "gw1") not in data["folders"]
+    assert "gw1" not in data["folders"]
     _settle(backups / "gw1")
     assert newest("gw1") == newest("gw1") == _reference(backups, "gw1")
     assert listed == ["gw1"] * 4
@@ -152,7 +152,15 @@ def test_folder_index_lists_only_changed_folders(
     assert found is not None and found.taken_at == NOW - timedelta(hours=2)
     # a remembered mtime that does not match (a doctored or foreign cache) is not trusted
     data = json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))
-    data["folders"][str(backups / "gw2")] = [1, "20991231T000000Z.cfg"]
+    data["folders"]["gw2"] = [1, "20991231T000000Z.cfg"]
+    (backups / CACHE_FILE).write_text(json.dumps(data), encoding="utf-8")
+    assert newest("gw2") == _reference(backups, "gw2")
+    # …nor one that names a file outside the folder, even with the folder's own mtime
+    outside = backup_path(backups, "gw9", NOW)
+    outside.parent.mkdir()
+    outside.write_text("sysname other\n", encoding="utf-8")
+    data = json.loads((backups / CACHE_FILE).read_text(encoding="utf-8"))
+    data["folders"]["gw2"] = [(backups / "gw2").stat().st_mtime_ns, f"../gw9/{outside.name}"]
     (backups / CACHE_FILE).write_text(json.dumps(data), encoding="utf-8")
     assert newest("gw2") == _reference(backups, "gw2")
     # a folder gone: no backup, whatever the index says

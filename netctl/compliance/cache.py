@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from netctl.compliance.backups import Backup, _stamp, all_stamped, newest_of
+from netctl.compliance.backups import Backup, _stamp, newest_and_named
 from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
@@ -135,9 +135,8 @@ class BaselineCache:
             names = os.listdir(folder)  # noqa: PTH208 - names only
         except (FileNotFoundError, NotADirectoryError):
             return None
-        found = newest_of(backups_dir, hostname, names)
-        if (found is not None and st.st_mtime_ns < time.time_ns() - SETTLED_NS
-                and all_stamped(names)):
+        found, named = newest_and_named(backups_dir, hostname, names)
+        if found is not None and named and st.st_mtime_ns < time.time_ns() - SETTLED_NS:
             entry = [st.st_mtime_ns, found.path.name]
             if known != entry:
                 self._folders[key] = entry

@@ -92,30 +92,48 @@ def newest_backup(
         names = os.listdir(folder)  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
         return None
+    return newest_of(backups_dir, hostname, names, before)
+
+
+def newest_of(
+    backups_dir: Path, hostname: str, names: list[str], before: datetime | None = None
+) -> Backup | None:
+    """:func:`newest_backup` from the names in the device's folder (as ``os.listdir`` gives
+    them)."""
+    return newest_and_named(backups_dir, hostname, names, before)[0]
+
+
+def newest_and_named(
+    backups_dir: Path, hostname: str, names: list[str], before: datetime | None = None
+) -> tuple[Backup | None, bool]:
+    """:func:`newest_of`, and whether every backup among ``names`` carries its time in its name
+    (then the newest is known from the names alone: no file's mtime can change which one it is).
+    """
     if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup
         when = _stamp(names[0][:-4])
         if when is not None:
             if before is not None and when > before:
-                return None
-            return Backup(hostname, backups_dir.joinpath(hostname, names[0]), when)
+                return None, True
+            return Backup(hostname, backups_dir.joinpath(hostname, names[0]), when), True
     names = [n for n in names if n.endswith(".cfg")]
     if not names:
-        return None
+        return None, True
     stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
     if len(stamped) == len(names):  # the usual case: no stat per file
         if before is not None:
             stamped = [(w, n) for w, n in stamped if w <= before]
             if not stamped:
-                return None
+                return None, True
         taken_at, name = max(stamped)
-        return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at)
+        return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at), True
+    folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string: one Path at the end
     timed = [(backup_time(Path(folder, n)), Path(folder, n)) for n in names]
     if before is not None:
         timed = [(w, p) for w, p in timed if w <= before]
         if not timed:
-            return None
+            return None, False
     taken_at, path = max(timed)
-    return Backup(hostname, path, taken_at)
+    return Backup(hostname, path, taken_at), False
 
 
 def default_backups_dir(state_url: str, home: Path, env: dict[str, str] | None = None) -> Path:

@@ -131,8 +131,20 @@ def _lead(pattern: str) -> str | None:
         >>> _lead(r"^snmp-agent community\\b"), _lead(r"^(telnet|undo) x"), _lead(r"^aaa$")
         ('snmp-agent', None, 'aaa')
     """
-    found = re.match(r"\^([a-z][a-z0-9-]*)(?:\\s|\s|\$|\\b)", pattern)
-    return found.group(1).lower() if found else None
+    found = re.match(r"\^([a-z][a-z0-9-]*)(\\s|\s|\$|\\b)", pattern)
+    if found is None or not _ends_word(found.group(1), found.group(2), pattern[found.end():]):
+        return None
+    return found.group(1).lower()
+
+
+def _ends_word(word: str, end: str, after: str) -> bool:
+    """Does ``end`` (white space, ``$`` or ``\\b`` in a pattern, then ``after``) end ``word``
+    where a line's first-word index ends it (:func:`line_keys`)? Not when it may be absent
+    (``\\s*x``, `` ?x``; ``\\s*$`` still ends it), nor a ``\\b`` after a ``-`` (the boundary
+    is then before a word character: ``local-\\b`` matches ``local-user``)."""
+    if after[:1] in ("*", "?", "{") and not (after[:1] != "{" and after[1:2] == "$"):
+        return False
+    return not (end == "\\b" and word.endswith("-"))
 
 
 _WORD_AND_OPTION = re.compile(r"\^([a-z][a-z0-9-]*)\((?:\?:)?( [^()|\\]*|-[a-z0-9-]+)\)\?")
@@ -146,17 +158,57 @@ def _word_leads(pattern: str) -> tuple[str, ...] | None:
     Examples:
         >>> _word_leads(r"^stelnet( ipv[46])? server enable\b"), _word_leads(r"^ntp(-service)? u")
         (('stelnet',), ('ntp', 'ntp-service'))
-        >>> _word_leads(r"^ntp(-service)?\b"), _word_leads(r"^aaa$")
-        (None, ('aaa',))
+        >>> _word_leads(r"^ntp(-service)?\b"), _word_leads(r"^aaa$"), _word_leads(r"^ntp(-x)? ?y")
+        (None, ('aaa',), None)
     """
     one = _lead(pattern)
     if one is not None:
         return (one,)
     found = _WORD_AND_OPTION.match(pattern)
-    if found is None or not _SPACE_OR_END.match(pattern, found.end()):
+    end = _SPACE_OR_END.match(pattern, found.end()) if found is not None else None
+    if found is None or end is None or not _ends_word(found.group(1), end.group(0),
+                                                      pattern[end.end():]):
         return None  # what follows the option must end the word when the option is absent
     word, option = found.group(1).lower(), found.group(2)
     return (word,) if option.startswith(" ") else tuple(sorted({word, word + option.lower()}))
+
+
+_FOLD = {**{c: c + 32 for c in range(65, 91)}, 0x130: ord("i"), 0x131: ord("i"),
+         0x17F: ord("s"), 0x212A: ord("k")}
+"""Case folding for ASCII words, one character for one: A-Z, and the four non-ASCII letters
+that Python's case-insensitive regexes match to an ASCII letter (İ ı ſ and the Kelvin sign; the
+same table as ``netctl.config.masking``)."""
+
+_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def line_keys(word: str) -> tuple[str, ...]:
+    """The first-word index keys of a line whose first word (up to white space) is ``word``:
+    the word case-folded as the rules' case-insensitive patterns fold it, and each prefix of it
+    that ends where ``\\b`` sees a word end (a non-word character after a word character), so
+    that ``^aaa\\b`` finds ``aaa-foo`` and ``^snmp-agent\\b`` finds ``snmp-agent-x``
+    (memoized: configurations share their first words).
+
+    Examples:
+        >>> line_keys("AAA-foo.1"), line_keys("ſnmp"), line_keys("local-"), line_keys("a_b")
+        (('aaa-foo.1', 'aaa', 'aaa-foo'), ('snmp',), ('local-', 'local'), ('a_b',))
+    """
+    found = _KEYS.get(word)
+    if found is None:
+        key = word.lower() if word.isascii() else word.translate(_FOLD)
+        keys = [key]
+        if not key.isalnum():
+            keys += [key[:i] for i in range(1, len(key))
+                     if not _is_word(key[i]) and _is_word(key[i - 1])]
+        if len(_KEYS) > 100_000:  # bounded whatever the configurations hold
+            _KEYS.clear()
+        found = _KEYS[word] = tuple(keys)
+    return found
+
+
+def _is_word(c: str) -> bool:
+    """A character ``\\w`` matches (in a str pattern)."""
+    return c.isalnum() or c == "_"
 
 
 def _leads(pattern: str) -> tuple[str, ...] | None:
@@ -209,7 +261,10 @@ def _leads(pattern: str) -> tuple[str, ...] | None:
         words = _word_leads("^" + alt)
         if words is None:  # a bare word ends where the group does: what follows must end it
             bare = re.fullmatch(r"([a-z][a-z0-9-]*)", alt)
-            if bare is None or not re.match(r"(?:\\s|\s|\$|\\b)", after):
+            end = re.match(r"(?:\\s|\s|\$|\\b)", after)
+            if bare is None or end is None or not _ends_word(
+                bare.group(1), end.group(0), after[end.end():]
+            ):
                 return None
             words = (bare.group(1),)
         out.update(w.lower() for w in words)
@@ -301,7 +356,8 @@ class Config:
             while stack and lines[stack[-1]].indent >= line.indent:
                 cfg.ends[stack.pop()] = i
             stack.append(i)
-            cfg.by_lead.setdefault(line.text.split(" ", 1)[0].lower(), []).append(i)
+            for key in line_keys(line.text.split(None, 1)[0]):
+                cfg.by_lead.setdefault(key, []).append(i)
         for j in stack:
             cfg.ends[j] = len(lines)
         return cfg
@@ -317,8 +373,8 @@ class Config:
             return (i for i in self.by_lead.get(lead, ()) if start <= i < stop)
         if len(lead) == 1:
             return (i for i in self.by_lead.get(lead[0], ()) if start <= i < stop)
-        by_lead = self.by_lead
-        return sorted(i for word in lead for i in by_lead.get(word, ()) if start <= i < stop)
+        by_lead = self.by_lead  # a line may be under two of the words (line_keys): once
+        return sorted({i for word in lead for i in by_lead.get(word, ()) if start <= i < stop})
 
     def sections(self, regex: re.Pattern[str],
                  lead: str | tuple[str, ...] | None = None) -> list[int]:

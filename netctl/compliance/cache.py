@@ -3,9 +3,21 @@
 Backups are written daily, but a device's configuration rarely changes: the cache keys each
 result by the SHA-256 of the configuration text and a fingerprint of its platform's rules (a rule
 edit invalidates that platform's results), and remembers which file (path, size, mtime) had
-which content, so a known file is not even read again. It is a JSON file (never pickle: the
-folder may be shared), ``.netctl-baseline-cache.json`` in the backups folder by default;
-entries of configurations no device uses any more are dropped when it is saved.
+which content, so a known file is not even read again, and each device's backup folder's
+newest file by the folder's mtime, so an unchanged folder is not even listed again. It is a
+JSON file (never pickle: the folder may be shared), ``.netctl-baseline-cache.json`` in the
+backups folder by default; entries of configurations no device uses any more are dropped when
+it is saved. Each distinct set of findings is stored once (configurations differ, their findings
+mostly do not), and files and folders are named relative to the cache's folder.
+
+The folder index trusts what every POSIX file system (and NFS's own directory cache) does:
+creating, removing or renaming a file in a folder sets the folder's mtime. A folder is only
+remembered once its mtime is :data:`SETTLED_NS` in the past when it is listed (a change within
+the same tick of a coarse clock, or on a server whose clock is a little behind, could otherwise
+leave the mtime equal), and only when every backup in it carries its time in its name (a file
+dated by its mtime could become the newest without the folder changing). Touching the newest
+file (a backup job confirming an unchanged configuration) does not change the folder: the file
+itself is still ``stat``-ed for that, as before.
 """
 
 from __future__ import annotations
@@ -14,16 +26,20 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from netctl.compliance.backups import Backup, _stamp, newest_and_named
 from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
 CACHE_FILE = ".netctl-baseline-cache.json"
-VERSION = 3  # bump when the checker changes what it reports
+VERSION = 4  # bump when the checker changes what it reports (4: words ending at \b, issue 17)
 Check = Callable[[str, RuleSet], Iterable[RuleResult]]
+SETTLED_NS = 10_000_000_000
+"""How long a folder must have been unchanged (its mtime in the past, ns) to be remembered."""
 
 
 def fingerprint(ruleset: RuleSet) -> str:
@@ -68,22 +84,72 @@ class BaselineCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._results: dict[str, list[Any]] = {}
+        # files and folders are keyed relative to the cache's folder (the backups folder)
+        self._root = os.path.join(path.parent, "") if path is not None else ""  # noqa: PTH118
+        # (rules, content) → the index of its findings in ``_findings`` (as read), or the
+        # findings themselves (found in this run)
+        self._results: dict[str, int | list[Any]] = {}
+        self._findings: list[list[Any]] = []
         self._files: dict[str, list[Any]] = {}
         self._used: set[str] = set()
         self._seen_files: set[str] = set()
         self._loaded: dict[str, tuple[RuleResult, ...]] = {}
         self._keys: dict[int, str] = {}
-        self._by_findings: dict[tuple[str, str], tuple[RuleResult, ...]] = {}
+        self._by_findings: dict[tuple[str, int], tuple[RuleResult, ...]] = {}
+        self._folders: dict[str, list[Any]] = {}  # folder → [its mtime (ns), newest file name]
+        self._seen_folders: set[str] = set()
         self._dirty = False
         if path is not None and path.is_file():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 if data.get("version") == VERSION:
+                    self._findings = list(data["findings"])
                     self._results = dict(data["results"])
                     self._files = dict(data["files"])
+                    self._folders = dict(data["folders"])
+                    count = len(self._findings)
+                    if not all(type(i) is int and 0 <= i < count
+                               for i in self._results.values()):
+                        raise ValueError("a result names no findings")
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                self._results, self._files = {}, {}
+                self._results, self._findings, self._files, self._folders = {}, [], {}, {}
+
+    def newest(self, backups_dir: Path, hostname: str) -> Backup | None:
+        """:func:`~netctl.compliance.backups.newest_backup`, without listing a folder that has
+        not changed since it was last listed (one ``stat`` instead)."""
+        folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string, as keyed
+        try:
+            st = os.stat(folder)  # noqa: PTH116 - before listing: a later change shows next time
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        key = self._relative(folder)
+        self._seen_folders.add(key)
+        known = self._folders.get(key)
+        if known is not None and known[0] == st.st_mtime_ns:
+            name = str(known[1])
+            when = _stamp(name[:-4])
+            # a name in the folder, as a listing gives it (a doctored cache names no other file)
+            if when is not None and name.endswith(".cfg") and os.sep not in name:
+                return Backup(hostname, backups_dir.joinpath(hostname, name), when)
+        try:
+            names = os.listdir(folder)  # noqa: PTH208 - names only
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        found, named = newest_and_named(backups_dir, hostname, names)
+        if found is not None and named and st.st_mtime_ns < time.time_ns() - SETTLED_NS:
+            entry = [st.st_mtime_ns, found.path.name]
+            if known != entry:
+                self._folders[key] = entry
+                self._dirty = True
+        elif known is not None:
+            del self._folders[key]
+            self._dirty = True
+        return found
+
+    def _relative(self, name: str) -> str:
+        """A file's or folder's key: its path inside the cache's folder (else as given)."""
+        root = self._root
+        return name[len(root):] if root and name.startswith(root) else name
 
     def _rules_key(self, ruleset: RuleSet) -> str:
         """``<platform>:<fingerprint>`` of a rule set (computed once per run)."""
@@ -100,8 +166,9 @@ class BaselineCache:
         if st is None:
             st = path.stat()
         name = str(path)
-        self._seen_files.add(name)
-        known = self._files.get(name)
+        rel = self._relative(name)
+        self._seen_files.add(rel)
+        known = self._files.get(rel)
         digest: str | None = None
         if known is not None and known[0] == st.st_size and known[1] == st.st_mtime_ns:
             digest = str(known[2])
@@ -113,7 +180,7 @@ class BaselineCache:
             # as Path.read_text would give it (its universal newlines change no line: the
             # checker splits on "\r\n" and "\r" too)
             text = raw.decode("utf-8", errors="replace")
-            self._files[name] = [st.st_size, st.st_mtime_ns, digest]
+            self._files[rel] = [st.st_size, st.st_mtime_ns, digest]
             self._dirty = True
         key = f"{rules_key}:{digest}"
         self._used.add(key)
@@ -123,11 +190,15 @@ class BaselineCache:
         cached = self._results.get(key)
         if cached is not None:
             # Configurations differ (hostnames, addresses) but their findings mostly do not:
-            # results are shared by (rules, findings), not rebuilt per device.
-            same = (rules_key, repr(cached))
-            loaded = self._by_findings.get(same)
-            if loaded is None:
-                loaded = self._by_findings[same] = _load(cached, ruleset)
+            # the file holds each set of findings once, and results are shared by (rules,
+            # findings), not rebuilt per device.
+            if isinstance(cached, int):
+                same = (rules_key, cached)
+                loaded = self._by_findings.get(same)
+                if loaded is None:
+                    loaded = self._by_findings[same] = _load(self._findings[cached], ruleset)
+            else:
+                loaded = _load(cached, ruleset)
             self._loaded[key] = loaded
             return loaded
         if text is None:
@@ -142,10 +213,25 @@ class BaselineCache:
         """Write the cache (atomically) if anything changed; keep only what this run used."""
         if self.path is None or not self._dirty:
             return
+        findings: list[list[Any]] = []
+        index: dict[str, int] = {}  # findings (their repr) → their index in the file
+        results: dict[str, int] = {}
+        for key, found in self._results.items():
+            if key not in self._used:
+                continue
+            dump = self._findings[found] if isinstance(found, int) else found
+            same = repr(dump)
+            i = index.get(same)
+            if i is None:
+                i = index[same] = len(findings)
+                findings.append(dump)
+            results[key] = i
         data = {
             "version": VERSION,
-            "results": {k: v for k, v in self._results.items() if k in self._used},
+            "findings": findings,
+            "results": results,
             "files": {k: v for k, v in self._files.items() if k in self._seen_files},
+            "folders": {k: v for k, v in self._folders.items() if k in self._seen_folders},
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

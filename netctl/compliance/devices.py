@@ -100,11 +100,12 @@ def check_device(
                 ),
             ),
         )
-    backup = (
-        newest_backup(backups_dir, host, now if as_of else None)
-        if backups_dir is not None
-        else None
-    )
+    if backups_dir is None:
+        backup = None
+    elif cache is not None and not as_of:
+        backup = cache.newest(backups_dir, host)
+    else:
+        backup = newest_backup(backups_dir, host, now if as_of else None)
     if backup is None:
         return DeviceBaseline(
             *base,

@@ -34,6 +34,7 @@ from netctl.compliance.baseline import (
     _offending,
     _value,
     _why,
+    line_keys,
 )
 from netctl.compliance.model import Reason
 
@@ -64,13 +65,14 @@ class _Lines:
 
     __slots__ = ("breaks", "by_lead", "indents", "numbers", "texts")
 
-    def __init__(self, text: str, words: frozenset[str]) -> None:
+    def __init__(self, text: str, words: frozenset[str],
+                 keys: dict[str, tuple[str, ...]]) -> None:
         texts: list[str] = []
         numbers: list[int] = []
         indents: list[int] = []
         breaks: list[int] = []
         by_lead: dict[str, list[int]] = {w: [] for w in words}
-        get = by_lead.get
+        known = keys.get
         banners = "banner" in text.lower()  # else no line can open a multi-line banner
         delim: str | None = None
         n = 0
@@ -87,9 +89,14 @@ class _Lines:
             texts.append(stripped)
             numbers.append(number)
             indents.append(len(raw) - len(raw.lstrip(" ")))
-            found = get(stripped.split(" ", 1)[0].lower())
-            if found is not None:
-                found.append(n)
+            word = stripped.split(None, 1)[0]
+            found = known(word)
+            if found is None:  # the words it is indexed under that some check looks for
+                found = keys[word] = tuple(k for k in line_keys(word) if k in words)
+                if len(keys) > 100_000:  # bounded whatever the configurations hold
+                    keys.clear()
+            for key in found:
+                by_lead[key].append(n)
             if banners and stripped[:6].lower() == "banner":
                 delim = _banner_delimiter(stripped)
             n += 1
@@ -117,8 +124,8 @@ class _Lines:
             return range(len(self.texts))
         if len(leads) == 1:
             return self.by_lead[leads[0]]
-        by_lead = self.by_lead
-        return sorted(i for w in leads for i in by_lead[w])
+        by_lead = self.by_lead  # a line may be under two of the words (line_keys): once
+        return sorted({i for w in leads for i in by_lead[w]})
 
     def line(self, i: int) -> Line:
         return Line(self.numbers[i], self.indents[i], self.texts[i])
@@ -160,6 +167,7 @@ class CompiledRules:
             self._rules.append((rule.id, rule.clause, passed, tuple(plans)))
         self._titles = {rule.id: rule.title for rule in ruleset.rules}
         self._words = frozenset(words)
+        self._keys: dict[str, tuple[str, ...]] = {}  # a line's first word → its index keys
         self._section_words = tuple(sorted({w for _s, leads in self._sections
                                             for w in leads or ()}))
         # The results depend only on the lines whose first word a check or section looks for
@@ -181,7 +189,7 @@ class CompiledRules:
         first word they look for, and for each possible section header where its section ends
         (the number of the line that ends it; 0: the end of the configuration)."""
         by_lead, numbers, texts = cfg.by_lead, cfg.numbers, cfg.texts
-        seen = sorted(i for found in by_lead.values() for i in found)
+        seen = sorted({i for found in by_lead.values() for i in found})
         whole = len(texts)
         ends = []
         for word in self._section_words:
@@ -192,7 +200,7 @@ class CompiledRules:
 
     def check(self, text: str) -> list[RuleResult]:
         """Every rule of the platform on one configuration."""
-        cfg = _Lines(text, self._words)
+        cfg = _Lines(text, self._words, self._keys)
         memo = self._memo
         if memo is None or not SHARE_VIEWS:
             return self._check(cfg)

@@ -9,6 +9,9 @@ configurations of tests/fixtures/real.
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ import pytest
 from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 
 from netctl.compliance import baseline, cache, evidence, wireless
+from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.engine import KpiReport, compute_kpis
 from netctl.state import StateStore
@@ -48,6 +52,11 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
         return tuple(run(path.read_text(encoding="utf-8", errors="replace"), ruleset))
 
     monkeypatch.setattr(cache.BaselineCache, "check", uncached)
+
+    def listed(self: cache.BaselineCache, backups_dir: Path, hostname: str) -> Any:
+        return newest_backup(backups_dir, hostname)
+
+    monkeypatch.setattr(cache.BaselineCache, "newest", listed)
     judge = wireless._ap_state
 
     def again(ctx: Any, ap: Any) -> Any:
@@ -67,6 +76,27 @@ def test_fast_paths_give_the_same_report(scenario: Scenario,
     assert fast == plain
     assert again == plain
     assert len(plain[0]) > 100 and len(plain[2]) > 10  # the scenario is not empty
+
+
+def test_fast_paths_give_the_same_report_from_settled_folders(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backup folders' newest files remembered by the folders' mtimes (folders last changed
+    an hour ago, as after a nightly backup; the files' own mtimes, the confirmations, kept)."""
+    when = time.time() - 3600
+    for folder in scenario.backups.iterdir():
+        if folder.is_dir():
+            os.utime(folder, (when, when))
+    (scenario.backups / cache.CACHE_FILE).unlink(missing_ok=True)
+    listed = _facts(_report(scenario))  # remembers the folders
+    folders = json.loads((scenario.backups / cache.CACHE_FILE).read_text("utf-8"))["folders"]
+    assert len(folders) >= 7  # every device with a backup
+    remembered = _facts(_report(scenario))
+    with monkeypatch.context() as m:
+        _plain_paths(m)
+        plain = _facts(_report(scenario))
+    assert listed == plain
+    assert remembered == plain
 
 
 def _configs() -> list[tuple[str, Path]]:

@@ -182,3 +182,82 @@ def test_whole_report_with_the_reference_checker(scenario: Scenario,
     monkeypatch.setattr(devices, "CHECK", check_config)
     assert report() == fast
     assert any("baseline_failed" in line for line in fast)  # the scenario has failing devices
+
+
+_WORD_END_RULES = RuleSet.model_validate({
+    "platform": "huawei_vrp",
+    "rules": [
+        {"id": "bounded", "title": {"zh": "词界", "en": "word boundary"}, "clause": "x",
+         "requirement": {"zh": "x", "en": "x"},
+         "checks": [
+             {"kind": "forbid", "pattern": r"^aaa\b", "want": {"zh": "无 aaa", "en": "no aaa"}},
+             {"kind": "forbid", "pattern": r"^snmp-agent\b.*public",
+              "want": {"zh": "无 public", "en": "no public"}},
+             {"kind": "forbid", "pattern": r"^(ntp|sftp)\b", "want": {"zh": "x", "en": "x"}},
+             {"kind": "forbid", "pattern": r"^stelnet\s*x", "want": {"zh": "x", "en": "x"}},
+             {"kind": "forbid", "pattern": r"^ftp ?server", "want": {"zh": "x", "en": "x"}},
+             {"kind": "forbid", "pattern": r"^local-\b", "want": {"zh": "x", "en": "x"}},
+             {"kind": "forbid", "pattern": r"^info(-center)?\s*x", "want": {"zh": "x", "en": "x"}},
+             {"kind": "require", "section": r"^user-interface\b", "pattern": r"^idle\b",
+              "want": {"zh": "x", "en": "x"}},
+         ]},
+    ],
+})
+"""Patterns whose first word ends at ``\\b`` (or at white space that may be absent)."""
+
+_WORD_END_LINES = [
+    "aaa-foo",                     # ^aaa\b: '-' ends the word for \b, not for a split at ' '
+    "aaa.1",
+    "aaa",
+    "aaa_b",                       # '_' is a word character: no match
+    "AAA/x",
+    "snmp-agent-x community public",
+    "snmp-agent\tcommunity public",  # a tab after the word
+    "ſnmp-agent community public",   # IGNORECASE: ſ is s, K is k, ı and İ are i
+    "ntp-service unicast-server 10.0.0.1",
+    "sftp:server",
+    "stelnetx",                    # ^stelnet\s*x: the white space may be absent
+    "ftpserver enable",
+    "local-user admin",            # ^local-\b: no boundary between '-' and 'u'
+    "local- x",
+    "info-centerx",
+    "user-interface-x vty 0 4",
+    " idle-timeout 5",
+    "user-interface vty 0 4",
+    " ıdle 5",
+]
+
+
+@pytest.mark.parametrize("line", _WORD_END_LINES)
+def test_first_word_index_ends_words_where_the_regex_does(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line the first-word index skips must be one no pattern matches: the full scan (no
+    index) is the reference for both engines."""
+    text = "sysname x\n" + line + "\n"
+    fast = check_config_fast(text, _WORD_END_RULES)
+    indexed = check_config(text, _WORD_END_RULES)
+    monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", False)
+    full = check_config(text, _WORD_END_RULES)
+    assert indexed == full
+    assert fast == full
+
+
+def test_first_word_index_on_real_rules_with_word_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every real rule's first word, followed by characters that end a word for ``\\b`` (or
+    spelled with letters IGNORECASE folds to ASCII), in one configuration per platform."""
+    for platform, ruleset in RULES.items():
+        words = sorted({w for r in ruleset.rules for c in r.checks
+                        for w in (c.leads or ()) + (c.section_leads or ())})
+        lines = []
+        for w in words:
+            lines += [f"{w}-x on", f"{w}.1 on", f"{w}\tx", f"{w}/x", w.replace("s", "ſ", 1),
+                      w.replace("k", "\u212a", 1), w.replace("i", "İ", 1) + " x"]
+        text = "\n".join(lines) + "\n"
+        fast = check_config_fast(text, ruleset)
+        indexed = check_config(text, ruleset)
+        with monkeypatch.context() as m:
+            m.setattr(baseline, "FIRST_WORD_INDEX", False)
+            full = check_config(text, ruleset)
+        assert indexed == full, platform
+        assert fast == full, platform

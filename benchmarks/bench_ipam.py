@@ -16,7 +16,8 @@ peak memory as the child's ``VmHWM``, read by a two-line wrapper when the comman
 
 The commands use netctl's parse cache (``<home>/.netctl/cache``) as an engineer's would: the
 first command of a run finds it empty (``cold``, reported on its own), the measured ones find
-it filled. ``--code DIR`` (repeatable) runs the commands from other checkouts of netctl too,
+it filled. Every checkout is byte-compiled first (``compileall``), as an installed netctl is.
+``--code DIR`` (repeatable) runs the commands from other checkouts of netctl too,
 interleaved with this one in the same run (``git worktree add /tmp/before <commit>``): the
 before/after figures of docs/ipam.md come from one such run.
 
@@ -129,6 +130,7 @@ COMMANDS = (("cmd_allocate", ["ipam", "allocate"], True),
 # handlers run, also on its fast exit): the same wrapper as bench_inventory's
 from bench_inventory import (  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
     WRAPPER,  # a sibling script, found beside this one
+    compile_code,
 )
 
 
@@ -199,6 +201,8 @@ def main() -> None:
     from netctl.inventory.generate import write_inventory
 
     codes = [REPO, *[c.resolve() for c in args.code]]
+    for code in codes:  # from bytecode, as an installed netctl runs (see compile_code)
+        compile_code(code)
     with tempfile.TemporaryDirectory(prefix="bench-ipam-") as tmp:
         root = Path(tmp) / "inventory"
         started = time.perf_counter()

@@ -11,6 +11,7 @@ Layout (see ``docs/inventory.md``)::
 from __future__ import annotations
 
 import difflib
+import json
 import types
 import typing
 from collections import defaultdict
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from pydantic.dataclasses import rebuild_dataclass
 
 from netctl.exceptions import InventoryError, Problem
-from netctl.inventory.parsecache import parse_file
+from netctl.inventory.parsecache import parse_for_validation
 from netctl.inventory.yamlio import PARSER, YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
@@ -96,10 +97,15 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
               ) -> M | None:
     """Parse ``path`` and validate it against ``model``. With ``root`` (the inventory folder
     the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
-    validated all the same."""
+    validated all the same. Data the cache holds as JSON text is validated from that text in
+    one pass; if that fails, the same data is validated the usual way, which finds and reports
+    the errors as without the cache."""
+    blob: bytes | None = None
     try:
-        data = parse_file(root, path, parse_yaml, PARSER) if root is not None else \
-            parse_yaml(path, path.read_bytes())
+        if root is not None:
+            data, blob = parse_for_validation(root, path, parse_yaml, PARSER)
+        else:
+            data = parse_yaml(path, path.read_bytes())
     except YamlSyntaxError as exc:
         findings.append(
             Finding(
@@ -110,6 +116,13 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
             )
         )
         return None
+    if blob is not None:
+        try:
+            valid: M = _validator(model).validate_json(blob)
+        except ValidationError:
+            data = json.loads(blob)  # the very data: validated below, errors reported as ever
+        else:
+            return valid
     if data is None:
         data = {}
     if not isinstance(data, dict):

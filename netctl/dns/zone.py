@@ -31,7 +31,7 @@ from pathlib import Path
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
-from netctl.ipam.merge import IpamData
+from netctl.ipam.merge import IpamData, management
 from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
 from netctl.ipam.records import Allocations, IpamError, SiteRecord
@@ -298,7 +298,12 @@ class _Builder:
         # device names first: an address's PTR names the device
         emit = self.emit
         devices = inv.devices
+        recorded = management(inv)  # empty when the devices carry them already
         for host in sorted(devices):  # keyed by hostname
+            found = recorded.get(host)
+            if found is not None:
+                emit(label(host), *found)
+                continue
             dev = devices[host].device
             m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
             emit(label(host), int(m6) if m6 is not None else None,

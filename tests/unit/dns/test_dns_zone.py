@@ -218,3 +218,34 @@ def test_unapplied_addresses_raise_what_the_applied_load_raises(
         build_zones(bare)
     assert numbers.value.problems == applied.value.problems
     assert any(p.severity == "error" and p.file is not None for p in numbers.value.problems)
+
+
+def test_txt_strings_escape_every_byte_as_rfc1035_says() -> None:
+    """The TXT text of a name: each UTF-8 byte as itself (printable ASCII), backslash-quoted
+    (`"` and `\\`) or `\\DDD`; split into strings of at most 255 bytes, never inside a
+    character. Checked against a byte-by-byte reference, short names (one string) and long."""
+    import random
+
+    from netctl.dns.zone import _txt
+
+    def reference(text: str) -> str:
+        chunks: list[bytes] = [b""]
+        for ch in text:
+            raw = ch.encode("utf-8")
+            if len(chunks[-1]) + len(raw) > 255:
+                chunks.append(b"")
+            chunks[-1] += raw
+
+        def esc(b: int) -> str:
+            if chr(b) in '"\\':
+                return "\\" + chr(b)
+            return chr(b) if 32 <= b <= 126 else f"\\{b:03d}"
+        return " ".join('"' + "".join(esc(b) for b in c) + '"' for c in chunks)
+
+    rng = random.Random(17)
+    alphabet = 'aZ09 -"\\\t\x7f\x00éü宁夏教育（）【】😀' + "".join(chr(c) for c in range(32, 127))
+    samples = ["", "银川市第一中学", 'a"b\\c', "宁" * 85, "宁" * 86, "x" * 255, "x" * 256]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 200)))
+                for _ in range(300)]
+    for text in samples:
+        assert _txt(text) == reference(text), text

@@ -4,7 +4,8 @@ One Python process runs netctl's own work of a push (render, diff, verify, the S
 crypto) on one core whatever the devices do: about 40 ms of CPU per device, so ~25 devices/s
 at most. :func:`push_in_processes` splits the hostnames into ``processes`` interleaved shards,
 runs :func:`netctl.config.push.push` on each in a process of its own (``spawn``: no inherited
-threads or sessions; each child loads the inventory again from its folder) with the threads
+threads or sessions; each child loads the inventory again from its folder, through the
+caller's parse cache) with the threads
 divided between them, streams every device's progress back to the caller, merges the outcomes
 in the caller's order and records the run once in the state store — the same result as one
 process, sooner.
@@ -19,21 +20,23 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from netctl.config.push import DeviceOutcome, Progress, PushOptions, PushResult, _record, push
 from netctl.inventory.index import Inventory
+from netctl.inventory.parsecache import cache_folder
 from netctl.secrets import Secrets
 from netctl.state import StateStore
 
 
 def _shard(root: str, names: list[str], options: PushOptions, secrets: Secrets,
-           progress: Any) -> list[DeviceOutcome]:
+           progress: Any, cache: Path | None = None) -> list[DeviceOutcome]:
     """In a worker process: push one shard, report each device as it ends."""
-    from pathlib import Path
-
+    from netctl.inventory.parsecache import use_cache
     from netctl.ipam.merge import load_inventory
 
+    use_cache(cache)  # the caller's parse cache: a spawned process starts without it
     inv = load_inventory(Path(root))
 
     def forward(hostname: str, status: str, done: int, total: int) -> None:
@@ -81,7 +84,7 @@ def push_in_processes(
         try:
             with ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
                 futures = [pool.submit(_shard, str(inv.root), shard, per_shard, secrets,
-                                       progress) for shard in shards]
+                                       progress, cache_folder()) for shard in shards]
                 by_host: dict[str, DeviceOutcome] = {}
                 for shard, future in zip(shards, futures, strict=True):
                     try:

@@ -6,6 +6,7 @@ Each test pushes real rendered templates through netmiko to emulated devices tha
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,5 +220,13 @@ def test_fifty_devices_in_parallel(inv: Inventory, tmp_path: Path, repo_root: Pa
             or net[h].has_line("ntp server 10.64.0.1")
             for h in hosts
         )
+        # kept to the end of the run: one string per distinct line across the outcomes, each
+        # outcome's lines still its own remediation; nothing left frozen for the collector
+        seen: dict[str, str] = {}
+        for o in result.outcomes:
+            assert o.diff is not None and o.diff.text == o.remediation
+            assert all(seen.setdefault(line, line) is line for line in o.diff.remediation)
+        assert len(seen) < sum(len(o.diff.remediation) for o in result.outcomes if o.diff)
+        assert gc.get_freeze_count() == 0
     print(f"50 devices pushed in {took:.1f} s")
     assert took < 90

@@ -11,6 +11,7 @@ from netctl.config.connect import Target
 from netctl.config.pool import push_in_processes
 from netctl.config.push import PushOptions
 from netctl.inventory.index import load_inventory
+from netctl.inventory.parsecache import cache_folder, use_cache
 from netctl.models.inventory import Role
 from netctl.secrets import Secrets
 from netctl.state import StateStore
@@ -33,9 +34,16 @@ def test_two_processes_push_every_device_once_and_record_once(
             backups_dir=tmp_path / "backups", commit=True, workers=6, timeout=30.0,
             targets={h: Target("127.0.0.1", net.ports[h], "admin", "admin") for h in hosts},
             user="tester")
-        result = push_in_processes(
-            inv, hosts, opts, Secrets(None, env={}), processes=2, store=store,
-            on_progress=lambda h, s, done, total: seen.append((h, s, done)))
+        before = cache_folder()
+        use_cache(tmp_path / "cache")  # the parent's inventory is loaded: only children fill it
+        try:
+            result = push_in_processes(
+                inv, hosts, opts, Secrets(None, env={}), processes=2, store=store,
+                on_progress=lambda h, s, done, total: seen.append((h, s, done)))
+        finally:
+            use_cache(before)
+        # the children loaded the inventory through the caller's parse cache (NETCTL_CACHE)
+        assert any((tmp_path / "cache").rglob("*")), "the worker processes parsed uncached"
         assert [o.hostname for o in result.outcomes] == hosts  # the caller's order
         assert {o.status for o in result.outcomes} == {"changed"}, [
             (o.hostname, o.error) for o in result.failed]

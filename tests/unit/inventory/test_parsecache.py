@@ -320,3 +320,33 @@ def test_which_commands_exit_fast(argv: list[str], fast: bool) -> None:
     from netctl.cli import _fast_exit
 
     assert _fast_exit(argv) is fast
+
+
+def test_ipam_record_files_come_from_the_cache_as_parsed(
+        allocated_copy: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record files (``ipam/*.yaml``) are parsed once and then read from the cache, with
+    the same records; a changed record file is parsed again."""
+    from netctl.ipam import merge
+
+    seen: list[Path] = []
+
+    def counting(path: Path, content: bytes) -> object:
+        seen.append(path)
+        return parse_yaml(path, content)
+
+    monkeypatch.setattr(merge, "parse_yaml", counting)
+    files = merge.ipam_files(allocated_copy)
+    assert files
+    parsecache.use_cache(None)
+    fresh, _ = merge.read_ipam_yaml(files)
+    parsecache.use_cache(cache)
+    seen.clear()
+    first, _ = merge.read_ipam_yaml(files)
+    assert sorted(seen) == sorted(files.values()) and first == fresh
+    seen.clear()
+    again, _ = merge.read_ipam_yaml(files)
+    assert seen == [] and again == fresh
+    path = next(iter(files.values()))
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    merge.read_ipam_yaml(files)
+    assert seen == [path]

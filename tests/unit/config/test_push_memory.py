@@ -1,0 +1,55 @@
+"""What a push keeps to the end of a run: the outcomes' lines shared between devices, and the
+long-lived objects frozen for the cyclic collector only while sessions run."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from netctl.config.diff import Diff, Refused
+from netctl.config.push import _long_lived_frozen, _sharing
+from netctl.platforms import Platform
+
+
+def _diff(lines: list[str]) -> Diff:
+    return Diff(Platform.HUAWEI_VRP, remediation=lines, running_scoped="", intended="",
+                removed=tuple(f"interface X > {x}" for x in lines[:2]),
+                refused=(Refused("snmp-agent", "management: polled by netctl"),),
+                protected=("user-interface vty 0 4",), sections=(("(global)", 1, 0),))
+
+
+def test_shared_lines_are_equal_and_one_string() -> None:
+    shared: dict[str, str] = {}
+    # a line built at run time, as a remediation's are (not a constant the compiler shares)
+    a = _sharing(_diff(["ipv6", " ".join(["ipv6", "enable"])]), shared)
+    b = _sharing(_diff(["ipv6", " ".join(["ipv6", "enable"])]), shared)
+    assert a == _diff(["ipv6", "ipv6 enable"]) and b == a
+    assert a.remediation[1] is b.remediation[1]
+    assert a.refused[0].line is b.refused[0].line
+    assert _sharing(a, None) is a  # no table: unchanged
+
+
+def test_freeze_is_nested_and_always_thawed() -> None:
+    assert gc.get_freeze_count() == 0
+    started, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with _long_lived_frozen():
+            started.set()
+            release.wait(10)
+
+    t = threading.Thread(target=other)
+    with _long_lived_frozen():
+        assert gc.get_freeze_count() > 0
+        t.start()
+        assert started.wait(10)
+    assert gc.get_freeze_count() > 0  # the other push still runs
+    release.set()
+    t.join(10)
+    assert gc.get_freeze_count() == 0
+    try:
+        with _long_lived_frozen():
+            raise RuntimeError("a push that fails")
+    except RuntimeError:
+        pass
+    assert gc.get_freeze_count() == 0

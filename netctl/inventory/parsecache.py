@@ -22,13 +22,15 @@ read only when it belongs to the user running netctl and nobody else can write i
 folders (0600 in a 0700 folder); anything unexpected in it (another format, another file's
 digest, a truncated file) is a miss, never an error.
 
-The data is kept as JSON text when JSON holds it exactly (a file's data that reads back from
+The data of a file the models validate (:func:`parse_for_validation`: the inventory's own
+files) is kept as JSON text when JSON holds it exactly (a file's data that reads back from
 its JSON equal to what the YAML parser gave, which is every inventory file netctl writes):
 the loader hands that text to the model's validator (``validate_json``, pydantic's parser and
 validator in one pass, ~20 % cheaper than building the Python objects and validating them),
 and when that validation fails it validates the same data, read back from the JSON, the usual
 way, so errors are found and reported exactly as without the cache. Data JSON cannot hold
-exactly (dates, keys that are not strings) is kept as marshal data.
+exactly (keys that are not strings, say), and the data of files nobody validates
+(:func:`parse_file`: IPAM's record files), are kept as marshal data.
 """
 
 from __future__ import annotations
@@ -181,7 +183,7 @@ def parse_file(root: Path, path: Path, parse: Parse, parser: str) -> Any:
     Exceptions of ``parse`` propagate (a file that does not parse is never cached), as does the
     ``OSError`` of a file that cannot be read.
     """
-    data, blob = parse_for_validation(root, path, parse, parser)
+    data, blob = _parse(root, path, parse, parser, keep_json=False)
     return json.loads(blob) if blob is not None else data
 
 
@@ -189,10 +191,17 @@ def parse_for_validation(root: Path, path: Path, parse: Parse, parser: str
                          ) -> tuple[Any, bytes | None]:
     """:func:`parse_file` for a validator: ``(data, None)``, or ``(None, text)`` when the
     cache holds the file's data as JSON text (:func:`as_json`), which a pydantic validator
-    reads in one pass (``validate_json``); ``json.loads(text)`` is the data itself.
+    reads in one pass (``validate_json``); ``json.loads(text)`` is the data itself. A file
+    parsed now is cached as JSON text when JSON holds it exactly (:func:`parse_file` keeps
+    marshal data: for data nobody validates, JSON text would only cost its conversion).
 
     Exceptions as :func:`parse_file`.
     """
+    return _parse(root, path, parse, parser, keep_json=True)
+
+
+def _parse(root: Path, path: Path, parse: Parse, parser: str, *, keep_json: bool
+           ) -> tuple[Any, bytes | None]:
     content = path.read_bytes()
     folder = _folder
     if folder is None:
@@ -204,6 +213,6 @@ def parse_for_validation(root: Path, path: Path, parse: Parse, parser: str
         kind, payload = hit
         return (None, payload) if kind == JSON else (payload, None)
     data = parse(path, content)
-    blob = as_json(data)
+    blob = as_json(data) if keep_json else None
     _write(where, key, (JSON, blob) if blob is not None else (DATA, data))
     return data, None

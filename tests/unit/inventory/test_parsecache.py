@@ -224,6 +224,14 @@ def test_data_json_cannot_hold_is_kept_as_data(tmp_path: Path, cache: Path) -> N
     assert parsecache.parse_for_validation(tmp_path, path, parse, "test 1") == (data, None)
     assert calls == [path]  # the second from the cache, as marshal data
     assert parsecache.parse_file(tmp_path, path, parse, "test 1") == data
+    # parse_file (data nobody validates, e.g. IPAM's record files) keeps marshal data
+    other = tmp_path / "g.yaml"
+    other.write_text("y\n", encoding="utf-8")
+    plain = {"a": [1, "b"]}
+    assert parsecache.parse_file(tmp_path, other, lambda p, c: plain, "test 1") == plain
+    entry = parsecache.entry_file(cache, tmp_path, other)
+    assert marshal.loads(entry.read_bytes())[2:] == (parsecache.DATA, plain)  # noqa: S302
+    assert parsecache.parse_file(tmp_path, other, parse, "test 1") == plain  # a hit
 
 
 def test_no_cache_unless_asked(inv_copy: Path, parses: list[Path]) -> None:

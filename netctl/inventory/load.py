@@ -11,7 +11,6 @@ Layout (see ``docs/inventory.md``)::
 from __future__ import annotations
 
 import difflib
-import json
 import types
 import typing
 from collections import defaultdict
@@ -98,14 +97,20 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
     """Parse ``path`` and validate it against ``model``. With ``root`` (the inventory folder
     the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
     validated all the same. Data the cache holds as JSON text is validated from that text in
-    one pass; if that fails, the same data is validated the usual way, which finds and reports
-    the errors as without the cache."""
-    blob: bytes | None = None
+    one pass; if that fails, the file itself is parsed and validated the usual way, which finds
+    and reports the errors exactly as without the cache (whatever the cache entry held)."""
     try:
-        if root is not None:
-            data, blob = parse_for_validation(root, path, parse_yaml, PARSER)
-        else:
+        if root is None:
             data = parse_yaml(path, path.read_bytes())
+        else:
+            data, blob = parse_for_validation(root, path, parse_yaml, PARSER)
+            if blob is not None:
+                try:
+                    valid: M = _validator(model).validate_json(blob)
+                except ValidationError:  # the errors are found below, in the file's own data
+                    data = parse_yaml(path, path.read_bytes())
+                else:
+                    return valid
     except YamlSyntaxError as exc:
         findings.append(
             Finding(
@@ -116,13 +121,6 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
             )
         )
         return None
-    if blob is not None:
-        try:
-            valid: M = _validator(model).validate_json(blob)
-        except ValidationError:
-            data = json.loads(blob)  # the very data: validated below, errors reported as ever
-        else:
-            return valid
     if data is None:
         data = {}
     if not isinstance(data, dict):

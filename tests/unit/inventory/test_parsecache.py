@@ -109,6 +109,9 @@ def test_an_invalid_change_is_reported_as_without_the_cache(
     county.write_text(text.replace("role: gateway", "role: gatewey", 1), encoding="utf-8")
     with pytest.raises(InventoryError) as cached:
         load_inventory(inv_copy)
+    with pytest.raises(InventoryError) as from_entry:  # the invalid file, now from its entry
+        load_inventory(inv_copy)
+    assert from_entry.value.problems == cached.value.problems
     parsecache.use_cache(None)
     with pytest.raises(InventoryError) as fresh:
         load_inventory(inv_copy)
@@ -135,16 +138,25 @@ def test_a_file_that_does_not_parse_is_reported_and_never_cached(
     assert not entry.exists()
 
 
-def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path) -> None:
+@pytest.mark.parametrize("kind", ["json", "data"])
+def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path, kind: str) -> None:
     """An entry that matches the file's digest but holds other data (written by something
-    else than netctl) cannot bring an invalid value in: validation runs on it."""
-    load_inventory(inv_copy)
+    else than netctl) cannot bring an invalid value in: validation runs on it. Held as JSON
+    text, its failed validation sends the loader to the file itself (which is valid here);
+    held as data, the data's error is reported, with its line found in the file."""
+    first = load_inventory(inv_copy)
     county = _county(inv_copy)
     entry = parsecache.entry_file(cache, inv_copy, county)
     fmt, key, data = _entry(entry)
     assert isinstance(data, dict)
-    data["schools"][0]["devices"][0]["hostname"] = "gw1\nundo stelnet server enable"
-    _rewrite(entry, fmt, key, data)
+    injected = "gw1\nundo stelnet server enable"
+    data["schools"][0]["devices"][0]["hostname"] = injected
+    if kind == "json":
+        _rewrite(entry, fmt, key, data)
+        again = load_inventory(inv_copy)
+        assert injected not in again.devices and again.devices.keys() == first.devices.keys()
+        return
+    entry.write_bytes(marshal.dumps((fmt, key, parsecache.DATA, data)))
     with pytest.raises(InventoryError) as exc:
         load_inventory(inv_copy)
     (problem,) = [p for p in exc.value.problems if p.severity == "error"]
@@ -232,6 +244,21 @@ def test_data_json_cannot_hold_is_kept_as_data(tmp_path: Path, cache: Path) -> N
     entry = parsecache.entry_file(cache, tmp_path, other)
     assert marshal.loads(entry.read_bytes())[2:] == (parsecache.DATA, plain)  # noqa: S302
     assert parsecache.parse_file(tmp_path, other, parse, "test 1") == plain  # a hit
+
+
+@pytest.mark.parametrize("blob", [b"{not json", b"[]", b'{"schools": 5}'])
+def test_a_json_entry_that_does_not_validate_falls_back_to_the_file(
+        inv_copy: Path, cache: Path, blob: bytes) -> None:
+    """A JSON entry with the file's digest whose text is not JSON, or not what validates: the
+    file itself is parsed and validated, never a crash, never the entry's data."""
+    first = load_inventory(inv_copy)
+    county = _county(inv_copy)
+    entry = parsecache.entry_file(cache, inv_copy, county)
+    fmt, key, kind, _ = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
+    assert kind == parsecache.JSON
+    entry.write_bytes(marshal.dumps((fmt, key, parsecache.JSON, blob)))
+    second = load_inventory(inv_copy)
+    assert second.schools.keys() == first.schools.keys()
 
 
 def test_no_cache_unless_asked(inv_copy: Path, parses: list[Path]) -> None:

@@ -28,9 +28,9 @@ its JSON equal to what the YAML parser gave, which is every inventory file netct
 the loader hands that text to the model's validator (``validate_json``, pydantic's parser and
 validator in one pass, ~20 % cheaper than building the Python objects and validating them),
 and when that validation fails it parses the file itself and validates that the usual way,
-so errors are found and reported exactly as without the cache, whatever the entry held. Data JSON cannot hold
-exactly (keys that are not strings, say), and the data of files nobody validates
-(:func:`parse_file`: IPAM's record files), are kept as marshal data.
+so errors are found and reported exactly as without the cache, whatever the entry held.
+Data JSON cannot hold exactly (keys that are not strings, say), and the data of files nobody
+validates (:func:`parse_file`: IPAM's record files), are kept as marshal data.
 """
 
 from __future__ import annotations

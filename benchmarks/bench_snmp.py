@@ -142,7 +142,8 @@ def cpu_self() -> float:
 
 async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
     """Poll with netctl (lean codec or pysnmp backend) or with pysnmp's bulk_walk_cmd."""
-    sys.path.insert(0, str(REPO))
+    code = Path(opts.get("code") or REPO)  # another tree (``--code``): the same worker on it
+    sys.path.insert(0, str(code))
     from netctl.collectors.points import lines
     from netctl.collectors.snmp import ber
     from netctl.collectors.snmp.client import Transport, V2cSession, V3Session, V3User
@@ -150,7 +151,7 @@ async def netctl_worker(opts: dict[str, Any]) -> dict[str, Any]:
     from netctl.collectors.snmp.profile import load_profiles
     from netctl.collectors.snmp.walk import fetch
 
-    compiled = compile_profile(load_profiles(REPO / "collectors" / "snmp" / "profiles")["if_mib"])
+    compiled = compile_profile(load_profiles(code / "collectors" / "snmp" / "profiles")["if_mib"])
     targets = opts["targets"]
     v3 = opts["version"] == "v3"
     user = V3User(USER, "SHA", AUTH, "AES", PRIV) if v3 else None
@@ -363,6 +364,7 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
     import yaml
 
     rows: list[dict[str, Any]] = []
+    codes = [(c.split("=", 1)[0], str(Path(c.split("=", 1)[1]).resolve())) for c in args.code]
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-snmp-")))
         lab = stack.enter_context(Lab(args.devices, folder))
@@ -399,7 +401,7 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             print(f"{version} (run {rep + 1}/{args.repeat}): {args.devices} devices x "
                   f"{len(COLUMNS)} columns x 49 rows", flush=True)
             base = {"targets": targets, "version": version, "concurrency": args.concurrency}
-            if rep == 0:  # net-snmp command line: slow, once
+            if rep == 0 and not args.quick:  # net-snmp command line: slow, once
                 few = {**base, "targets": targets[:args.bulkwalk_devices], "concurrency": 4}
                 a0 = measure_agent(lab)
                 res = collect([run_in(lab, {**few, "kind": "bulkwalk"})])[0]
@@ -420,12 +422,17 @@ def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
                      args.pysnmp_rounds),
                     ("lean", "netctl lean codec, SNMP only", args.rounds),
                     ("lean+points", "netctl lean + points + line protocol", args.rounds)):
-                if rep and mode.startswith("pysnmp"):
+                if (rep or args.quick) and mode.startswith("pysnmp"):
                     continue  # slow, once is enough
-                a0 = measure_agent(lab)
-                res = collect([run_in(lab, {**base, "kind": "netctl", "mode": mode,
-                                            "rounds": rounds})])[0]
-                row(label, version, res, measure_agent(lab) - a0)
+                # this code, and each --code tree, in turns (the order alternates by run)
+                trees = [("", None), *[(f" [{name}]", path) for name, path in codes]]
+                if mode != "lean+points":
+                    trees = trees[:1]
+                for suffix, path in (trees if rep % 2 == 0 else trees[::-1]):
+                    a0 = measure_agent(lab)
+                    res = collect([run_in(lab, {**base, "kind": "netctl", "mode": mode,
+                                                "rounds": rounds, "code": path})])[0]
+                    row(label + suffix, version, res, measure_agent(lab) - a0)
             for workers in args.workers:
                 if workers < 2:
                     continue
@@ -490,6 +497,11 @@ def report(rows: list[dict[str, Any]], region_devices: int, interval_s: float) -
         by = {r["tool"]: r for r in rows if r["version"] == version}
         exporter = by.get("snmp_exporter 0.21 (Go)")
         netctl = by.get("netctl lean + points + line protocol")
+        for tool, other in by.items():  # the --code trees, same runs
+            if exporter and tool.startswith("netctl lean + points + line protocol ["):
+                print(f"{version}: {tool[tool.index('['):]} {other['cpu_ms']:.2f} ms (min "
+                      f"{other['cpu_min']:.2f}), ratio to snmp_exporter "
+                      f"{other['cpu_ms'] / exporter['cpu_ms']:.2f}")
         if exporter and netctl:
             print(f"{version}: netctl {netctl['cpu_ms']:.2f} ms (min {netctl['cpu_min']:.2f}) vs "
                   f"snmp_exporter {exporter['cpu_ms']:.2f} ms (min {exporter['cpu_min']:.2f}) "
@@ -515,6 +527,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3,
                         help="interleaved runs of the exporter and netctl (median reported)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--code", action="append", default=[], metavar="NAME=DIR",
+                        help="another netctl tree (e.g. `git archive main | tar -x -C DIR`): "
+                        "its lean + points row runs in turns with this code's, same lab")
+    parser.add_argument("--quick", action="store_true",
+                        help="leave out the slow peers (net-snmp tools, pysnmp)")
     args = parser.parse_args()
     if args.worker:
         worker_main(args.worker)

@@ -27,7 +27,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,14 +256,14 @@ class SnmpCollector:
         return info.wifi
 
     async def poll(self, rt: DeviceRuntime, compiled: CompiledProfile) -> tuple[
-            PollOutcome, list[Point], list[Observation], list[ApReport]]:
+            PollOutcome, Sequence[Point], list[Observation], list[ApReport]]:
         """Poll one profile of one device; never raises (errors become a failed outcome)."""
         profile = compiled.profile
         snmp = self.config.snmp
         t = rt.target
         started = time.monotonic()
         time_ms = int(time.time() * 1000)
-        points: list[Point] = []
+        points: Sequence[Point] = []  # the converter's Points: lines() reads them as columns
         observations: list[Observation] = []
         reports: list[ApReport] = []
         requests_before = rt.session.requests
@@ -306,10 +306,10 @@ class SnmpCollector:
         return outcome, points, observations, reports
 
     @staticmethod
-    def _heartbeat(t: Target, profile: Profile, points: list[Point],
+    def _heartbeat(t: Target, profile: Profile, points: Sequence[Point],
                    observations: list[Observation], ok: bool, duration: float,
                    time_ms: int, wanted: Callable[[str, str, str, float | str | None], bool]
-                   | None) -> tuple[list[Point], list[Observation]]:
+                   | None) -> tuple[Sequence[Point], list[Observation]]:
         extra = {"poll_ok": int(ok), "poll_ms": round(duration * 1000, 3)}
         if points:
             p = points[0]
@@ -325,7 +325,7 @@ class SnmpCollector:
                 observed_at=datetime.fromtimestamp(time_ms / 1000, UTC), source="snmp")]
         return points, observations
 
-    def emit(self, points: list[Point], observations: list[Observation], *,
+    def emit(self, points: Sequence[Point], observations: list[Observation], *,
              accepted: bool = True) -> None:
         """Hand results to the sinks. ``accepted``: the observations already passed the state
         sink's filter (:meth:`poll` asks it before building them)."""

@@ -11,12 +11,12 @@ Examples:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
 from operator import itemgetter
-from typing import Any
+from typing import Any, overload
 
 FieldValue = int | float | str | bool
 
@@ -144,7 +144,127 @@ def _field(key: str, value: FieldValue) -> str:
 
 def lines(points: Iterable[Point]) -> list[str]:
     """Line protocol of many points (points without fields are skipped)."""
+    if isinstance(points, Points):  # rows kept as columns: their text, no Point made
+        return points.lines()
     return [p.line() for p in points if p.fields]
+
+
+class PointColumns:
+    """Points of one measurement and time kept as columns (one device's poll of a table),
+    with every point's line protocol already written: :meth:`points` makes the
+    :class:`Point` objects only for whoever asks for them (tests, the heartbeat, the address
+    lists); the line-protocol sink reads :attr:`texts` and no object per row is made.
+
+    ``rows`` are the positions (in the columns) of the points, ``texts`` their lines; a tag
+    column holds each row's tag value as text ("" is left out of the line), a field column
+    each row's value (kept when InfluxDB can store it, as :meth:`LineBuilder.fields` decides).
+    """
+
+    __slots__ = ("base_tags", "field_columns", "field_names", "measurement", "rows",
+                 "tag_columns", "tag_names", "texts", "time_ms")
+
+    def __init__(self, measurement: str, base_tags: tuple[tuple[str, str], ...],
+                 tag_names: tuple[str, ...], tag_columns: list[list[str]],
+                 field_names: tuple[str, ...], field_columns: list[list[Any]],
+                 rows: list[int], texts: list[str], time_ms: int) -> None:
+        self.measurement = measurement
+        self.base_tags = base_tags
+        self.tag_names = tag_names
+        self.tag_columns = tag_columns
+        self.field_names = field_names
+        self.field_columns = field_columns
+        self.rows = rows
+        self.texts = texts
+        self.time_ms = time_ms
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def points(self) -> list[Point]:
+        """The rows as :class:`Point` objects (``encoded``: their line)."""
+        keyed = LineBuilder.keyed(self.field_names)
+        out = []
+        for row, text in zip(self.rows, self.texts, strict=True):
+            extra = tuple(zip(self.tag_names, [c[row] for c in self.tag_columns], strict=True))
+            values = dict(zip(self.field_names, [c[row] for c in self.field_columns],
+                              strict=True))
+            fields = LineBuilder.fields(values, keyed)[0]
+            out.append(new_point(self.measurement, self.base_tags + extra, fields,
+                                 self.time_ms, text))
+        return out
+
+
+class Points(Sequence[Point]):
+    """The points of a conversion: :class:`Point` objects and :class:`PointColumns`, in order.
+
+    ``lines(points)`` (:func:`lines`) reads the columns' text without making their points;
+    indexing or iterating makes them (once).
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, points: Iterable[Point] = ()) -> None:
+        self._parts: list[list[Point] | PointColumns] = [list(points)]
+
+    def append(self, point: Point) -> None:
+        """Add a point after the others."""
+        last = self._parts[-1]
+        if isinstance(last, list):
+            last.append(point)
+        else:
+            self._parts.append([point])
+
+    def add_columns(self, columns: PointColumns) -> None:
+        """Add rows kept as columns after the others."""
+        if columns.texts:
+            self._parts.append(columns)
+
+    def _made(self) -> list[Point]:
+        parts = self._parts
+        if len(parts) == 1 and isinstance(parts[0], list):
+            return parts[0]
+        made: list[Point] = []
+        for part in parts:
+            made += part if isinstance(part, list) else part.points()
+        self._parts = [made]
+        return made
+
+    def lines(self) -> list[str]:
+        """Every point's line protocol (points without fields are skipped)."""
+        out: list[str] = []
+        for part in self._parts:
+            if isinstance(part, list):
+                out += [p.line() for p in part if p.fields]
+            else:
+                out += part.texts
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    @overload
+    def __getitem__(self, index: int) -> Point: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Point]: ...
+
+    def __getitem__(self, index: int | slice) -> Point | list[Point]:
+        return self._made()[index]
+
+    def __iter__(self) -> Iterator[Point]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Points):
+            return self._made() == other._made()
+        if isinstance(other, list):
+            return self._made() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Points({self._made()!r})"
 
 
 class LineBuilder:
@@ -269,6 +389,56 @@ class FieldSet:
                             fmt % kept)
         return LineBuilder.fields(values, self._keyed)
 
+    def texts(self, columns: Sequence[Sequence[Any]]) -> list[str]:
+        """:meth:`text` of every row of ``columns`` (one list per field name, in order, of
+        equal length): the types of each row and their plans are looked up a column at a
+        time, and the int64 check is made once per column when every int passes it."""
+        if not columns:
+            return []
+        rows = list(zip(*columns, strict=True))
+        types = [list(map(type, c)) for c in columns]
+        for c, t in zip(columns, types, strict=True):
+            if int in t and max(c if set(t) == _INT else [v for v in c if v.__class__ is int]
+                                ) > INT64_MAX:
+                return list(map(self.text, rows))
+        kinds = list(zip(*types, strict=True))
+        plans = self._plans
+        out: list[str] = []
+        append = out.append
+        for vals, kind in zip(rows, kinds, strict=True):
+            plan = plans.get(kind, _UNPLANNED)
+            if plan is _UNPLANNED:
+                append(self.text(vals))
+            elif plan is None:
+                append(LineBuilder.fields(dict(zip(self._names, vals, strict=True)),
+                                          self._keyed)[1])
+            elif plan[0] is None:
+                append(plan[1] % vals)
+            else:
+                append(plan[1] % tuple(compress(vals, plan[0])))
+        return out
+
+    def text(self, vals: tuple[Any, ...]) -> str:
+        """The line-protocol text of a row given as its values in field-name order (what
+        :meth:`row` gives as text, without the fields' dict: rows kept as columns)."""
+        kinds = tuple(map(type, vals))
+        plan = self._plans.get(kinds, _UNPLANNED)
+        if plan is _UNPLANNED:
+            if len(self._plans) >= 1024:
+                self._plans.clear()
+            plan = self._plans[kinds] = self._plan(kinds)
+        if plan is not None:
+            mask, fmt, int_of = plan
+            if int_of is not None:
+                if max(int_of(vals)) <= INT64_MAX:
+                    return fmt % vals  # type: ignore[no-any-return]
+            else:
+                kept = tuple(compress(vals, mask))
+                if not kept or max(kept) <= INT64_MAX:
+                    return fmt % kept  # type: ignore[no-any-return]
+        return LineBuilder.fields(dict(zip(self._names, vals, strict=True)), self._keyed)[1]
+
 
 _UNPLANNED: Any = object()
+_INT = frozenset((int,))
 _Plan = tuple[tuple[bool, ...] | None, str, Callable[[tuple[object, ...]], tuple[int, ...]] | None]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -28,14 +28,65 @@ log = logging.getLogger(__name__)
 VOLATILE: Final = frozenset({"if_in_bps", "if_out_bps", "sys_uptime", "ap_clients"})
 
 
+Remembered = dict[tuple[str, str], dict[str, tuple[float | str | None, float]]]
+"""What was written: (device, metric) -> interface -> (value, when)."""
+
+
+class StateFilter:
+    """:meth:`StateSink.wants` at one moment, as the converter asks it: called with
+    (device, interface, metric, value) for one value, or :meth:`column` for one metric over
+    the rows of a table (the same decisions, asked in the same order for each key)."""
+
+    __slots__ = ("_last", "_now", "_refresh")
+
+    def __init__(self, last: Remembered, refresh_s: float, now: float) -> None:
+        self._last, self._refresh, self._now = last, refresh_s, now
+
+    def __call__(self, device: str, interface: str, metric: str,
+                 value: float | str | None) -> bool:
+        seen = self._last.get((device, metric))
+        if seen is None:
+            seen = self._last[(device, metric)] = {}
+        prev = seen.get(interface)
+        if prev is not None and self._now - prev[1] < self._refresh and (
+                prev[0] == value or metric in VOLATILE):
+            return False
+        seen[interface] = (value, self._now)
+        return True
+
+    def column(self, device: str, metric: str, interfaces: list[str],
+               values: list[float | str | None], rows: list[int]) -> list[int]:
+        """The ``rows`` whose (interface, value) is wanted, as calls in row order would
+        decide (a None value is not asked about)."""
+        seen = self._last.get((device, metric))
+        if seen is None:
+            seen = {}
+        now, refresh = self._now, self._refresh
+        volatile = metric in VOLATILE
+        get = seen.get
+        out = []
+        for r in rows:
+            value = values[r]
+            if value is None:
+                continue
+            iface = interfaces[r]
+            prev = get(iface)
+            if prev is not None and now - prev[1] < refresh and (volatile or prev[0] == value):
+                continue
+            seen[iface] = (value, now)
+            out.append(r)
+        if out:
+            self._last.setdefault((device, metric), seen)
+        return out
+
+
 @dataclass
 class StateSink:
     """Filters and batches observations for the state store."""
 
     store: StateStore
     refresh_s: float = 900.0
-    _last: dict[tuple[str, str, str], tuple[float | str | None, float]] = field(
-        default_factory=dict)
+    _last: Remembered = field(default_factory=dict)
     _queue: list[Observation] = field(default_factory=list)
     written: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -44,30 +95,19 @@ class StateSink:
               now: float) -> bool:
         """Whether an observation is new, changed or due for a refresh (and remember it as
         written): ask before building it, then :meth:`queue` it."""
-        key = (device, interface, metric)
-        prev = self._last.get(key)
+        seen = self._last.setdefault((device, metric), {})
+        prev = seen.get(interface)
         if prev is not None:
             changed = prev[0] != value and metric not in VOLATILE
             if not changed and now - prev[1] < self.refresh_s:
                 return False
-        self._last[key] = (value, now)
+        seen[interface] = (value, now)
         return True
 
-    def wanted_at(self, now: float) -> Callable[[str, str, str, float | str | None], bool]:
-        """:meth:`wants` at ``now`` as a plain function of (device, interface, metric, value):
-        the converter asks it for every value of every row, so it is kept to one dict lookup
-        (same decision as :meth:`wants`)."""
-        last, refresh = self._last, self.refresh_s
-
-        def wanted(device: str, interface: str, metric: str, value: float | str | None) -> bool:
-            key = (device, interface, metric)
-            prev = last.get(key)
-            if prev is not None and now - prev[1] < refresh and (
-                    prev[0] == value or metric in VOLATILE):
-                return False
-            last[key] = (value, now)
-            return True
-        return wanted
+    def wanted_at(self, now: float) -> StateFilter:
+        """:meth:`wants` at ``now`` as a function of (device, interface, metric, value), with
+        :meth:`StateFilter.column` for a whole column (same decisions as :meth:`wants`)."""
+        return StateFilter(self._last, self.refresh_s, now)
 
     def add(self, observations: Iterable[Observation], now: float) -> None:
         """Queue the observations that are new, changed or due for a refresh."""

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point, new_point
+from netctl.collectors.points import FieldSet, FieldValue, LineBuilder, Point, Points, new_point
 from netctl.collectors.snmp import ber
+from netctl.collectors.snmp.columnar import columnar as all_columnar
+from netctl.collectors.snmp.columnar import convert_rows
 from netctl.collectors.snmp.expr import PollData, build, parse_index, passes, plain_column
 from netctl.collectors.snmp.profile import Column, Expr, Profile
 from netctl.collectors.snmp.walk import FetchResult, Index
@@ -123,9 +125,10 @@ class ApReport:
 
 @dataclass(slots=True)
 class Converted:
-    """What one profile poll produced."""
+    """What one profile poll produced (``points``: a row set converted column by column keeps
+    its points as columns, made into objects only when read; ``lines(points)`` does not)."""
 
-    points: list[Point] = field(default_factory=list)
+    points: Points = field(default_factory=Points)
     observations: list[Observation] = field(default_factory=list)
     ap_reports: list[ApReport] = field(default_factory=list)
 
@@ -161,6 +164,11 @@ def decode_value(value: ber.Value, kind: str) -> Scalar:
     return value
 
 
+_DECODED: dict[object, str | None] = {}
+"""OCTET STRING values of ``str`` columns -> their text (interface names and aliases; at most
+16,384, emptied when full: a few MB at worst, and a miss costs only the decoding)."""
+
+
 # -- conversion ---------------------------------------------------------------------------------
 def decode_fetch(compiled: CompiledProfile, result: FetchResult
                  ) -> tuple[dict[str, Scalar], dict[str, dict[str, dict[Index, Scalar]]]]:
@@ -177,11 +185,17 @@ def decode_fetch(compiled: CompiledProfile, result: FetchResult
             # the walker's dict as it is when every value is an integer (the usual case)
             tables[tname][cname] = rows if set(map(type, rows.values())) <= _INT_ONLY else {
                 i: v for i, v in rows.items() if isinstance(v, int)}
-        elif kind == "str":  # decode_value(v, "str"), inlined for the common case (bytes)
-            tables[tname][cname] = {
-                i: v.decode("utf-8", errors="replace").rstrip("\x00").strip()
-                if v.__class__ is bytes else decode_value(v, kind)
-                for i, v in rows.items()}
+        elif kind == "str":  # decode_value(v, "str"), kept per value (names come back)
+            texts: list[str | None] = list(map(_DECODED.get, rows.values()))
+            if None in texts:
+                if len(_DECODED) >= 1 << 14:
+                    _DECODED.clear()
+                for pos, v in enumerate(rows.values()):
+                    if texts[pos] is None:
+                        text = texts[pos] = decode_value(v, kind)
+                        if v.__class__ is bytes:
+                            _DECODED[v] = text
+            tables[tname][cname] = dict(zip(rows, texts, strict=True))
         else:
             tables[tname][cname] = {i: decode_value(v, kind) for i, v in rows.items()}
     return scalars, tables
@@ -198,12 +212,15 @@ def convert(
     ap_tags: Callable[[str], DeviceTags | None] | None = None,
     inventory: Callable[[str, str], Scalar] | None = None,
     state_wanted: StateFilter | None = None,
+    columnar: bool = True,
 ) -> Converted:
     """Turn one fetch into points, observations and AP reports.
 
     ``ap_tags`` gives the inventory tags of an AP by name, ``inventory`` an attribute of it
     (WLAN profiles only). ``state_wanted(device, interface, metric, value)`` (the state sink's
     filter) is asked before an observation is built, so the values it would drop cost nothing.
+    ``columnar``: convert a row set whose expressions allow it column by column
+    (:mod:`netctl.collectors.snmp.columnar`, the same output); False: every row set row by row.
     """
     profile = compiled.profile
     scalars, tables = decode_fetch(compiled, result)
@@ -244,6 +261,17 @@ def convert(
                         inventory=inventory)
         # a run of plain columns: its values row by row, looked up column by column (once a
         # poll, in C) and handed out one tuple per row below
+        if columnar and not is_wlan and all_columnar(exprs):
+            columns, state_rows = convert_rows(
+                exprs=exprs, data=data, indexes=indexes, where=where, tag_names=tag_names,
+                field_set=_field_set(field_names), field_names=field_names,
+                measurement=measurement, base_tags=base_tags, builder=builder,
+                role_of=device.role_of if if_roles else None, time_ms=time_ms, state=state,
+                state_where=state_where, state_first_row=state_first_row,
+                state_rows=state_rows, interface=interface, hostname=hostname,
+                observed=observed, state_wanted=state_wanted, observations=out.observations)
+            out.points.add_columns(columns)
+            continue
         steps: list[tuple[bool, Any, Any]] = [
             (True, a, zip(*[list(map(col.get, indexes)) for col in b], strict=True))
             if plain else (False, a, b) for plain, a, b in _steps(exprs, data)]
@@ -288,7 +316,7 @@ def convert(
                         obs_append(Observation(hostname, metric, ov, observed, "snmp", iface))
     if profile.converter == "ip_addresses":
         out.observations.extend(
-            o for o in _address_lists(out.points, device.device, observed)
+            o for o in _address_lists(list(out.points), device.device, observed)
             if state_wanted is None or state_wanted(o.device, o.interface, o.metric, o.value))
     return out
 

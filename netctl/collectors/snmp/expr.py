@@ -272,13 +272,9 @@ def plain_column(expr: Expr, data: PollData) -> dict[Index, Scalar] | None:
 def build(expr: Expr, data: PollData) -> Evaluator:
     """One expression as a function of (row index, values so far)."""
     base = _source(expr, data)
-    mapping, bits, last_arc = expr.map, expr.bits, expr.last_arc
-    scale = expr.scale if expr.rate is None else None
-    kind, default, unmapped = expr.type, expr.default, expr.unmapped
-    pattern = re.compile(expr.regex) if expr.regex is not None else None
-    mask_len = expr.mask_len
-    if (mapping is None and bits is None and not last_arc and scale is None and kind is None
-            and pattern is None and not mask_len):
+    post = transform(expr)
+    if post is None:
+        default = expr.default
         if default is None:
             return base
 
@@ -286,10 +282,27 @@ def build(expr: Expr, data: PollData) -> Evaluator:
             value = base(i, vals)
             return default if value is None else value
         return or_default
-    str_keys = {str(k): v for k, v in mapping.items()} if mapping is not None else {}
 
     def transformed(i: Index, vals: dict[str, Scalar]) -> Scalar:
-        value = base(i, vals)
+        return post(base(i, vals))
+    return transformed
+
+
+def transform(expr: Expr) -> Callable[[Scalar], Scalar] | None:
+    """The transforms of an expression (map, regex, mask_len, bits, last_arc, scale, type,
+    with its default) as a function of its source's value; None when it has none (then only
+    ``default`` applies, to a None)."""
+    mapping, bits, last_arc = expr.map, expr.bits, expr.last_arc
+    scale = expr.scale if expr.rate is None else None
+    kind, default, unmapped = expr.type, expr.default, expr.unmapped
+    pattern = re.compile(expr.regex) if expr.regex is not None else None
+    mask_len = expr.mask_len
+    if (mapping is None and bits is None and not last_arc and scale is None and kind is None
+            and pattern is None and not mask_len):
+        return None
+    str_keys = {str(k): v for k, v in mapping.items()} if mapping is not None else {}
+
+    def transformed(value: Scalar) -> Scalar:
         if value is None:
             return default
         if mapping is not None:

@@ -118,6 +118,30 @@ def test_state_filter_closure_decides_as_wants() -> None:
         assert two.wanted_at(now)(*key, value) == one.wants(*key, value, now=now)
     assert one._last == two._last
 
+
+def test_state_filter_column_decides_as_calls_in_row_order() -> None:
+    """``StateFilter.column`` (one metric over a table's rows, what the columnar converter
+    asks) makes the decisions, and leaves the memory, that one call per row would, duplicate
+    interface names and unknown values included."""
+    import random
+
+    rng = random.Random(23)
+    one, two = StateSink(None, refresh_s=900), StateSink(None, refresh_s=900)  # type: ignore[arg-type]
+    now = 0.0
+    for _ in range(400):
+        now += rng.choice((0.0, 30.0, 60.0, 400.0, 1000.0))
+        metric = rng.choice(("if_oper_status", "if_in_bps", "if_speed_mbps"))
+        n = rng.randrange(0, 8)
+        ifaces = [rng.choice(("", "Gi0/1", "Gi0/2", "Gi0/3")) for _ in range(n)]
+        values: list[float | str | None] = [rng.choice((None, None, 1.0, 2.0, "up"))
+                                            for _ in range(n)]
+        rows = sorted(rng.sample(range(n), rng.randrange(0, n + 1)))
+        by_call = one.wanted_at(now)
+        want = [r for r in rows
+                if values[r] is not None and by_call("gw1", ifaces[r], metric, values[r])]
+        assert two.wanted_at(now).column("gw1", metric, ifaces, values, rows) == want
+        assert one._last == two._last
+
 # -- config and targets -----------------------------------------------------------------------
 def test_config_defaults_and_errors(tmp_path: Path) -> None:
     assert load_config(None) == CollectorConfig()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -345,17 +345,26 @@ def test_walk_hint_survives_a_grown_table() -> None:
 
 
 def _reference_points(compiled: CompiledProfile, result: FetchResult, device: DeviceTags,
-                      time_ms: int, counters: CounterStore, now_s: float) -> list[str]:
-    """The converter's points by the plain path: every expression through its :func:`build`
-    closure row by row (no runs of plain columns, no inline lookups), the fields by
-    :meth:`LineBuilder.fields` and each line by :meth:`Point.line` (no ``encoded`` text)."""
-    from netctl.collectors.snmp.convert import decode_fetch
+                      time_ms: int, counters: CounterStore, now_s: float,
+                      wanted: StateFilter | None = None) -> tuple[list[str], list[str]]:
+    """The converter's points and observations by the plain path: every expression through
+    its :func:`build` closure row by row (no runs of plain columns, no inline lookups, no
+    columns), the fields by :meth:`LineBuilder.fields`, each line by :meth:`Point.line` (no
+    ``encoded`` text), the state filter asked value by value; (lines, observations' repr)."""
+    from datetime import UTC, datetime
+
+    from netctl.collectors.snmp.convert import _address_lists, decode_fetch
     from netctl.collectors.snmp.expr import passes
+    from netctl.state.store import Observation
 
     profile = compiled.profile
     scalars, tables = decode_fetch(compiled, result)
     uptime = scalars.get("sysUpTime")
+    observed = datetime.fromtimestamp(time_ms / 1000, UTC)
     out: list[str] = []
+    made: list[Point] = []
+    observations: list[str] = []
+    state_rows = 0
     parts = [(profile.rows, profile.where, compiled.exprs, compiled.tag_names,
               compiled.field_names)]
     parts += [(x.rows, x.where, (*x.tags.items(), *x.fields.items(), *x.values.items()),
@@ -377,33 +386,209 @@ def _reference_points(compiled: CompiledProfile, result: FetchResult, device: De
                 continue
             fields, _text = LineBuilder.fields(values, keyed)
             extra = tuple((n, "" if values[n] is None else str(values[n])) for n in tag_names)
-            if fields and profile.converter != "wlan_ap":
-                out.append(Point(profile.measurement, device.items() + extra, fields,
-                                 time_ms).line())
-    return out
+            if profile.converter == "wlan_ap":
+                continue
+            if fields:
+                if profile.measurement == "snmp_interface" and device.if_roles:
+                    extra += (("ifrole", device.role_of(dict(extra).get("ifname", ""))),)
+                made.append(Point(profile.measurement, device.items() + extra, fields, time_ms))
+                out.append(made[-1].line())
+            if profile.state and passes(profile.state_where, values, data, index) and not (
+                    profile.state_first_row and state_rows):
+                state_rows += 1
+                iface = str(values.get(profile.interface) or "") if profile.interface else ""
+                for metric, source in profile.state.items():
+                    value = values.get(source)
+                    if value is None or value == "":
+                        continue
+                    ov = float(value) if isinstance(value, int | float) else str(value)
+                    if wanted is None or wanted(device.device, iface, metric, ov):
+                        observations.append(repr(Observation(device.device, metric, ov,
+                                                             observed, "snmp", iface)))
+    if profile.converter == "ip_addresses":
+        observations += [repr(o) for o in _address_lists(made, device.device, observed)
+                         if wanted is None or wanted(o.device, o.interface, o.metric, o.value)]
+    return out, observations
+
+
+StateFilter = Callable[[str, str, str, float | str | None], bool]
+
+
+def _recorder() -> StateFilter:
+    """A plain function as the state filter (asked value by value): new or changed values."""
+    seen: dict[tuple[str, str, str], float | str | None] = {}
+
+    def wanted(device: str, iface: str, metric: str, value: float | str | None) -> bool:
+        key = (device, iface, metric)
+        new = seen.get(key, "unset") != value
+        seen[key] = value
+        return new
+    return wanted
+
+
+def _two_polls(rows: list[tuple[tuple[int, ...], bytes]], compiled: CompiledProfile
+               ) -> tuple[FetchResult, FetchResult]:
+    """A poll of a recording and one 60 s later with the counters moved (rates) and a link
+    state changed (observations)."""
+    first = _fetch(RawRecordedAgent(rows, 100), compiled)
+    later = FetchResult(
+        scalars={k: v + 6000 if isinstance(v, int) else v for k, v in first.scalars.items()},
+        columns=[{i: (v + 7_919 * (sum(i) % 5) if sum(i) % 3 else v ^ 3)
+                  if isinstance(v, int) else v
+                  for i, v in col.items()} for col in first.columns])
+    return first, later
+
+
+DEVICES = (DeviceTags(device="sw 1", role="access", county="640104"),
+           DeviceTags(device="sw2", role="access", city="6401",
+                      if_roles=(("GigabitEthernet0/0/1", "uplink"), ("Vlanif1", "mgmt"),
+                                ("ge-0/0/1", "uplink"))))
 
 
 @pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
 def test_converter_fast_paths_equal_the_plain_path(recording: Path) -> None:
     """Every profile on every recording, two polls (rates on the second): the converter's
-    lines (runs of plain columns, inline lookups, FieldSet plans, text written as the point is
-    built) are the plain path's :meth:`Point.line`, byte for byte."""
+    lines (row sets converted column by column, or row by row with runs of plain columns,
+    inline lookups, FieldSet plans, text written as the point is built) are the plain path's
+    :meth:`Point.line`, byte for byte, and its observations the plain path's, in order, with
+    the state sink's filter (asked a column at a time) and with a plain function."""
+    from netctl.collectors.sinks.state import StateSink
+
     rows = load_snmprec(recording)
-    device = DeviceTags(device="sw 1", role="access", county="640104")
-    for name, profile in PROFILES.items():
+    for device in DEVICES:
+        for name, profile in PROFILES.items():
+            compiled = compile_profile(profile)
+            polls = _two_polls(rows, compiled)
+            fast, plain = CounterStore(), CounterStore()
+            sink_fast, sink_plain = StateSink(None), StateSink(None)  # type: ignore[arg-type]
+            rec_fast, rec_plain = _recorder(), _recorder()
+            for n, result in enumerate(polls):
+                time_ms = 1_700_000_000_000 + 60_000 * n
+                for filters in ((sink_fast.wanted_at(60.0 * n), sink_plain.wanted_at(60.0 * n)),
+                                (rec_fast, rec_plain), (None, None)):
+                    counters = (fast, plain) if filters[0] is not None else (
+                        CounterStore(), CounterStore())
+                    conv = convert(compiled, result, device, time_ms=time_ms,
+                                   counters=counters[0], now_s=60.0 * n,
+                                   ap_tags=lambda _ap: None,
+                                   inventory=lambda _ap, _attr: "802.11ax",
+                                   state_wanted=filters[0])
+                    want, observed = _reference_points(compiled, result, device, time_ms,
+                                                       counters[1], 60.0 * n, filters[1])
+                    where = (recording.stem, name, device.device, n)
+                    assert lines(conv.points) == want, where
+                    if profile.converter != "wlan_ap":
+                        assert [repr(o) for o in conv.observations] == observed, where
+                    assert len(conv.points) == len(want), where
+                    # the Point objects made from the columns: the same lines and text
+                    assert [p.line() for p in conv.points] == want, where
+                    assert [replace(p, encoded="").line() for p in conv.points] == want, where
+                    assert sink_fast._last == sink_plain._last, where
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
+def test_columnar_path_equals_the_row_path(recording: Path) -> None:
+    """``convert(columnar=True)`` against ``columnar=False`` (the row path: every consumer's
+    view): the Point objects (tags, fields and their types, time, text), the lines, the
+    observations, the AP reports, and the counters left for the next poll."""
+    from netctl.collectors.sinks.state import StateSink
+
+    rows = load_snmprec(recording)
+    for device in DEVICES:
+        for name, profile in PROFILES.items():
+            compiled = compile_profile(profile)
+            counters = (CounterStore(), CounterStore())
+            sinks = (StateSink(None), StateSink(None))  # type: ignore[arg-type]
+            for n, result in enumerate(_two_polls(rows, compiled)):
+                got = [convert(compiled, result, device, time_ms=1_700_000_000_000 + n,
+                               counters=counters[k], now_s=60.0 * n,
+                               ap_tags=lambda _ap: None,
+                               inventory=lambda _ap, _attr: "802.11ax",
+                               state_wanted=sinks[k].wanted_at(60.0 * n), columnar=k == 0)
+                       for k in (0, 1)]
+                where = (recording.stem, name, device.device, n)
+                assert lines(got[0].points) == lines(got[1].points), where
+                assert repr(list(got[0].points)) == repr(list(got[1].points)), where
+                assert [p.encoded for p in got[0].points] == [p.encoded for p in got[1].points]
+                assert [tuple(map(type, p.fields.values())) for p in got[0].points] == [
+                    tuple(map(type, p.fields.values())) for p in got[1].points], where
+                assert got[0].points == got[1].points, where
+                assert repr(got[0].observations) == repr(got[1].observations), where
+                assert repr(got[0].ap_reports) == repr(got[1].ap_reports), where
+                assert counters[0] == counters[1], where
+                assert sinks[0]._last == sinks[1]._last, where
+
+
+def test_columnar_path_is_taken() -> None:
+    """The equivalence tests above exercise both paths: the interface and system profiles
+    go column by column (their points are columns until read); profiles with a ``lookup``
+    (ENTITY, IP-MIB, IPv6 RA) and the WLAN ones (AP reports) row by row."""
+    from netctl.collectors.points import PointColumns
+    from netctl.collectors.snmp.columnar import vectorizable
+
+    def columnar(name: str) -> bool:
+        profile = PROFILES[name]
+        return all(vectorizable(e) for e in (*profile.tags.values(), *profile.fields.values(),
+                                             *profile.values.values()))
+
+    assert columnar("if_mib")
+    assert columnar("system")
+    assert not any(map(columnar, ("entity", "ip_mib", "ipv6_ra")))
+    for name in ("huawei_wlan", "h3c_wlan", "ruijie_wlan"):
+        assert PROFILES[name].converter == "wlan_ap"
+    compiled = compile_profile(PROFILES["if_mib"])
+    result = _fetch(RawRecordedAgent(load_snmprec(DATA / "huawei-sw.snmprec"), 100), compiled)
+    conv = convert(compiled, result, DEVICES[0], time_ms=1, counters=CounterStore(), now_s=0.0)
+    assert any(isinstance(part, PointColumns) for part in conv.points._parts)
+    assert lines(conv.points)  # read from the columns: no Point made
+    assert not [p for part in conv.points._parts if isinstance(part, list) for p in part]
+
+
+def test_points_container() -> None:
+    """Points: objects and columns in order; lines without making objects; a list's view."""
+    from netctl.collectors.points import PointColumns, Points
+
+    a = Point("m", (("device", "d"),), {"x": 1}, 5)
+    empty = Point("m", (("device", "d"),), {}, 5)
+    cols = PointColumns("m", (("device", "d"),), ("ifname",), [["p1", "", "p3"]], ("x", "y"),
+                        [[1, 2, None], [0.5, None, None]], [0, 1], ["m,device=d,ifname=p1 "
+                        "x=1i,y=0.5 5", "m,device=d x=2i 5"], 5)
+    points = Points([a, empty])
+    points.add_columns(cols)
+    points.append(a)
+    assert len(points) == 5
+    assert lines(points) == [a.line(), *cols.texts, a.line()]
+    assert len(points._parts) == 3  # not made yet
+    made = list(points)
+    assert [p.line() for p in made if p.fields] == lines(points)
+    assert made[2] == Point("m", (("device", "d"), ("ifname", "p1")), {"x": 1, "y": 0.5}, 5)
+    assert made[3] == Point("m", (("device", "d"), ("ifname", "")), {"x": 2}, 5)
+    assert points[1:2] == [empty]
+    assert points == made
+    assert Points() == []
+
+
+@pytest.mark.parametrize("recording", RECORDINGS, ids=lambda p: p.stem)
+def test_decoded_tables_equal_decode_value(recording: Path) -> None:
+    """decode_fetch (integer columns as fetched, texts kept per value between polls) gives
+    decode_value of every value, at the first poll and the next."""
+    from netctl.collectors.snmp.convert import decode_fetch, decode_value
+
+    rows = load_snmprec(recording)
+    for profile in PROFILES.values():
         compiled = compile_profile(profile)
-        first = _fetch(RawRecordedAgent(rows, 100), compiled)
-        later = FetchResult(
-            scalars={k: v + 6000 if isinstance(v, int) else v for k, v in first.scalars.items()},
-            columns=[{i: v + 7_919 * (sum(i) % 5) if isinstance(v, int) else v
-                      for i, v in col.items()} for col in first.columns])
-        fast, plain = CounterStore(), CounterStore()
-        for n, result in enumerate((first, later)):
-            time_ms = 1_700_000_000_000 + 60_000 * n
-            conv = convert(compiled, result, device, time_ms=time_ms, counters=fast,
-                           now_s=60.0 * n, ap_tags=lambda _ap: None,
-                           inventory=lambda _ap, _attr: "802.11ax")
-            want = _reference_points(compiled, result, device, time_ms, plain, 60.0 * n)
-            assert [p.line() for p in conv.points] == want, (recording.stem, name, n)
-            assert [p.line() for p in conv.points] == [replace(p, encoded="").line()
-                                                       for p in conv.points]
+        result = _fetch(RawRecordedAgent(rows, 100), compiled)
+        odd: dict[tuple[int, ...], ber.Value] = {(1,): b"a\xff\x00 ", (2,): 7,
+                                                 (3,): ber.END_OF_MIB_VIEW, (4,): None}
+        for column, (_t, cname) in zip(result.columns, compiled.column_keys, strict=True):
+            if compiled.types[cname].type == "str":
+                column.update(odd)
+        for _poll in range(2):
+            _scalars, tables = decode_fetch(compiled, result)
+            for column, (tname, cname) in zip(result.columns, compiled.column_keys,
+                                              strict=True):
+                kind = compiled.types[cname].type
+                want = {i: decode_value(v, kind) for i, v in column.items()}
+                if kind in ("int", "uint", "counter32", "counter64"):
+                    want = {i: v for i, v in want.items() if v is not None}
+                assert tables[tname][cname] == want, (recording.stem, cname)

@@ -84,7 +84,26 @@ def test_cfb_decrypt_equals_the_cfb_mode() -> None:
 
     from netctl.collectors.snmp.usm import _aes_cfb, _cfb_decrypt
 
-    for n in [*range(70), 1500, 1751]:
+    for n in [*range(70), 1500, 1751, 2047, 2048, 2049, 2050, 4200, 8191]:
         key, iv, plain = os.urandom(16), os.urandom(16), os.urandom(n)
         cipher = _aes_cfb(key, iv, plain, encrypt=True)
         assert _cfb_decrypt(key, iv, cipher) == plain == _aes_cfb(key, iv, cipher, encrypt=False)
+
+
+@pytest.mark.parametrize("n_oids", [1, 40, 150])  # short and long messages (HMAC, CFB paths)
+@pytest.mark.parametrize("auth", ["SHA", "SHA256"])
+def test_long_messages_authenticate_and_decrypt(auth: str, n_oids: int) -> None:
+    """Messages past the sizes where the HMAC context is copied and the CFB context replaces
+    the XOR decode as short ones do; one flipped bit anywhere still fails authentication."""
+    keys = usm.user_keys("netctl", auth, "authpass123", "AES", "privpass123", ENGINE)
+    engine = usm.EngineState(ENGINE, boots=2, time=50, learned_at=0.0)
+    oids = [ber.encode_oid(f"1.3.6.1.2.1.31.1.1.1.6.{i}") for i in range(1, n_oids + 1)]
+    msg = usm.encode_request(8, ber.encode_pdu(ber.GET_BULK, 8, 0, 25, oids), keys, engine, 0.0)
+    assert len(msg) > 2048 or n_oids < 150
+    resp = usm.decode_response(msg, keys)
+    assert [o for o, _ in resp.varbinds] == oids
+    for at in (len(msg) - len(msg) // 4, len(msg) - 1):  # inside the encrypted scoped PDU
+        bad = bytearray(msg)
+        bad[at] ^= 0x10
+        with pytest.raises(usm.UsmError, match="wrong digest"):
+            usm.decode_response(bytes(bad), keys)

@@ -439,7 +439,7 @@ def _one_device(
         clock.mark("disconnect")  # after the outcome was made: its steps dict is shared
 
 
-_FROZEN = [0]
+_FROZEN: list[int | bool] = [0, False]  # pushes running; whether the caller had frozen before
 _FROZEN_LOCK = threading.Lock()
 
 
@@ -451,10 +451,13 @@ def _long_lived_frozen() -> Iterator[None]:
     Each device leaves cyclic garbage (its parsed config trees); with the long-lived objects
     counted, the collector waited for ~75,000 of them before a full walk, which then visited
     the inventory again. Frozen (:func:`gc.freeze`), full walks visit only the push's own
-    objects and come sooner. Thawed when the last concurrent push ends: nothing stays frozen.
+    objects and come sooner. Thawed when the last concurrent push ends, unless the caller had
+    frozen objects itself (the CLI freezes the inventory it loads for the whole command): then
+    it is left as the caller would have it, frozen.
     """
     with _FROZEN_LOCK:
         if _FROZEN[0] == 0:
+            _FROZEN[1] = gc.get_freeze_count() > 0
             gc.freeze()
         _FROZEN[0] += 1
     try:
@@ -462,7 +465,7 @@ def _long_lived_frozen() -> Iterator[None]:
     finally:
         with _FROZEN_LOCK:
             _FROZEN[0] -= 1
-            if _FROZEN[0] == 0:
+            if _FROZEN[0] == 0 and not _FROZEN[1]:
                 gc.unfreeze()
 
 

@@ -207,6 +207,7 @@ def test_fifty_devices_in_parallel(inv: Inventory, tmp_path: Path, repo_root: Pa
     ][:50]
     assert len(hosts) == 50
     specs = [HostSpec(h, inv.devices[h].platform.value) for h in hosts]
+    gc.unfreeze()  # whatever an earlier test froze: the push must leave nothing frozen
     with EmulatedNetwork(specs) as net:
         opts = options(net, tmp_path, repo_root, commit=True, hosts=hosts)
         start = time.monotonic()

@@ -30,7 +30,7 @@ def test_shared_lines_are_equal_and_one_string() -> None:
 
 
 def test_freeze_is_nested_and_always_thawed() -> None:
-    assert gc.get_freeze_count() == 0
+    gc.unfreeze()  # whatever an earlier test froze: this one starts from nothing frozen
     started, release = threading.Event(), threading.Event()
 
     def other() -> None:
@@ -53,3 +53,14 @@ def test_freeze_is_nested_and_always_thawed() -> None:
     except RuntimeError:
         pass
     assert gc.get_freeze_count() == 0
+
+
+def test_what_the_caller_froze_stays_frozen() -> None:
+    """The CLI freezes the inventory it loads for the whole command: a push leaves it so."""
+    gc.freeze()
+    try:
+        with _long_lived_frozen():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

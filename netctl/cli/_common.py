@@ -39,17 +39,21 @@ def settings(ctx: typer.Context) -> Settings:
     return obj if isinstance(obj, Settings) else Settings.from_env()
 
 
-def load(ctx: typer.Context, *, show_warnings: bool = False) -> Inventory:
-    """Load the inventory of the current settings (errors propagate to ``main``)."""
+def load(ctx: typer.Context, *, show_warnings: bool = False, apply_ipam: bool = True
+         ) -> Inventory:
+    """Load the inventory of the current settings (errors propagate to ``main``).
+    ``apply_ipam=False``: the devices keep what their files declare (see
+    :func:`netctl.inventory.index.load_inventory`)."""
     s = settings(ctx)
     meta = ctx.find_root().meta
     cached = meta.get("netctl.inventory")
-    if isinstance(cached, Inventory):  # one load per command, however many helpers ask
-        return cached
+    if isinstance(cached, Inventory) and (not apply_ipam or cached.ipam is None
+                                          or cached.ipam.applied):
+        return cached  # one load per command, however many helpers ask
     enabled = gc.isenabled()
     gc.disable()  # a region is millions of objects, nearly none of them in cycles
     try:
-        inv = load_inventory(s.inventory_dir)
+        inv = load_inventory(s.inventory_dir, apply_ipam=apply_ipam)
     finally:
         if enabled:
             gc.enable()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import write_atomic
-from netctl.ipam.merge import IpamData
+from netctl.ipam.merge import IpamData, management
 from netctl.ipam.net import Family, Net, format_address, gc_paused
 from netctl.ipam.plan import AddressPlan
 from netctl.ipam.records import Allocations, IpamError, SiteRecord
@@ -151,6 +151,9 @@ def _txt(text: str) -> str:
         >>> len(parts), parts[0].count("\\\\") // 3, parts[1].count("\\\\") // 3
         (2, 85, 1)
     """
+    raw = text.encode("utf-8")
+    if len(raw) <= TXT_STRING_BYTES:  # one string (every school name): escaped at C speed
+        return f'"{raw.decode("latin-1").translate(_TXT_TABLE)}"'
     chunks: list[bytes] = []
     current = b""
     for ch in text:
@@ -165,6 +168,10 @@ def _txt(text: str) -> str:
 
 TXT_STRING_BYTES = 255
 """The longest character-string of a TXT record."""
+
+_TXT_TABLE = {b: _TXT_ESCAPES[b] for b in range(256)}
+""":data:`_TXT_ESCAPES` for ``str.translate`` of UTF-8 bytes read as Latin-1 (one character a
+byte)."""
 
 
 def _nibbles(value: int, count: int) -> str:
@@ -251,6 +258,12 @@ class _Builder:
         # the usual plan has one reverse zone per family: test it first, without a loop
         first6, end6, count6, lines6 = zones6[0] if zones6 else (0, 0, 0, [])
         first4, end4, octets4, lines4 = zones4[0] if zones4 else (0, 0, 0, [])
+        # PTR owners in that zone, _nibbles inlined: both halves of an address are kept in
+        # plain dicts (the upper half is shared by a /64, the lower repeats school to school)
+        low_of: dict[int, str] = {}
+        high_of: dict[int, str] = {}
+        high_count = count6 - 16
+        two64 = _2_64
 
         def emit(name: str, six: int | None, four: int | None, ptr: bool = True) -> None:
             if six is not None:
@@ -259,7 +272,19 @@ class _Builder:
                 fwd(f"{name}\tIN\tAAAA\t{text}")
                 if ptr and six not in done6:
                     if first6 <= six < end6:
-                        lines6.append(f"{nibbles(six, count6)}\tIN\tPTR\t{name}{suffix}")
+                        high, low = divmod(six, two64)
+                        owner = low_of.get(low)
+                        if owner is None:
+                            owner = low_of[low] = ".".join(format(low, "016x")[::-1])
+                        if high_count <= 0:
+                            owner = owner[: 2 * count6 - 1]
+                        else:
+                            upper = high_of.get(high)
+                            if upper is None:
+                                upper = high_of[high] = ".".join(
+                                    format(high, "016x")[::-1][:high_count])
+                            owner = f"{owner}.{upper}"
+                        lines6.append(f"{owner}\tIN\tPTR\t{name}{suffix}")
                         done6.add(six)
                     else:
                         for first, end, count, lines in zones6:
@@ -298,7 +323,12 @@ class _Builder:
         # device names first: an address's PTR names the device
         emit = self.emit
         devices = inv.devices
+        recorded = management(inv)  # empty when the devices carry them already
         for host in sorted(devices):  # keyed by hostname
+            found = recorded.get(host)
+            if found is not None:
+                emit(label(host), *found)
+                continue
             dev = devices[host].device
             m6, m4 = dev.mgmt_ipv6, dev.mgmt_ipv4
             emit(label(host), int(m6) if m6 is not None else None,
@@ -310,8 +340,10 @@ class _Builder:
                 continue  # a school that is gone: its records are orphans, not names
             gateway = gateways.get(rec.site)
             for host, pair in rec.loopbacks.items():
-                if host in devices:
-                    self.address(f"lo0.{label(host)}", pair)
+                if host in devices:  # self.address, inlined
+                    six, four = pair.get("ipv6"), pair.get("ipv4")
+                    emit(f"lo0.{label(host)}", six.start if six else None,
+                         four.start if four else None)
             for link in rec.links:
                 for i, end in enumerate((link.a, link.b)):
                     host, _, iface = end.partition(":")

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from pydantic.dataclasses import rebuild_dataclass
 
 from netctl.exceptions import InventoryError, Problem
-from netctl.inventory.parsecache import parse_file
+from netctl.inventory.parsecache import parse_for_validation
 from netctl.inventory.yamlio import PARSER, YamlSyntaxError, locate, parse_yaml
 from netctl.models.inventory import CatalogFile, CountyFile, RegionFile
 from netctl.models.text import INTERFACE_FIX
@@ -96,10 +96,21 @@ def _validate(path: Path, model: type[M], findings: list[Finding], root: Path | 
               ) -> M | None:
     """Parse ``path`` and validate it against ``model``. With ``root`` (the inventory folder
     the file belongs to), the parse may come from the parse cache (parsecache.py): the data is
-    validated all the same."""
+    validated all the same. Data the cache holds as JSON text is validated from that text in
+    one pass; if that fails, the file itself is parsed and validated the usual way, which finds
+    and reports the errors exactly as without the cache (whatever the cache entry held)."""
     try:
-        data = parse_file(root, path, parse_yaml, PARSER) if root is not None else \
-            parse_yaml(path, path.read_bytes())
+        if root is None:
+            data = parse_yaml(path, path.read_bytes())
+        else:
+            data, blob = parse_for_validation(root, path, parse_yaml, PARSER)
+            if blob is not None:
+                try:
+                    valid: M = _validator(model).validate_json(blob)
+                except ValidationError:  # the errors are found below, in the file's own data
+                    data = parse_yaml(path, path.read_bytes())
+                else:
+                    return valid
     except YamlSyntaxError as exc:
         findings.append(
             Finding(

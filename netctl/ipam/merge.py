@@ -58,6 +58,7 @@ class IpamData:
     _raw: dict[str, Any] | None = field(default=None, repr=False)
     _allocations: Allocations | None = field(default=None, repr=False)
     cache: dict[str, Any] = field(default_factory=dict, repr=False)  # derived indexes
+    applied: bool = True  # devices carry IPAM's management addresses (else: see management())
 
     @property
     def folder(self) -> Path:
@@ -154,12 +155,45 @@ def attach_ipam(inv: Inventory, *, apply: bool = True) -> list[Finding]:
     """
     plan, findings = load_plan(inv.root)
     files = ipam_files(inv.root)
-    inv.ipam = IpamData(inv.root, plan, files)
+    inv.ipam = IpamData(inv.root, plan, files, applied=apply or not files)
     if apply and files:
         with gc_paused():
             for key, path in files.items():
                 findings.extend(_apply(inv, key, path))
     return findings
+
+
+Management = dict[str, tuple[int | None, int | None]]
+"""hostname → (IPv6, IPv4) management address, as integers (None: none)."""
+
+
+def management(inv: Inventory) -> Management:
+    """The management addresses of the devices that have one in IPAM's records, as loading
+    with ``apply_ipam=True`` gives them to the devices (a declared address wins; a recorded
+    one that differs from it is an error), without making an address object per device: for
+    a command that needs the addresses as numbers only (``netctl dns zone``) and loaded the
+    inventory with ``apply_ipam=False``. Devices not in the result have what they declare.
+
+    Raises:
+        InventoryError: what loading with ``apply_ipam=True`` would have raised (a record line
+            that is not 'HOST IPv6 IPv4', a declared address that differs from the recorded
+            one), with the inventory's warnings, as that load reports them.
+    """
+    out: Management = {}
+    data = inv.ipam
+    if not isinstance(data, IpamData) or data.applied:
+        return out
+    findings: list[Finding] = []
+    with gc_paused():
+        for key, path in data.files.items():
+            findings.extend(_apply(inv, key, path, out))
+    if findings:
+        problems = resolve(findings)
+        if any(p.severity == "error" for p in problems):
+            raise InventoryError(sorted([*inv.warnings, *problems],
+                                        key=lambda p: (p.severity != "error", str(p.file),
+                                                       p.line or 0)))
+    return out
 
 
 _MARK = "addresses: |\n"
@@ -224,7 +258,10 @@ _AF6, _AF4 = socket.AF_INET6, socket.AF_INET
 _from_bytes = int.from_bytes
 
 
-def _apply(inv: Inventory, key: str, path: Path) -> list[Finding]:
+def _apply(inv: Inventory, key: str, path: Path, out: Management | None = None
+           ) -> list[Finding]:
+    """Give the devices the addresses of one record file; with ``out``, put them there (as
+    numbers) and leave the devices as they are."""
     tables, findings, text = _tables(key, path)
     get = inv.devices.get
     setattr_ = object.__setattr__
@@ -246,8 +283,8 @@ def _apply(inv: Inventory, key: str, path: Path) -> list[Finding]:
             if entry is None or (entry.school or entry.county or REGION) != site:
                 continue  # a device that is gone or moved: 'netctl ipam check' reports it
             try:
-                v6 = IPv6Address(_from_bytes(_PTON(_AF6, six), "big")) if six else None
-                v4 = IPv4Address(_from_bytes(_PTON(_AF4, four), "big")) if four else None
+                x6 = _from_bytes(_PTON(_AF6, six), "big") if six else None
+                x4 = _from_bytes(_PTON(_AF4, four), "big") if four else None
             except (OSError, ValueError):
                 line_no = 0
                 if offset >= 0:
@@ -258,6 +295,29 @@ def _apply(inv: Inventory, key: str, path: Path) -> list[Finding]:
                                         "restore the file from git"))
                 continue
             device = entry.device
+            if out is not None:  # numbers only, the devices untouched
+                now = out.get(host)
+                if now is None:
+                    d6, d4 = device.mgmt_ipv6, device.mgmt_ipv4
+                    now = (int(d6) if d6 is not None else None,
+                           int(d4) if d4 is not None else None)
+                c6, c4 = now
+                if x6 is not None:
+                    if c6 is None:
+                        c6 = x6
+                    elif c6 != x6:
+                        findings.append(_conflict(entry, "mgmt_ipv6", IPv6Address(c6),
+                                                  IPv6Address(x6), path))
+                if x4 is not None:
+                    if c4 is None:
+                        c4 = x4
+                    elif c4 != x4:
+                        findings.append(_conflict(entry, "mgmt_ipv4", IPv4Address(c4),
+                                                  IPv4Address(x4), path))
+                out[host] = (c6, c4)
+                continue
+            v6 = IPv6Address(x6) if x6 is not None else None
+            v4 = IPv4Address(x4) if x4 is not None else None
             # the loader's own objects, before anyone else sees them
             if v6 is not None:
                 if device.mgmt_ipv6 is None:

@@ -12,10 +12,13 @@ from pathlib import Path
 import dns.rdatatype
 import dns.reversename
 import dns.zone
+import pytest
 
 from netctl.dns.check import check_zones
-from netctl.dns.zone import build_zones, label, read_serial, reverse_zones, write_zones
-from netctl.inventory.index import load_inventory
+from netctl.dns.zone import build_zones, label, read_serial, render, reverse_zones, write_zones
+from netctl.exceptions import InventoryError
+from netctl.inventory.index import Inventory, load_inventory
+from netctl.ipam.merge import management
 from netctl.ipam.net import parse_net
 from netctl.ipam.store import run_allocate
 
@@ -160,3 +163,91 @@ def test_cli_zone_and_check(allocated_dir: Path, tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     assert out["ok"] is False
     assert any(f["zone"] == "10.in-addr.arpa" for f in out["findings"])
+
+
+def _zone_texts(inv: Inventory) -> list[str]:
+    plan = inv.ipam.plan
+    return [render(z, plan, 1) for z in build_zones(inv)]
+
+
+def test_zones_from_unapplied_addresses_are_those_of_the_applied_ones(
+        allocated_copy: Path) -> None:
+    """`netctl dns zone` loads without giving the devices IPAM's addresses (no address object
+    per device) and takes them from the records as numbers: the zones are byte for byte those
+    of an inventory whose devices carry them, also with a declared address (it wins)."""
+    applied = load_inventory(allocated_copy)
+    bare = load_inventory(allocated_copy, apply_ipam=False)
+    assert bare.ipam.applied is False and applied.ipam.applied is True
+    assert bare.devices["nx640104-0001-gw1"].device.mgmt_ipv6 is None
+    assert _zone_texts(bare) == _zone_texts(applied)
+    assert management(applied) == {}  # nothing to add: the devices have them
+    numbers = management(bare)
+    for host, entry in applied.devices.items():
+        if host in numbers:
+            six, four = entry.device.mgmt_ipv6, entry.device.mgmt_ipv4
+            assert numbers[host] == (int(six) if six else None, int(four) if four else None)
+    assert {h for h, e in applied.devices.items() if e.device.mgmt_ipv6} == set(numbers)
+    # a device that declares the address IPAM recorded (as after `allocate` of a declared one)
+    county = allocated_copy / "counties" / "640104.yaml"
+    text = county.read_text(encoding="utf-8")
+    host = "nx640104-0001-ap001"
+    declared = text.replace(f"hostname: {host}\n",
+                            f"hostname: {host}\n    mgmt_ipv4: 10.4.6.2\n", 1)
+    assert declared != text
+    county.write_text(declared, encoding="utf-8")
+    assert _zone_texts(load_inventory(allocated_copy, apply_ipam=False)) == \
+        _zone_texts(load_inventory(allocated_copy))
+
+
+@pytest.mark.parametrize("damage", ["declared differs", "bad record line"])
+def test_unapplied_addresses_raise_what_the_applied_load_raises(
+        allocated_copy: Path, damage: str) -> None:
+    if damage == "declared differs":
+        county = allocated_copy / "counties" / "640104.yaml"
+        text = county.read_text(encoding="utf-8")
+        host = "nx640104-0001-ap001"
+        county.write_text(text.replace(f"hostname: {host}\n",
+                                       f"hostname: {host}\n    mgmt_ipv4: 10.4.6.99\n", 1),
+                          encoding="utf-8")
+    else:
+        record = allocated_copy / "ipam" / "640104.yaml"
+        text = record.read_text(encoding="utf-8")
+        record.write_text(text.replace(" 10.4.6.2\n", " 10.4.6.999\n", 1), encoding="utf-8")
+    with pytest.raises(InventoryError) as applied:
+        load_inventory(allocated_copy)
+    bare = load_inventory(allocated_copy, apply_ipam=False)
+    with pytest.raises(InventoryError) as numbers:
+        build_zones(bare)
+    assert numbers.value.problems == applied.value.problems
+    assert any(p.severity == "error" and p.file is not None for p in numbers.value.problems)
+
+
+def test_txt_strings_escape_every_byte_as_rfc1035_says() -> None:
+    """The TXT text of a name: each UTF-8 byte as itself (printable ASCII), backslash-quoted
+    (`"` and `\\`) or `\\DDD`; split into strings of at most 255 bytes, never inside a
+    character. Checked against a byte-by-byte reference, short names (one string) and long."""
+    import random
+
+    from netctl.dns.zone import _txt
+
+    def reference(text: str) -> str:
+        chunks: list[bytes] = [b""]
+        for ch in text:
+            raw = ch.encode("utf-8")
+            if len(chunks[-1]) + len(raw) > 255:
+                chunks.append(b"")
+            chunks[-1] += raw
+
+        def esc(b: int) -> str:
+            if chr(b) in '"\\':
+                return "\\" + chr(b)
+            return chr(b) if 32 <= b <= 126 else f"\\{b:03d}"
+        return " ".join('"' + "".join(esc(b) for b in c) + '"' for c in chunks)
+
+    rng = random.Random(17)
+    alphabet = 'aZ09 -"\\\t\x7f\x00éü宁夏教育（）【】😀' + "".join(chr(c) for c in range(32, 127))
+    samples = ["", "银川市第一中学", 'a"b\\c', "宁" * 85, "宁" * 86, "x" * 255, "x" * 256]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 200)))
+                for _ in range(300)]
+    for text in samples:
+        assert _txt(text) == reference(text), text

@@ -5,6 +5,7 @@ ignored."""
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import subprocess
@@ -52,6 +53,19 @@ def _county(root: Path) -> Path:
     return sorted((root / "counties").glob("*.yaml"))[0]
 
 
+def _entry(entry: Path) -> tuple[int, tuple[str, bytes], object]:
+    """(format, key, data) of a cache entry, whatever form it keeps the data in."""
+    fmt, key, kind, payload = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own
+    return fmt, key, json.loads(payload) if kind == parsecache.JSON else payload
+
+
+def _rewrite(entry: Path, fmt: int, key: tuple[str, bytes], data: object) -> None:
+    """Write an entry holding ``data`` as JSON text, as netctl does."""
+    blob = parsecache.as_json(data)
+    assert blob is not None
+    entry.write_bytes(marshal.dumps((fmt, key, parsecache.JSON, blob)))
+
+
 def test_a_second_load_parses_nothing_and_gives_the_same_inventory(
         inv_copy: Path, cache: Path, parses: list[Path]) -> None:
     first = load_inventory(inv_copy)
@@ -95,6 +109,9 @@ def test_an_invalid_change_is_reported_as_without_the_cache(
     county.write_text(text.replace("role: gateway", "role: gatewey", 1), encoding="utf-8")
     with pytest.raises(InventoryError) as cached:
         load_inventory(inv_copy)
+    with pytest.raises(InventoryError) as from_entry:  # the invalid file, now from its entry
+        load_inventory(inv_copy)
+    assert from_entry.value.problems == cached.value.problems
     parsecache.use_cache(None)
     with pytest.raises(InventoryError) as fresh:
         load_inventory(inv_copy)
@@ -121,44 +138,126 @@ def test_a_file_that_does_not_parse_is_reported_and_never_cached(
     assert not entry.exists()
 
 
-def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path) -> None:
+@pytest.mark.parametrize("kind", ["json", "data"])
+def test_data_from_the_cache_is_validated(inv_copy: Path, cache: Path, kind: str) -> None:
     """An entry that matches the file's digest but holds other data (written by something
-    else than netctl) cannot bring an invalid value in: validation runs on it."""
-    load_inventory(inv_copy)
+    else than netctl) cannot bring an invalid value in: validation runs on it. Held as JSON
+    text, its failed validation sends the loader to the file itself (which is valid here);
+    held as data, the data's error is reported, with its line found in the file."""
+    first = load_inventory(inv_copy)
     county = _county(inv_copy)
     entry = parsecache.entry_file(cache, inv_copy, county)
-    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
-    data["schools"][0]["devices"][0]["hostname"] = "gw1\nundo stelnet server enable"
-    entry.write_bytes(marshal.dumps((fmt, key, data)))
+    fmt, key, data = _entry(entry)
+    assert isinstance(data, dict)
+    injected = "gw1\nundo stelnet server enable"
+    data["schools"][0]["devices"][0]["hostname"] = injected
+    if kind == "json":
+        _rewrite(entry, fmt, key, data)
+        again = load_inventory(inv_copy)
+        assert injected not in again.devices and again.devices.keys() == first.devices.keys()
+        return
+    entry.write_bytes(marshal.dumps((fmt, key, parsecache.DATA, data)))
     with pytest.raises(InventoryError) as exc:
         load_inventory(inv_copy)
     (problem,) = [p for p in exc.value.problems if p.severity == "error"]
     assert problem.file == county and problem.field.endswith("hostname")
+    assert problem.line is not None  # found in the file itself
 
 
 @pytest.mark.parametrize("damage", ["garbage", "other digest", "other parser", "other format",
-                                    "writable by others"])
+                                    "json that is not text", "writable by others"])
 def test_an_untrustworthy_entry_is_a_miss(inv_copy: Path, cache: Path, parses: list[Path],
                                           damage: str) -> None:
     first = load_inventory(inv_copy)
     county = _county(inv_copy)
     entry = parsecache.entry_file(cache, inv_copy, county)
-    fmt, key, data = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
+    fmt, key, data = _entry(entry)
+    assert isinstance(data, dict)
     data["schools"] = []  # what a wrong entry would give, if it were used
     if damage == "garbage":
         entry.write_bytes(b"\x00not marshal")
     elif damage == "other digest":
-        entry.write_bytes(marshal.dumps((fmt, (key[0], bytes(len(key[1]))), data)))
+        _rewrite(entry, fmt, (key[0], bytes(len(key[1]))), data)
     elif damage == "other parser":
-        entry.write_bytes(marshal.dumps((fmt, ("another parser 0.1", key[1]), data)))
+        _rewrite(entry, fmt, ("another parser 0.1", key[1]), data)
     elif damage == "other format":
-        entry.write_bytes(marshal.dumps((fmt + 1, key, data)))
+        _rewrite(entry, fmt + 1, key, data)
+    elif damage == "json that is not text":
+        entry.write_bytes(marshal.dumps((fmt, key, parsecache.JSON, {"schools": []})))
     else:
-        entry.write_bytes(marshal.dumps((fmt, key, data)))
+        _rewrite(entry, fmt, key, data)
         entry.chmod(0o666)
     parses.clear()
     second = load_inventory(inv_copy)
     assert county in parses
+    assert second.schools.keys() == first.schools.keys()
+
+
+def _validated(root: Path) -> list[str]:
+    """Every validated file model of an inventory folder, as text (repr shows every value and
+    its type: an enum member, an address object, a plain string)."""
+    raw, findings = load_module.read_files(root)
+    assert raw is not None and not [f for f in findings if f.severity == "error"]
+    return [repr(raw.region), repr(raw.catalog), *(f"{p.name} {c!r}"
+                                                   for p, c in raw.counties.items())]
+
+
+@pytest.mark.parametrize("folder", ["inventory", "tests/fixtures/discovery/inventory",
+                                    "tests/fixtures/render/inventory",
+                                    "tests/fixtures/snmp/inventory", "sample"])
+def test_validated_from_json_text_is_what_validating_the_parse_gives(
+        folder: str, cache: Path, inv_copy: Path) -> None:
+    """Files taken from the cache are validated from their JSON text (validate_json): the models
+    are exactly those validated from the YAML parser's data, value for value and type for
+    type, on the repository's inventories and the generated sample."""
+    root = inv_copy if folder == "sample" else REPO / folder
+    parsecache.use_cache(None)
+    fresh = _validated(root)
+    parsecache.use_cache(cache)
+    assert _validated(root) == fresh  # fills the cache (parsed, validated as ever)
+    entries = sorted(cache.rglob("*.marshal"))
+    assert entries and all(marshal.loads(e.read_bytes())[2] == parsecache.JSON  # noqa: S302
+                           for e in entries)
+    assert _validated(root) == fresh  # from the JSON text
+
+
+def test_data_json_cannot_hold_is_kept_as_data(tmp_path: Path, cache: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("x\n", encoding="utf-8")
+    data = {1: "one", "nan": float("inf"), "raw": b"\x00"}  # marshal holds them, JSON not
+    calls: list[Path] = []
+
+    def parse(p: Path, content: bytes) -> object:
+        calls.append(p)
+        return data
+
+    assert parsecache.as_json(data) is None
+    assert parsecache.parse_for_validation(tmp_path, path, parse, "test 1") == (data, None)
+    assert parsecache.parse_for_validation(tmp_path, path, parse, "test 1") == (data, None)
+    assert calls == [path]  # the second from the cache, as marshal data
+    assert parsecache.parse_file(tmp_path, path, parse, "test 1") == data
+    # parse_file (data nobody validates, e.g. IPAM's record files) keeps marshal data
+    other = tmp_path / "g.yaml"
+    other.write_text("y\n", encoding="utf-8")
+    plain = {"a": [1, "b"]}
+    assert parsecache.parse_file(tmp_path, other, lambda p, c: plain, "test 1") == plain
+    entry = parsecache.entry_file(cache, tmp_path, other)
+    assert marshal.loads(entry.read_bytes())[2:] == (parsecache.DATA, plain)  # noqa: S302
+    assert parsecache.parse_file(tmp_path, other, parse, "test 1") == plain  # a hit
+
+
+@pytest.mark.parametrize("blob", [b"{not json", b"[]", b'{"schools": 5}'])
+def test_a_json_entry_that_does_not_validate_falls_back_to_the_file(
+        inv_copy: Path, cache: Path, blob: bytes) -> None:
+    """A JSON entry with the file's digest whose text is not JSON, or not what validates: the
+    file itself is parsed and validated, never a crash, never the entry's data."""
+    first = load_inventory(inv_copy)
+    county = _county(inv_copy)
+    entry = parsecache.entry_file(cache, inv_copy, county)
+    fmt, key, kind, _ = marshal.loads(entry.read_bytes())  # noqa: S302 - the test's own entry
+    assert kind == parsecache.JSON
+    entry.write_bytes(marshal.dumps((fmt, key, parsecache.JSON, blob)))
+    second = load_inventory(inv_copy)
     assert second.schools.keys() == first.schools.keys()
 
 

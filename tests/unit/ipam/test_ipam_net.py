@@ -112,7 +112,7 @@ def test_pool_full_returns_none() -> None:
 ])
 def test_the_record_files_fast_prefix_reader_agrees_with_parse_token(
         six: str, four: str, fast: bool) -> None:
-    from netctl.ipam.records import _prefix_pair
+    from netctl.ipam.record_parse import _prefix_pair
     pair = _prefix_pair(six, four)
     assert (pair is not None) == fast
     if pair is not None:

@@ -371,23 +371,29 @@ class FieldSet:
     def row(self, values: Mapping[str, object]) -> tuple[dict[str, FieldValue], str]:
         """The storable fields of ``values`` and their line-protocol text."""
         vals = self._get(values)
+        planned = self._planned(vals)
+        if planned is not None:
+            text, mask = planned
+            pairs = zip(self._names, vals, strict=True)
+            return dict(pairs if mask is None else compress(pairs, mask)), text
+        return LineBuilder.fields(values, self._keyed)
+
+    def _planned(self, vals: tuple[Any, ...]) -> tuple[str, tuple[bool, ...] | None] | None:
+        """The text of a row by the plan of its value types, and the plan's mask of the fields
+        it keeps (None: all); None when no plan fits (a type or an integer beyond int64)."""
         kinds = tuple(map(type, vals))
         plan = self._plans.get(kinds, _UNPLANNED)
         if plan is _UNPLANNED:
             if len(self._plans) >= 1024:
                 self._plans.clear()
             plan = self._plans[kinds] = self._plan(kinds)
-        if plan is not None:
-            mask, fmt, int_of = plan
-            if int_of is not None:
-                if max(int_of(vals)) <= INT64_MAX:
-                    return dict(zip(self._names, vals, strict=True)), fmt % vals
-            else:
-                kept = tuple(compress(vals, mask))
-                if not kept or max(kept) <= INT64_MAX:
-                    return (dict(compress(zip(self._names, vals, strict=True), mask)),
-                            fmt % kept)
-        return LineBuilder.fields(values, self._keyed)
+        if plan is None:
+            return None
+        mask, fmt, int_of = plan
+        if int_of is not None:
+            return (fmt % vals, None) if max(int_of(vals)) <= INT64_MAX else None
+        kept = tuple(compress(vals, mask))
+        return (fmt % kept, mask) if not kept or max(kept) <= INT64_MAX else None
 
     def texts(self, columns: Sequence[Sequence[Any]]) -> list[str]:
         """:meth:`text` of every row of ``columns`` (one list per field name, in order, of
@@ -421,21 +427,9 @@ class FieldSet:
     def text(self, vals: tuple[Any, ...]) -> str:
         """The line-protocol text of a row given as its values in field-name order (what
         :meth:`row` gives as text, without the fields' dict: rows kept as columns)."""
-        kinds = tuple(map(type, vals))
-        plan = self._plans.get(kinds, _UNPLANNED)
-        if plan is _UNPLANNED:
-            if len(self._plans) >= 1024:
-                self._plans.clear()
-            plan = self._plans[kinds] = self._plan(kinds)
-        if plan is not None:
-            mask, fmt, int_of = plan
-            if int_of is not None:
-                if max(int_of(vals)) <= INT64_MAX:
-                    return fmt % vals  # type: ignore[no-any-return]
-            else:
-                kept = tuple(compress(vals, mask))
-                if not kept or max(kept) <= INT64_MAX:
-                    return fmt % kept  # type: ignore[no-any-return]
+        planned = self._planned(vals)
+        if planned is not None:
+            return planned[0]
         return LineBuilder.fields(dict(zip(self._names, vals, strict=True)), self._keyed)[1]
 
 

@@ -22,12 +22,11 @@ with each device's remediation and result.
 from __future__ import annotations
 
 import contextlib
-import gc
 import getpass
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +55,7 @@ from netctl.config.render import Rendered, policy_for, render_many
 from netctl.config.rollback import rollback_lines
 from netctl.config.scope import FeatureScope, load_scopes
 from netctl.exceptions import NetctlError, SecretsError
+from netctl.gctools import long_lived_frozen
 from netctl.inventory.index import Inventory
 from netctl.platforms import Platform
 from netctl.secrets import Secrets
@@ -317,7 +317,9 @@ def push(
     hosts = Hosts({n: Host(name=n) for n in names})
     nr = Nornir(inventory=NornirInventory(hosts=hosts, groups=Groups(), defaults=Defaults()),
                 runner=ThreadedRunner(num_workers=max(1, options.workers)))
-    with _long_lived_frozen():
+    # the inventory, imports and rendered configs: out of the collector's walks while each
+    # device leaves its parsed trees as cyclic garbage (full walks come sooner, visit less)
+    with long_lived_frozen():
         agg: Any = nr.run(task=task, on_failed=True)
     for name in names:
         multi = agg[name]
@@ -437,36 +439,6 @@ def _one_device(
         with contextlib.suppress(Exception):  # the session may already be gone
             conn.disconnect()
         clock.mark("disconnect")  # after the outcome was made: its steps dict is shared
-
-
-_FROZEN: list[int | bool] = [0, False]  # pushes running; whether the caller had frozen before
-_FROZEN_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _long_lived_frozen() -> Iterator[None]:
-    """Keep what exists before the sessions (the inventory, imports, rendered configs: ~300,000
-    objects at 600 schools) out of the cyclic collector's walks while the sessions run.
-
-    Each device leaves cyclic garbage (its parsed config trees); with the long-lived objects
-    counted, the collector waited for ~75,000 of them before a full walk, which then visited
-    the inventory again. Frozen (:func:`gc.freeze`), full walks visit only the push's own
-    objects and come sooner. Thawed when the last concurrent push ends, unless the caller had
-    frozen objects itself (the CLI freezes the inventory it loads for the whole command): then
-    it is left as the caller would have it, frozen.
-    """
-    with _FROZEN_LOCK:
-        if _FROZEN[0] == 0:
-            _FROZEN[1] = gc.get_freeze_count() > 0
-            gc.freeze()
-        _FROZEN[0] += 1
-    try:
-        yield
-    finally:
-        with _FROZEN_LOCK:
-            _FROZEN[0] -= 1
-            if _FROZEN[0] == 0 and not _FROZEN[1]:
-                gc.unfreeze()
 
 
 def _sharing(diff: Diff, shared: dict[str, str] | None) -> Diff:

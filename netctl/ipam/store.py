@@ -8,15 +8,16 @@ with their declared addresses only), computes the new records with the pure func
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import gc
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from netctl import geo
+from netctl.gctools import long_lived_frozen
 from netctl.inventory.index import Inventory
 from netctl.inventory.yamlio import YamlSyntaxError, read_yaml, write_atomic
 from netctl.ipam.allocate import (
@@ -114,24 +115,24 @@ def ipam_lock(root: Path, timeout: float = 120.0) -> AbstractContextManager[None
                      what=f"the IPAM records of {root}")
 
 
-def load_for_allocation(root: Path) -> Inventory:
-    """The inventory with devices carrying only their declared addresses.
+@contextlib.contextmanager
+def allocation_inventory(root: Path) -> Iterator[Inventory]:
+    """The inventory with devices carrying only their declared addresses, for the block.
 
     Loaded with the cyclic collector paused (a region is millions of objects, nearly none in
-    cycles), then frozen out of its reach: every command that allocates keeps the inventory to
-    its end, and each collection would otherwise walk all of it again.
+    cycles), then kept out of its walks while the block runs (each collection would otherwise
+    walk all of it again), and given back to it after (:func:`netctl.gctools.long_lived_frozen`).
     """
     with gc_paused():
         inv = load_inventory(root, apply_ipam=False)
-    gc.freeze()
-    return inv
+    with long_lived_frozen():
+        yield inv
 
 
 def run_allocate(root: Path, *, today: date, dry_run: bool = False,
                  pins: Sequence[Pin] = ()) -> WriteResult:
     """``netctl ipam allocate``: allocate what is missing and write the record files."""
-    with ipam_lock(root):
-        inv = load_for_allocation(root)
+    with ipam_lock(root), allocation_inventory(root) as inv:
         plan = plan_of(inv)
         report = allocate(inv, plan, allocations_of(inv), today=today,
                           pins=[*declared_pins(inv), *pins])
@@ -143,8 +144,7 @@ def run_allocate(root: Path, *, today: date, dry_run: bool = False,
 
 def run_reserve(root: Path, prefix: str, description: str, *, today: date) -> WriteResult:
     """``netctl ipam reserve``: keep a prefix from ever being allocated."""
-    with ipam_lock(root):
-        inv = load_for_allocation(root)
+    with ipam_lock(root), allocation_inventory(root) as inv:
         plan = plan_of(inv)
         try:
             net = parse_net(prefix)
@@ -167,8 +167,7 @@ def run_reserve(root: Path, prefix: str, description: str, *, today: date) -> Wr
 
 def run_release(root: Path, target: str, *, today: date, force: bool = False) -> WriteResult:
     """``netctl ipam release``: free a school, a device's addresses or a reservation."""
-    with ipam_lock(root):
-        inv = load_for_allocation(root)
+    with ipam_lock(root), allocation_inventory(root) as inv:
         plan_of(inv)
         allocs, nets = release(inv, allocations_of(inv), target, today=today, force=force)
         changed, same = write_allocations(inv, allocs)
@@ -178,8 +177,7 @@ def run_release(root: Path, target: str, *, today: date, force: bool = False) ->
 def run_import(root: Path, source: Path, *, today: date, dry_run: bool = False) -> WriteResult:
     """``netctl ipam import``: record existing allocations (CSV or YAML), then allocate the
     rest around them."""
-    with ipam_lock(root):
-        inv = load_for_allocation(root)
+    with ipam_lock(root), allocation_inventory(root) as inv:
         pins, reservations = read_import(inv, source)
         allocs = allocations_of(inv)
         for net, description in reservations:

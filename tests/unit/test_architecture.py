@@ -33,7 +33,7 @@ PACKAGE = REPO / "netctl"
 LAYERS: list[set[str]] = [
     {"netctl", "netctl.exceptions"},
     {"netctl.settings", "netctl.secrets", "netctl.platforms", "netctl.geo", "netctl.state",
-     "netctl.peopletime"},
+     "netctl.peopletime", "netctl.gctools"},
     {"netctl.models"},
     {"netctl.inventory"},
     {"netctl.ipam"},

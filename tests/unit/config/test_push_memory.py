@@ -1,13 +1,16 @@
 """What a push keeps to the end of a run: the outcomes' lines shared between devices, and the
-long-lived objects frozen for the cyclic collector only while sessions run."""
+long-lived objects frozen for the cyclic collector only while sessions run (and while IPAM
+allocates: ``netctl.gctools``)."""
 
 from __future__ import annotations
 
 import gc
 import threading
+from pathlib import Path
 
 from netctl.config.diff import Diff, Refused
-from netctl.config.push import _long_lived_frozen, _sharing
+from netctl.config.push import _sharing
+from netctl.gctools import long_lived_frozen
 from netctl.platforms import Platform
 
 
@@ -34,12 +37,12 @@ def test_freeze_is_nested_and_always_thawed() -> None:
     started, release = threading.Event(), threading.Event()
 
     def other() -> None:
-        with _long_lived_frozen():
+        with long_lived_frozen():
             started.set()
             release.wait(10)
 
     t = threading.Thread(target=other)
-    with _long_lived_frozen():
+    with long_lived_frozen():
         assert gc.get_freeze_count() > 0
         t.start()
         assert started.wait(10)
@@ -48,7 +51,7 @@ def test_freeze_is_nested_and_always_thawed() -> None:
     t.join(10)
     assert gc.get_freeze_count() == 0
     try:
-        with _long_lived_frozen():
+        with long_lived_frozen():
             raise RuntimeError("a push that fails")
     except RuntimeError:
         pass
@@ -59,8 +62,20 @@ def test_what_the_caller_froze_stays_frozen() -> None:
     """The CLI freezes the inventory it loads for the whole command: a push leaves it so."""
     gc.freeze()
     try:
-        with _long_lived_frozen():
+        with long_lived_frozen():
             pass
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_ipam_allocation_leaves_nothing_frozen(allocated_copy: Path) -> None:
+    """``ipam allocate`` keeps the region out of the collector's walks while it runs, and gives
+    it back after: a library caller (the demo, a test) does not keep it frozen for ever."""
+    from datetime import date
+
+    from netctl.ipam.store import run_allocate
+
+    gc.unfreeze()
+    run_allocate(allocated_copy, today=date(2026, 12, 6), dry_run=True)
+    assert gc.get_freeze_count() == 0

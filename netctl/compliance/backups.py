@@ -92,21 +92,14 @@ def newest_backup(
         names = os.listdir(folder)  # noqa: PTH208 - names only
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return newest_of(backups_dir, hostname, names, before)
-
-
-def newest_of(
-    backups_dir: Path, hostname: str, names: list[str], before: datetime | None = None
-) -> Backup | None:
-    """:func:`newest_backup` from the names in the device's folder (as ``os.listdir`` gives
-    them)."""
     return newest_and_named(backups_dir, hostname, names, before)[0]
 
 
 def newest_and_named(
     backups_dir: Path, hostname: str, names: list[str], before: datetime | None = None
 ) -> tuple[Backup | None, bool]:
-    """:func:`newest_of`, and whether every backup among ``names`` carries its time in its name
+    """:func:`newest_backup` from the names in the device's folder (as ``os.listdir`` gives
+    them), and whether every backup among ``names`` carries its time in its name
     (then the newest is known from the names alone: no file's mtime can change which one it is).
     """
     if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup

@@ -136,14 +136,7 @@ def _fetch(agent: RecordedAgent, compiled: CompiledProfile) -> FetchResult:
 def _lines(compiled: CompiledProfile, polls: list[FetchResult]) -> list[str]:
     counters = CounterStore()
     out: list[str] = []
-    seen: dict[tuple[str, str, str], float | str | None] = {}
-
-    def wanted(device: str, iface: str, metric: str, value: float | str | None) -> bool:
-        key = (device, iface, metric)
-        new = seen.get(key, "unset") != value
-        seen[key] = value
-        return new
-
+    wanted = _recorder()
     for n, result in enumerate(polls):
         conv = convert(compiled, result, DeviceTags(device="sw1", role="access", county="640104"),
                        time_ms=1_700_000_000_000 + 60_000 * n, counters=counters,

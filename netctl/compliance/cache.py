@@ -28,6 +28,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ class BaselineCache:
         self._by_findings: dict[tuple[str, int], tuple[RuleResult, ...]] = {}
         self._folders: dict[str, list[Any]] = {}  # folder → [its mtime (ns), newest file name]
         self._seen_folders: set[str] = set()
+        self._stamps: dict[str, datetime] = {}  # a backup's name → the time in it
         self._dirty = False
         if path is not None and path.is_file():
             try:
@@ -117,6 +119,14 @@ class BaselineCache:
     def newest(self, backups_dir: Path, hostname: str) -> Backup | None:
         """:func:`~netctl.compliance.backups.newest_backup`, without listing a folder that has
         not changed since it was last listed (one ``stat`` instead)."""
+        found = self._newest(backups_dir, hostname)
+        if found is None:
+            return None
+        path, taken_at = found
+        return Backup(hostname, Path(path), taken_at)
+
+    def _newest(self, backups_dir: Path, hostname: str) -> tuple[str, datetime] | None:
+        """:meth:`newest` as the path's text and the time in its name (no object built)."""
         folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string, as keyed
         try:
             st = os.stat(folder)  # noqa: PTH116 - before listing: a later change shows next time
@@ -127,10 +137,15 @@ class BaselineCache:
         known = self._folders.get(key)
         if known is not None and known[0] == st.st_mtime_ns:
             name = str(known[1])
-            when = _stamp(name[:-4])
+            when = self._stamps.get(name)  # backups taken in one job share their names
+            if when is None:
+                when = _stamp(name[:-4])
+                if when is not None and len(self._stamps) < 100_000:
+                    self._stamps[name] = when
             # a name in the folder, as a listing gives it (a doctored cache names no other file)
             if when is not None and name.endswith(".cfg") and os.sep not in name:
-                return Backup(hostname, backups_dir.joinpath(hostname, name), when)
+                # str(backups_dir.joinpath(hostname, name)): folder is already a clean path
+                return f"{folder}{os.sep}{name}", when
         try:
             names = os.listdir(folder)  # noqa: PTH208 - names only
         except (FileNotFoundError, NotADirectoryError):
@@ -144,7 +159,20 @@ class BaselineCache:
         elif known is not None:
             del self._folders[key]
             self._dirty = True
-        return found
+        return None if found is None else (str(found.path), found.taken_at)
+
+    def lookup(
+        self, backups_dir: Path, hostname: str, ruleset: RuleSet, run: Check
+    ) -> tuple[str, datetime, os.stat_result, tuple[RuleResult, ...]] | None:
+        """:meth:`newest` and :meth:`check` of a device's newest backup in one go, on the
+        path's text (what the engine asks for each device): the path, the time in its name,
+        the file's ``stat`` and the rule results; None when the device has no backup."""
+        found = self._newest(backups_dir, hostname)
+        if found is None:
+            return None
+        path, taken_at = found
+        st = os.stat(path)  # noqa: PTH116 - once, for the cache and the confirmation time
+        return path, taken_at, st, self._check(path, ruleset, run, st)
 
     def _relative(self, name: str) -> str:
         """A file's or folder's key: its path inside the cache's folder (else as given)."""
@@ -162,10 +190,14 @@ class BaselineCache:
               st: os.stat_result | None = None) -> tuple[RuleResult, ...]:
         """The results for the config at ``path``: cached, or ``run(text, ruleset)``.
         ``st``: the file's stat, when the caller has it already."""
-        rules_key = self._rules_key(ruleset)
         if st is None:
             st = path.stat()
-        name = str(path)
+        return self._check(str(path), ruleset, run, st)
+
+    def _check(self, name: str, ruleset: RuleSet, run: Check,
+               st: os.stat_result) -> tuple[RuleResult, ...]:
+        """:meth:`check` of the file named ``name``."""
+        rules_key = self._rules_key(ruleset)
         rel = self._relative(name)
         self._seen_files.add(rel)
         known = self._files.get(rel)
@@ -201,8 +233,9 @@ class BaselineCache:
                 loaded = _load(cached, ruleset)
             self._loaded[key] = loaded
             return loaded
-        if text is None:
-            text = path.read_text(encoding="utf-8", errors="replace")
+        if text is None:  # as Path.read_text gives it
+            with open(name, encoding="utf-8", errors="replace") as f:  # noqa: PTH123
+                text = f.read()
         results = tuple(run(text, ruleset))
         self._results[key] = _dump(results)
         self._loaded[key] = results

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -100,13 +100,25 @@ def check_device(
                 ),
             ),
         )
+    path: Path | None = None
     if backups_dir is None:
-        backup = None
-    elif cache is not None and not as_of:
-        backup = cache.newest(backups_dir, host)
+        pass
+    elif cache is not None and not as_of:  # the usual case: on the path's text, one Path built
+        found = cache.lookup(backups_dir, host, ruleset, CHECK)
+        if found is not None:
+            text, taken_at, st, results = found
+            path = Path(text)
     else:
         backup = newest_backup(backups_dir, host, now if as_of else None)
-    if backup is None:
+        if backup is not None:
+            path, taken_at = backup.path, backup.taken_at
+            st = path.stat()  # once, for the cache and the confirmation time
+            results = (
+                cache.check(path, ruleset, CHECK, st)
+                if cache is not None
+                else tuple(CHECK(backup.read(), ruleset))
+            )
+    if path is None:
         return DeviceBaseline(
             *base,
             None,
@@ -119,21 +131,17 @@ def check_device(
                 ),
             ),
         )
-    st = backup.path.stat()  # once, for the cache and the confirmation time
-    if cache is not None:
-        results = cache.check(backup.path, ruleset, CHECK, st)
-    else:
-        results = tuple(CHECK(backup.read(), ruleset))
     failed, partial = _verdicts(results)
-    confirmed = backup.confirmed_at(st)
+    # Backup.confirmed_at: the later of the time in the name and the file's mtime
+    confirmed = max(taken_at, datetime.fromtimestamp(st.st_mtime, tz=UTC))
     if as_of and confirmed > now:
-        confirmed = backup.taken_at
+        confirmed = taken_at
     if now - confirmed > window:
         zh_age, en_age = age_text(now - confirmed)
         return DeviceBaseline(
             *base,
-            backup.path,
-            backup.taken_at,
+            path,
+            taken_at,
             "stale",
             results,
             (
@@ -147,7 +155,7 @@ def check_device(
         )
     if not failed and not partial:
         return DeviceBaseline(
-            *base, backup.path, backup.taken_at, "pass", results, confirmed_at=confirmed
+            *base, path, taken_at, "pass", results, confirmed_at=confirmed
         )
     bad = failed + partial
     ids_zh = "、".join(f"{r.title.zh}（{RULE_STATUS_ZH.get(r.status, r.status)}）" for r in bad)
@@ -159,8 +167,8 @@ def check_device(
     )
     return DeviceBaseline(
         *base,
-        backup.path,
-        backup.taken_at,
+        path,
+        taken_at,
         "fail" if failed else "partial",
         results,
         (reason,),

@@ -20,7 +20,8 @@ from netctl.inventory.index import Inventory
 from netctl.state import Observation, StateStore, schema
 
 # Metrics read only for devices at the school end of an uplink (interface tables are large).
-ENDPOINT_METRICS: tuple[str, ...] = ("if_oper_status", "if_admin_status", "if_speed_mbps")
+# Not if_admin_status: no KPI or reason reads it (docs/observations.md).
+ENDPOINT_METRICS: tuple[str, ...] = ("if_oper_status", "if_speed_mbps")
 # Metrics read for every device that reports them.
 DEVICE_METRICS: tuple[str, ...] = (
     "poll_ok",

@@ -57,6 +57,16 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
         return newest_backup(backups_dir, hostname)
 
     monkeypatch.setattr(cache.BaselineCache, "newest", listed)
+
+    def looked_up(self: cache.BaselineCache, backups_dir: Path, hostname: str,
+                  ruleset: RuleSet, run: Any) -> Any:
+        found = newest_backup(backups_dir, hostname)
+        if found is None:
+            return None
+        return (str(found.path), found.taken_at, found.path.stat(),
+                tuple(run(found.read(), ruleset)))
+
+    monkeypatch.setattr(cache.BaselineCache, "lookup", looked_up)
     judge = wireless._ap_state
 
     def again(ctx: Any, ap: Any) -> Any:

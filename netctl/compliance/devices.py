@@ -24,7 +24,7 @@ results, slower; tests switch to it and compare)."""
 DeviceStatus = Literal["pass", "partial", "fail", "no_backup", "stale", "no_rules"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value, not frozen: see netctl.compliance.model
 class DeviceBaseline:
     """One device's baseline: where its configuration came from, every rule, and the verdict.
 

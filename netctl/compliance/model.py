@@ -1,6 +1,12 @@
 """Results of the compliance engine: reasons, per-school results, values per scope.
 
 These are the JSON contract of ``netctl compliance kpis`` (see README, "Compliance JSON").
+
+They are values: built once by the engine and never changed after (nothing in netctl assigns to
+their fields). They are plain slotted dataclasses, not ``frozen=True``, only because a frozen
+dataclass's ``__init__`` sets each field through ``object.__setattr__``: 4-5x the cost of a plain
+one, and a region's run builds ~110,000 of them (issue 17). Equality and hashing are a frozen
+dataclass's (``unsafe_hash``: by the fields).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 SCOPE_LEVELS: tuple[str, ...] = ("school", "county", "city", "region")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Reason:
     """Why a school (or device) falls short: a stable code, and a sentence in both languages."""
 
@@ -23,7 +29,7 @@ class Reason:
         return self.en if lang == "en" else self.zh
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SchoolResult:
     """One KPI for one school: its share (numerator/denominator), whether it is met, and why not.
 
@@ -45,7 +51,7 @@ class SchoolResult:
         return self.numerator / self.denominator if self.denominator else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class KpiValue:
     """One KPI at one scope: the ``kpis`` items of the JSON contract."""
 

@@ -63,7 +63,7 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
     if total:
         evidence.append(f"{good}/{total} device addresses allocated by IPAM to the school")
     else:
-        gw = next((d for d in inv.devices_at(code) if d.role is Role.GATEWAY), None)
+        gw = next(iter(ctx.devices_with_role(code, Role.GATEWAY)), None)
         why = (
             ev.why_missing(gw.hostname, "ipv4_addresses", "", ("接口地址", "interface addresses"))
             if gw

@@ -19,8 +19,8 @@ from netctl.compliance.evidence import Evidence, Reading
 from netctl.compliance.model import Reason
 from netctl.compliance.registry import AddressRegistry
 from netctl.compliance.targets import Targets
-from netctl.inventory.index import Inventory
-from netctl.models.inventory import Endpoint, Link
+from netctl.inventory.index import DeviceEntry, Inventory
+from netctl.models.inventory import Endpoint, Link, Role
 
 OPER_STATUS = {
     1: "up",
@@ -49,6 +49,12 @@ class Context:
     failing: dict[int, str] = field(default_factory=dict)
     """The rules a baseline result tuple does not pass, as evidence text, by the tuple's id
     (``security``: the tuples live as long as the run's device baselines)."""
+    backup_texts: dict[str, str] = field(default_factory=dict)
+    """Each device's newest backup's path as text, by hostname, where known (``security``:
+    the text of a ``Path`` costs more than building it)."""
+    _ends: dict[str, list[tuple[Link, Endpoint | None]]] = field(default_factory=dict)
+    _roles: dict[str, dict[Role, list[DeviceEntry]]] = field(default_factory=dict)
+    _oper_lines: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def uplinks(self, site: str) -> list[Link]:
         """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""
@@ -56,6 +62,28 @@ class Context:
         if found is None:
             found = self._uplinks[site] = self.inv.uplinks_of(site)
         return found
+
+    def uplink_ends(self, site: str) -> list[tuple[Link, Endpoint | None]]:
+        """Each uplink of the site with its end on the site (:func:`school_end`), once per
+        site: three uplink KPIs and the egress firewall ask."""
+        found = self._ends.get(site)
+        if found is None:
+            inv = self.inv
+            found = self._ends[site] = [(u, school_end(inv, u, site)) for u in self.uplinks(site)]
+        return found
+
+    def devices_with_role(self, site: str, role: Role) -> list[DeviceEntry]:
+        """The site's devices of one role, in inventory order (grouped once per site)."""
+        by_role = self._roles.get(site)
+        if by_role is None:
+            by_role = self._roles[site] = {}
+            for d in self.inv.devices_at(site):
+                found = by_role.get(d.device.role)
+                if found is None:
+                    by_role[d.device.role] = [d]
+                else:
+                    found.append(d)
+        return by_role.get(role, [])
 
 
 @lru_cache(maxsize=65536)
@@ -123,7 +151,11 @@ def oper_state_at(
         return False, ev.why_missing(
             device, "if_oper_status", interface, (f"{what[0]}状态", f"{what[1]} status")
         )
-    evidence.append(ev_line(ev, device, "if_oper_status", r, interface))
+    key = (device, interface)  # three KPIs judge each uplink: its line is written once
+    line = ctx._oper_lines.get(key)
+    if line is None:
+        line = ctx._oper_lines[key] = ev_line(ev, device, "if_oper_status", r, interface)
+    evidence.append(line)
     if r.value == 1:
         return True, None
     state = (

@@ -6,7 +6,7 @@ them. Every other KPI needs measured evidence (see :mod:`netctl.compliance.conte
 
 from __future__ import annotations
 
-from netctl.compliance.context import Context, school_end
+from netctl.compliance.context import Context
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import Role
@@ -19,7 +19,7 @@ ROLE_ZH = {"gateway": "网关", "firewall": "防火墙", "access": "接入交换
 def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Every internet/5G egress leaves the school through a device with role firewall."""
     code, inv = s.code, ctx.inv
-    egress = [u for u in ctx.uplinks(code) if u.kind.is_internet_egress]
+    egress = [(u, end) for u, end in ctx.uplink_ends(code) if u.kind.is_internet_egress]
     if not egress:
         return SchoolResult(
             code,
@@ -37,8 +37,7 @@ def egress_firewall(ctx: Context, s: SchoolEntry) -> SchoolResult:
         )
     bad: list[tuple[str, str]] = []
     evidence: list[str] = []
-    for link in egress:
-        end = school_end(inv, link, code)
+    for link, end in egress:
         entry = inv.devices.get(end.device) if end is not None and end.device else None
         far = link.b if end is link.a else link.a
         mbps = f", {link.mbps} Mbps" if link.mbps else ""

@@ -67,11 +67,13 @@ def check_device(
     window: timedelta,
     cache: BaselineCache | None = None,
     as_of: bool = False,
+    texts: dict[str, str] | None = None,
 ) -> DeviceBaseline:
     """Judge one device (through ``cache`` when given).
 
     ``as_of``: ``now`` is a past instant: only backups taken by then count, and a confirmation
-    (mtime) after it does not.
+    (mtime) after it does not. ``texts``: filled with the backup's path as text (``str`` of the
+    result's ``backup``, by hostname) where it is known without building it.
     """
     host = entry.hostname
     platform = entry.platform.value
@@ -108,6 +110,8 @@ def check_device(
         if found is not None:
             text, taken_at, st, results = found
             path = Path(text)
+            if texts is not None:
+                texts[host] = text
     else:
         backup = newest_backup(backups_dir, host, now if as_of else None)
         if backup is not None:
@@ -208,16 +212,22 @@ def check_devices(
     *,
     cache: bool = True,
     as_of: bool = False,
+    texts: dict[str, str] | None = None,
 ) -> list[DeviceBaseline]:
     """Judge every device the baseline covers (or those given), in inventory order.
 
     With ``cache``, results are kept by configuration content in the backups folder
     (:mod:`netctl.compliance.cache`), so configurations seen before are not checked again.
+    ``texts``: as :func:`check_device`'s.
     """
     chosen = inv.iter_devices() if devices is None else devices
     store = BaselineCache(backups_dir / CACHE_FILE if cache and backups_dir else None)
+    # a path's text is its Path's text when the folder's is (a Path's text is normalised, but
+    # for "."; hostnames are single names, checked by the inventory)
+    if not isinstance(backups_dir, Path) or str(backups_dir) == ".":
+        texts = None
     out = [
-        check_device(d, backups_dir, rules, now, window, store, as_of)
+        check_device(d, backups_dir, rules, now, window, store, as_of, texts)
         for d in chosen
         if in_baseline(d)
     ]

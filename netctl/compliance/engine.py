@@ -243,6 +243,7 @@ def _compute_kpis(
         for d in inv.iter_devices()
         if (d.school in codes) or (d.school is None and _node_in_scope(d.county, county, city))
     ]
+    texts: dict[str, str] = {}
     devices = check_devices(
         inv,
         backups_dir,
@@ -251,8 +252,10 @@ def _compute_kpis(
         timedelta(hours=backup_freshness_hours or targets.backup_freshness_hours),
         wanted,
         as_of=as_of,
+        texts=texts,
     )
-    ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv))
+    ctx = Context(inv, evidence, targets, {d.hostname: d for d in devices}, AddressRegistry(inv),
+                  backup_texts=texts)
     report = KpiReport(when, the_year, hours, county, city, devices=devices)
     top = "county" if county else "city" if city else "region"
     depth = 1 + ["county", "city", "region"].index(top)

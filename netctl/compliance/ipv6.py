@@ -165,7 +165,7 @@ def ipv6_campus(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Gateway: global IPv6 on its uplink, a user VLAN with a global /64 and RA/DHCPv6, and it
     answers over IPv6 from the county node."""
     code = s.code
-    gateways = [d for d in ctx.inv.devices_at(code) if d.role is Role.GATEWAY]
+    gateways = ctx.devices_with_role(code, Role.GATEWAY)
     if not gateways:
         return SchoolResult(
             code,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netctl.compliance.context import Context, ev_line, oper_state, oper_state_at, school_end
+from netctl.compliance.context import Context, ev_line, oper_state, oper_state_at
 from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import LinkKind
@@ -23,7 +23,11 @@ KIND_NAME = {
 def edu_net_access(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """≥ 1 uplink to the metro / backbone that is operational in the latest poll."""
     code = s.code
-    links = [u for u in ctx.uplinks(code) if u.kind in (LinkKind.EDU_PRIVATE, LinkKind.BACKBONE)]
+    links = [
+        (u, end)
+        for u, end in ctx.uplink_ends(code)
+        if u.kind in (LinkKind.EDU_PRIVATE, LinkKind.BACKBONE)
+    ]
     if not links:
         return SchoolResult(
             code,
@@ -41,8 +45,7 @@ def edu_net_access(ctx: Context, s: SchoolEntry) -> SchoolResult:
         )
     evidence: list[str] = []
     reasons: list[Reason] = []
-    for link in links:
-        end = school_end(ctx.inv, link, code)
+    for _link, end in links:
         if end is None:
             continue
         up, why = oper_state(ctx, end, ("上行链路", "uplink"), evidence)
@@ -61,7 +64,7 @@ def internet_bandwidth(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """
     code, ev = s.code, ctx.ev
     threshold = ctx.targets.end_target("internet_bandwidth_avg")
-    egress = [u for u in ctx.uplinks(code) if u.kind.is_internet_egress]
+    egress = [(u, end) for u, end in ctx.uplink_ends(code) if u.kind.is_internet_egress]
     if not egress:
         return SchoolResult(
             code,
@@ -78,8 +81,7 @@ def internet_bandwidth(ctx: Context, s: SchoolEntry) -> SchoolResult:
             ),
         )
     by_port: dict[tuple[str, str | None], int] = {}
-    for link in egress:
-        end = school_end(ctx.inv, link, code)
+    for link, end in egress:
         if end is not None and end.device is not None:
             key = (end.device, end.interface)
             by_port[key] = by_port.get(key, 0) + (link.mbps or 0)
@@ -153,8 +155,7 @@ def multi_network(ctx: Context, s: SchoolEntry) -> SchoolResult:
     evidence: list[str] = []
     reasons: list[Reason] = []
     seen: set[tuple[str | None, str | None, str]] = set()
-    for link in uplinks:
-        end = school_end(ctx.inv, link, code)
+    for link, end in ctx.uplink_ends(code):
         if end is None:
             continue
         kind = KIND_GROUP[link.kind]

@@ -13,7 +13,8 @@ def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
     """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
     if r.backup is None:
         return f"{r.hostname} {r.status}"
-    line = f"{r.hostname} {r.status} backup={r.backup}"
+    text = ctx.backup_texts.get(r.hostname)
+    line = f"{r.hostname} {r.status} backup={r.backup if text is None else text}"
     if r.backup_at is not None:
         line += f" @{ctx.ev.stamp(r.backup_at)}"
     if r.confirmed_at is not None and r.confirmed_at != r.backup_at:

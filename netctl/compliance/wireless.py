@@ -116,7 +116,7 @@ def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | Non
             ),
         )
     per_room = school.aps_per_room or ctx.inv.defaults.aps_per_room
-    aps = [d for d in ctx.inv.devices_at(code) if d.role is Role.AP]
+    aps = ctx.devices_with_role(code, Role.AP)
     qualifying = [a for a in aps if not wifi6 or _is_wifi6(ev, a)]
     online: list[DeviceEntry] = []
     offline: list[str] = []
@@ -138,15 +138,16 @@ def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | Non
     if mapped:
         covered_rooms = {a.device.room for a in online}
         covered = min(rooms, len(covered_rooms))
-        known = {a.device.room for a in aps if a.device.room}
-        dark = sorted(r for r in known - covered_rooms if r)
     else:
         covered = min(rooms, len(online) // per_room)
-        dark = []
     # The school's value is the share of its rooms covered (13 of 14: 92.9 %, not met); the
     # county counts the schools that are wholly covered (engine: ``met``), as the plan asks.
     if covered >= rooms:
         return SchoolResult(code, kpi, rooms, rooms, True, (), tuple(evidence))
+    dark: list[str] = []
+    if mapped:
+        known = {a.device.room for a in aps if a.device.room}
+        dark = sorted(r for r in known - covered_rooms if r)
     missing = rooms - covered
     listed = f"：{', '.join(dark[:MAX_LISTED])}" if dark else ""
     listed_en = f": {', '.join(dark[:MAX_LISTED])}" if dark else ""

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from netctl.compliance.backups import Backup, _stamp, newest_and_named
+from netctl.compliance.backups import Backup, _stamp, newest_and_named, newest_by_name
 from netctl.compliance.baseline import Offending, RuleResult, RuleSet
 from netctl.compliance.model import Reason
 
@@ -168,16 +168,20 @@ class BaselineCache:
             names = os.listdir(folder)  # noqa: PTH208 - names only
         except (FileNotFoundError, NotADirectoryError):
             return None
-        found, named = newest_and_named(backups_dir, hostname, names)
+        found, named = newest_by_name(names)  # the usual case: no Path, no stat per file
+        if not named:
+            backup = newest_and_named(backups_dir, hostname, names)[0]  # by their mtimes
+            found = None if backup is None else (backup.taken_at, backup.path.name)
         if found is not None and named and st.st_mtime_ns < time.time_ns() - SETTLED_NS:
-            entry = [st.st_mtime_ns, found.path.name]
+            entry = [st.st_mtime_ns, found[1]]
             if known != entry:
                 self._folders[key] = entry
                 self._dirty = True
         elif known is not None:
             del self._folders[key]
             self._dirty = True
-        return None if found is None else (str(found.path), found.taken_at)
+        # str(backups_dir.joinpath(hostname, name)), as above
+        return None if found is None else (f"{folder}{os.sep}{found[1]}", found[0])
 
     def lookup(
         self, backups_dir: Path, hostname: str, ruleset: RuleSet, run: Check

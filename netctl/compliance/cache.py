@@ -118,6 +118,7 @@ class BaselineCache:
         self._folders: dict[str, list[Any]] = {}  # folder → [its mtime (ns), newest file name]
         self._seen_folders: set[str] = set()
         self._stamps: dict[str, datetime] = {}  # a backup's name → the time in it
+        self._dumps: dict[tuple[int, ...], list[Any]] = {}  # result objects' ids → their dump
         self._dirty = False
         if path is not None and path.is_file():
             try:
@@ -262,7 +263,13 @@ class BaselineCache:
             with open(name, encoding="utf-8", errors="replace") as f:  # noqa: PTH123
                 text = f.read()
         results = tuple(run(text, ruleset))
-        self._results[key] = _dump(results)
+        # configurations that agree on what the rules read share their result objects
+        # (fastcheck): their findings are dumped once (the tuples live as long as the cache)
+        same_results = tuple(map(id, results))
+        dump = self._dumps.get(same_results)
+        if dump is None:
+            dump = self._dumps[same_results] = _dump(results)
+        self._results[key] = dump
         self._loaded[key] = results
         self._dirty = True
         return results
@@ -274,15 +281,19 @@ class BaselineCache:
         findings: list[list[Any]] = []
         index: dict[str, int] = {}  # findings (their repr) → their index in the file
         results: dict[str, int] = {}
+        by_id: dict[int, int] = {}  # a dump shared by several configurations: its index
         for key, found in self._results.items():
             if key not in self._used:
                 continue
             dump = self._findings[found] if isinstance(found, int) else found
-            same = repr(dump)
-            i = index.get(same)
+            i = by_id.get(id(dump))
             if i is None:
-                i = index[same] = len(findings)
-                findings.append(dump)
+                same = repr(dump)
+                i = index.get(same)
+                if i is None:
+                    i = index[same] = len(findings)
+                    findings.append(dump)
+                by_id[id(dump)] = i
             results[key] = i
         data = {
             "version": VERSION,

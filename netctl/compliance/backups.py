@@ -24,6 +24,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 _STAMP = re.compile(r"(\d{4})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})\D?(\d{2})(\d{6})?")
@@ -64,8 +65,10 @@ def backup_time(path: Path) -> datetime:
     return _stamp(path.stem) or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
+@lru_cache(maxsize=65536)
 def _stamp(name: str) -> datetime | None:
-    """The UTC time written in a backup's name, or None."""
+    """The UTC time written in a backup's name, or None (read once per name: a nightly job
+    names many backups alike)."""
     if (len(name) == 16 and name[8] == "T" and name[15] == "Z" and name.isascii()
             and name[:8].isdigit() and name[9:15].isdigit()):  # as written: no regex needed
         try:

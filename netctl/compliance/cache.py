@@ -117,7 +117,6 @@ class BaselineCache:
         self._by_findings: dict[tuple[str, int], tuple[RuleResult, ...]] = {}
         self._folders: dict[str, list[Any]] = {}  # folder → [its mtime (ns), newest file name]
         self._seen_folders: set[str] = set()
-        self._stamps: dict[str, datetime] = {}  # a backup's name → the time in it
         self._dumps: dict[tuple[int, ...], list[Any]] = {}  # result objects' ids → their dump
         self._dirty = False
         if path is not None and path.is_file():
@@ -156,11 +155,7 @@ class BaselineCache:
         known = self._folders.get(key)
         if known is not None and known[0] == st.st_mtime_ns:
             name = str(known[1])
-            when = self._stamps.get(name)  # backups taken in one job share their names
-            if when is None:
-                when = _stamp(name[:-4])
-                if when is not None and len(self._stamps) < 100_000:
-                    self._stamps[name] = when
+            when = _stamp(name[:-4])
             # a name in the folder, as a listing gives it (a doctored cache names no other file)
             if when is not None and name.endswith(".cfg") and os.sep not in name:
                 # str(backups_dir.joinpath(hostname, name)): folder is already a clean path

@@ -65,18 +65,34 @@ class _Lines:
 
     __slots__ = ("breaks", "by_lead", "indents", "numbers", "texts")
 
-    def __init__(self, text: str, words: frozenset[str],
-                 keys: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, text: str, words: frozenset[str], keys: dict[str, tuple[str, ...]],
+                 seen: dict[str, tuple[str, int, tuple[str, ...]]] | None = None) -> None:
+        """``keys``: a first word's index keys; ``seen``: a kept line's text, indentation and
+        index keys by the line as written (configurations of a region share most of their
+        lines; never a banner's line), both filled as lines are met."""
         texts: list[str] = []
         numbers: list[int] = []
         indents: list[int] = []
         breaks: list[int] = []
         by_lead: dict[str, list[int]] = {w: [] for w in words}
         known = keys.get
+        memo = {} if seen is None else seen
+        met = memo.get
         banners = "banner" in text.lower()  # else no line can open a multi-line banner
         delim: str | None = None
         n = 0
         for number, raw in enumerate(text.splitlines(), 1):
+            if delim is None:
+                hit = met(raw)
+                if hit is not None:  # a line met before: as it was then
+                    stripped, indent, found = hit
+                    texts.append(stripped)
+                    numbers.append(number)
+                    indents.append(indent)
+                    for key in found:
+                        by_lead[key].append(n)
+                    n += 1
+                    continue
             stripped = raw.strip()
             if delim is not None:  # inside a multi-line banner: part of the banner line
                 if delim in stripped:
@@ -86,19 +102,22 @@ class _Lines:
                 if raw.startswith(_COMMENT):
                     breaks.append(n)
                 continue
+            indent = len(raw) - len(raw.lstrip(" "))
             texts.append(stripped)
             numbers.append(number)
-            indents.append(len(raw) - len(raw.lstrip(" ")))
+            indents.append(indent)
             word = stripped.split(None, 1)[0]
-            found = known(word)
-            if found is None:  # the words it is indexed under that some check looks for
-                found = keys[word] = tuple(k for k in line_keys(word) if k in words)
+            lead = known(word)
+            if lead is None:  # the words it is indexed under that some check looks for
+                lead = keys[word] = tuple(k for k in line_keys(word) if k in words)
                 if len(keys) > 100_000:  # bounded whatever the configurations hold
                     keys.clear()
-            for key in found:
+            for key in lead:
                 by_lead[key].append(n)
             if banners and stripped[:6].lower() == "banner":
                 delim = _banner_delimiter(stripped)
+            elif len(memo) < 50_000:  # bounded; a banner's first line is never remembered
+                memo[raw] = (stripped, indent, lead)
             n += 1
         self.texts, self.numbers, self.indents = texts, numbers, indents
         self.breaks, self.by_lead = breaks, by_lead
@@ -168,6 +187,7 @@ class CompiledRules:
         self._titles = {rule.id: rule.title for rule in ruleset.rules}
         self._words = frozenset(words)
         self._keys: dict[str, tuple[str, ...]] = {}  # a line's first word → its index keys
+        self._seen: dict[str, tuple[str, int, tuple[str, ...]]] = {}  # a line → _Lines' facts
         self._section_words = tuple(sorted({w for _s, leads in self._sections
                                             for w in leads or ()}))
         # The results depend only on the lines whose first word a check or section looks for
@@ -200,7 +220,7 @@ class CompiledRules:
 
     def check(self, text: str) -> list[RuleResult]:
         """Every rule of the platform on one configuration."""
-        cfg = _Lines(text, self._words, self._keys)
+        cfg = _Lines(text, self._words, self._keys, self._seen)
         memo = self._memo
         if memo is None or not SHARE_VIEWS:
             return self._check(cfg)

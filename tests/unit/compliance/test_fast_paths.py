@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 
-from netctl.compliance import baseline, cache, evidence, wireless
+from netctl.compliance import baseline, cache, devices, evidence, wireless
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.engine import KpiReport, compute_kpis
@@ -107,6 +108,17 @@ def test_fast_paths_give_the_same_report_from_settled_folders(
         plain = _facts(_report(scenario))
     assert listed == plain
     assert remembered == plain
+
+
+def test_backup_texts_are_the_paths_text(scenario: Scenario) -> None:
+    """The evidence lines take each backup's path as text from the lookup (no Path formatted):
+    it is the text of the result's Path, for every device with a backup, cold and warm."""
+    for _run in ("cold", "warm"):
+        texts: dict[str, str] = {}
+        found = devices.check_devices(scenario.inv, scenario.backups, scenario.rules, NOW,
+                                      timedelta(hours=48), texts=texts)
+        with_backup = {d.hostname: str(d.backup) for d in found if d.backup is not None}
+        assert texts == with_backup and len(texts) >= 7
 
 
 def _configs() -> list[tuple[str, Path]]:

@@ -21,7 +21,7 @@ from netctl.compliance import baseline, devices
 from netctl.compliance.baseline import RuleSet, check_config, load_rules
 from netctl.compliance.cache import CACHE_FILE, BaselineCache
 from netctl.compliance.engine import compute_kpis
-from netctl.compliance.fastcheck import check_config_fast
+from netctl.compliance.fastcheck import CompiledRules, check_config_fast
 from netctl.platforms import Platform
 from netctl.state import StateStore
 from netctl.testing.sample_evidence import DEFECTS, sample_config
@@ -142,6 +142,29 @@ def test_configs_that_differ_only_where_no_rule_looks(platform: str) -> None:
                 out = list(lines)
                 out[i] = out[i].lstrip()
                 _same("\n".join(out) + "\n", RULES[platform])
+
+
+@pytest.mark.parametrize("platform", sorted(RULES))
+def test_lines_met_before_read_as_by_a_fresh_checker(platform: str) -> None:
+    """The compiled rules remember each line they met (its text, indentation, index keys): a
+    line met in one configuration reads the same in the next, also where it stands inside a
+    banner, right after one, or first appears as a banner's own line."""
+    ruleset = RULES[platform]
+    texts = [p.read_text(encoding="utf-8", errors="replace")
+             for q, p in _files() if q == platform]
+    texts.append(sample_config(Platform(platform), "h", frozenset(DEFECTS[:2])))
+    shared = CompiledRules(ruleset)
+    for text in texts:
+        lines = text.splitlines()
+        half = len(lines) // 2
+        bannered = [*lines[:half], "banner motd ^C", *lines[half:half + 5], "^C",
+                    *lines[half:]]
+        opened = [f"banner login {lines[0]}" if lines else "banner login x", *lines]
+        for variant in (text, "\n".join(bannered) + "\n", "\n".join(opened) + "\n", text):
+            expected = check_config(variant, ruleset)
+            assert shared.check(variant) == expected
+            assert CompiledRules(ruleset).check(variant) == expected
+    assert shared._seen  # lines were remembered, and met again
 
 
 @pytest.mark.parametrize("platform", sorted(RULES))

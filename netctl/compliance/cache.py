@@ -121,7 +121,7 @@ class BaselineCache:
         self._dirty = False
         if path is not None and path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
+                data = json.loads(path.read_bytes())  # UTF-8, as written
                 if data.get("version") == VERSION:
                     self._findings = list(data["findings"])
                     self._results = dict(data["results"])

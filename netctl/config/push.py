@@ -294,7 +294,7 @@ def push(
 
     def task(t: Task) -> Result:
         hostname = t.host.name
-        r = rendered[hostname]
+        r = rendered.pop(hostname)  # held by this device's work only: freed as it ends
         if r.text is None:
             status = "skipped" if r.skipped else "failed"
             return Result(host=t.host, result=report(DeviceOutcome(
@@ -461,6 +461,7 @@ def _sharing(diff: Diff, shared: dict[str, str] | None) -> Diff:
         refused=tuple(replace(r, line=one(r.line, r.line), reason=one(r.reason, r.reason))
                       for r in diff.refused),
         protected=tuple(one(line, line) for line in diff.protected),
+        sections=tuple((one(key, key), added, removed) for key, added, removed in diff.sections),
     )
 
 

@@ -150,6 +150,13 @@ def _p2p_ends(inv: Inventory, link: Link, routed: set[Role]) -> tuple[str, str, 
         site = b.school
     else:
         site = a.county or b.county or REGION
-    ends = sorted([(ROLE_RANK.get(a.role, 9), endpoint_text(link.a)),
-                   (ROLE_RANK.get(b.role, 9), endpoint_text(link.b))])
+    ends = sorted([(ROLE_RANK.get(a.device.role, 9), _device_end(link.a)),
+                   (ROLE_RANK.get(b.device.role, 9), _device_end(link.b))])
     return site, ends[0][1], ends[1][1]
+
+
+def _device_end(end: Endpoint) -> str:
+    """:func:`endpoint_text` of an end that names a device (``Endpoint.__str__`` inlined)."""
+    if end.provider is not None:  # never with a device (the model refuses both)
+        return str(end)
+    return f"{end.device}:{end.interface}" if end.interface else str(end.device)

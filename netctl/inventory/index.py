@@ -538,10 +538,10 @@ def _check_devices(inv: Inventory) -> list[Finding]:
 def _check_schools(inv: Inventory) -> list[Finding]:
     findings: list[Finding] = []
     websites: dict[str, str] = {}
-    for s in inv.schools.values():
+    by_site, gateway = inv._by_site, Role.GATEWAY
+    for code, s in inv.schools.items():
         school = s.school
-        roles = {d.role for d in inv.devices_at(school.code)}
-        if Role.GATEWAY not in roles:
+        if not any(d.device.role is gateway for d in by_site.get(code, ())):
             findings.append(
                 Finding(
                     s.file,

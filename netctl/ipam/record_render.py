@@ -134,7 +134,8 @@ def render_county(rec: CountyRecord) -> str:
             out.append(f"  {_key(code)}:{_comment(site.label)}")
             _render_site(site, "    ", out)
     _render_lists(rec.reserved, rec.released, out)
-    return "\n".join(out) + "\n"
+    out.append("")  # the last newline, without copying the text to add it
+    return "\n".join(out)
 
 
 def render_region(rec: RegionRecord) -> str:
@@ -149,4 +150,5 @@ def render_region(rec: RegionRecord) -> str:
         out.append("infrastructure:  # the backbone nodes")
         _render_site(rec.infrastructure, "  ", out)
     _render_lists(rec.reserved, rec.released, out)
-    return "\n".join(out) + "\n"
+    out.append("")  # the last newline, without copying the text to add it
+    return "\n".join(out)

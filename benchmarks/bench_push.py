@@ -24,6 +24,10 @@ the first N in inventory order). Runs alternate netctl, peer, netctl, peer (``--
 medians and ranges are printed with the ratios: machines are shared and noisy.
 
     python benchmarks/bench_push.py [--schools 100] [--devices 200] [--workers 50] [--reps 2]
+                                    [--processes 2] [--emulators 2]
+
+``--emulators N`` serves the devices from N processes (one process is bound to one core by its
+GIL; past one core of pushing, it would set the pace instead of the pusher).
 """
 
 from __future__ import annotations
@@ -85,33 +89,47 @@ def serve(specs: list[tuple[str, str, str | None]], conn: Connection) -> None:
 
 
 class Emulators:
-    """Emulated devices in a child process (started fresh for each timed run)."""
+    """Emulated devices in ``processes`` child processes (started fresh for each timed run).
 
-    def __init__(self, specs: list[tuple[str, str, str | None]]) -> None:
+    One Python process serving every device is bound to one core by its GIL (~50 ms of CPU a
+    device pushed to): with a pusher past one core, it and not the pusher would set the pace,
+    where real devices each do their own work. ``processes`` splits the devices among several.
+    """
+
+    def __init__(self, specs: list[tuple[str, str, str | None]], processes: int = 1) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=serve, args=(specs, child), daemon=True)
-        self._proc.start()
-        if not self._conn.poll(300):
-            self.stop()
-            msg = "emulated devices did not start within 300 s"
-            raise TimeoutError(msg)
-        self.ports: dict[str, int] = self._conn.recv()
+        self._children: list[tuple[Connection, Any]] = []
+        self.ports: dict[str, int] = {}
+        for i in range(max(1, processes)):
+            conn, child = ctx.Pipe()
+            proc = ctx.Process(target=serve, args=(specs[i::max(1, processes)], child),
+                               daemon=True)
+            proc.start()
+            self._children.append((conn, proc))
+        for conn, _ in self._children:
+            if not conn.poll(300):
+                self.stop()
+                msg = "emulated devices did not start within 300 s"
+                raise TimeoutError(msg)
+            self.ports.update(conn.recv())
 
     def stop(self) -> float:
-        """Stop the devices and the child process (bounded); the CPU seconds the devices used
-        since they started (NaN when not known)."""
-        used = float("nan")
-        if self._proc.is_alive():
-            with contextlib.suppress(OSError, EOFError):
-                self._conn.send("stop")
-                if self._conn.poll(60):
-                    used = float(self._conn.recv())
-            self._proc.join(60)
-        if self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join(10)
-        return used
+        """Stop the devices and the child processes (bounded); the CPU seconds the devices
+        used since they started (NaN when not known)."""
+        total = 0.0
+        for conn, proc in self._children:
+            used = float("nan")
+            if proc.is_alive():
+                with contextlib.suppress(OSError, EOFError):
+                    conn.send("stop")
+                    if conn.poll(60):
+                        used = float(conn.recv())
+                proc.join(60)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(10)
+            total += used
+        return total
 
 
 # -- the two pushers, each in a fresh child process ------------------------------------------
@@ -349,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--processes", type=int, default=1,
                     help="also time netctl with the devices shared by this many processes")
+    ap.add_argument("--emulators", type=int, default=1,
+                    help="processes serving the emulated devices (one is bound to one core)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--feature", default="ipv6", choices=["ipv6", "baseline", "wlan"])
     args = ap.parse_args(argv)
@@ -367,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         specs = [(h, p, "vrp8" if families[h].startswith("vrp8") else None)
                  for h, p in platforms.items()]
         lines = remediations(root, args.feature, specs, args.workers)
+        print(f"emulated devices: {args.emulators} process(es) serving them")
         print(f"remediation: {statistics.mean(len(v) for v in lines.values()):.0f} lines a "
               f"device on average (netctl's dry run; the peer sends exactly these)")
         pushers: list[tuple[str, Any, int]] = [("netctl", netctl_pusher, 1),
@@ -377,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         failed = 0
         for rep in range(args.reps):
             for name, target, processes in pushers:
-                emu = Emulators(specs)
+                emu = Emulators(specs, args.emulators)
                 try:
                     job = {"inventory": str(root / "inventory"), "cache": str(root / "cache"),
                            "feature": args.feature,

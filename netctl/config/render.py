@@ -28,7 +28,6 @@ from typing import Any, Literal, NoReturn, get_args
 
 import jinja2
 import jinja2.runtime
-from netutils.utils import jinja2_convenience_function
 from pydantic import BaseModel
 
 from netctl.config.addressing import AddressSource
@@ -148,6 +147,38 @@ def check_lines(hostname: str, text: str) -> None:
             raise RenderError(msg)
 
 
+class _Filters(dict[str, Any]):
+    """Jinja's filters, with netutils' convenience filters loaded when a template first names
+    one that is not there (importing them all — 33 modules, ruamel.yaml among them — cost
+    every render command ~0.07 s and ~3 MB; netctl's own templates use none of them)."""
+
+    _netutils = False
+
+    def _load(self) -> bool:
+        if self._netutils:
+            return False
+        from netutils.utils import jinja2_convenience_function
+
+        for name, func in jinja2_convenience_function().items():
+            self.setdefault(name, func)  # Jinja's and netctl's own filters keep their names
+        self._netutils = True
+        return True
+
+    def __missing__(self, name: str) -> Any:
+        if self._load():
+            return self[name]
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or (self._load() and super().__contains__(name))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]  # __missing__ loads netutils' filters once
+        except KeyError:
+            return default
+
+
 @functools.lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The Jinja2 environment for one templates folder (cached)."""
@@ -161,8 +192,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         finalize=one_line,
     )
     env.context_class = _Context
-    env.filters.update(jinja2_convenience_function())
-    env.filters.update({"ip6": ip6, "ip6u": ip6u, "prompt": prompt})
+    env.filters = _Filters({**env.filters, "ip6": ip6, "ip6u": ip6u, "prompt": prompt})
     env.globals["fail"] = _fail
     return env
 

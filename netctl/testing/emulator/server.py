@@ -273,10 +273,25 @@ class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
         self._ssh_server_key = key if key is not None else host_key()
 
     def _bind_sockets(self) -> None:
-        super()._bind_sockets()
-        # Listen now, so that the port accepts connections when start() returns.
-        if self._socket is not None:
-            self._socket.listen(128)
+        """Bind as a device does: the port is this host's alone.
+
+        fakenos sets ``SO_REUSEPORT`` on Linux, so a second emulator process (another test
+        run, a benchmark's second device process) picking the same free port bound it too and
+        the kernel shared the connections between two different devices: a push reached the
+        wrong platform now and then ("Failed to enter configuration mode"). Without it a taken
+        port fails to bind and :class:`EmulatedNetwork` picks another. ``SO_REUSEADDR`` stays
+        (a restarted host rebinds its port while old sessions are in TIME_WAIT).
+        """
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.settimeout(self.timeout)
+            sock.bind((self.address, self.port))
+            sock.listen(128)  # now: the port accepts connections when start() returns
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
 
     def stop(self) -> None:
         """Stop listening, close the sessions and join the threads (bounded: 2 s)."""

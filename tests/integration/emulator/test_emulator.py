@@ -262,6 +262,35 @@ def test_stop_of_many_hosts_with_live_sessions_is_parallel() -> None:
     assert not net.running
 
 
+def test_a_port_belongs_to_one_emulated_host() -> None:
+    """Like a device, an emulated host's port is its own: a second emulator asking for it (an
+    explicit port fails to bind), and one picking free ports while another runs, never share
+    it with another device (fakenos's SO_REUSEPORT let two processes bind one port, and the
+    kernel split a push's connections between two devices)."""
+    first = EmulatedNetwork([HostSpec("one", "cisco_ios")]).start()
+    try:
+        port = first.ports["one"]
+        clash = EmulatedNetwork([HostSpec("two", "huawei_vrp", port=port)])
+        try:
+            with pytest.raises(OSError):
+                clash.start()
+        finally:
+            clash.stop()  # had it bound the port, it must not outlive the test
+        second = EmulatedNetwork([HostSpec("two", "huawei_vrp")]).start()
+        try:
+            assert second.ports["two"] != port
+            conn = ConnectHandler(**first.netmiko_params("one"))
+            try:
+                assert conn.find_prompt().endswith(("#", ">"))
+                assert "Cisco" in conn.send_command("show version")
+            finally:
+                close_fast(conn)
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
 def test_only_loopback_addresses_are_accepted() -> None:
     with pytest.raises(ValueError, match="loopback"):
         EmulatedNetwork([HostSpec("x", "cisco_ios")], address="0.0.0.0")  # noqa: S104

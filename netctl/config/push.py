@@ -75,7 +75,6 @@ class DeviceOutcome:
     hostname: str
     platform: Platform
     status: str  # unchanged | would_change | changed | refused | rolled_back | failed | skipped
-    remediation: str = ""
     error: str = ""
     seconds: float = 0.0
     backup: Path | None = None
@@ -91,6 +90,12 @@ class DeviceOutcome:
     def failed(self) -> bool:
         """True when the device did not end where it should."""
         return self.status in FAILED_STATUSES
+
+    @property
+    def remediation(self) -> str:
+        """The lines sent (or that would be), masked, as typed; made from the diff's lines when
+        asked (a 1,000-device push kept each device's text beside its lines)."""
+        return self.diff.text if self.diff is not None else ""
 
 
 @dataclass
@@ -289,7 +294,7 @@ def push(
 
     def task(t: Task) -> Result:
         hostname = t.host.name
-        r = rendered[hostname]
+        r = rendered.pop(hostname)  # held by this device's work only: freed as it ends
         if r.text is None:
             status = "skipped" if r.skipped else "failed"
             return Result(host=t.host, result=report(DeviceOutcome(
@@ -381,8 +386,7 @@ def _one_device(
         # (``undo … cipher %^%#…``, removed and protected lines) masked like a backup
         masking = options.masking()
         shown = masked(diff) if diff else None
-        return DeviceOutcome(hostname, platform, status, shown.text if shown else "",
-                             masking.mask_tokens(error),
+        return DeviceOutcome(hostname, platform, status, masking.mask_tokens(error),
                              round(time.monotonic() - start, 3), backup, shown, clock.steps)
 
     try:
@@ -457,6 +461,7 @@ def _sharing(diff: Diff, shared: dict[str, str] | None) -> Diff:
         refused=tuple(replace(r, line=one(r.line, r.line), reason=one(r.reason, r.reason))
                       for r in diff.refused),
         protected=tuple(one(line, line) for line in diff.protected),
+        sections=tuple((one(key, key), added, removed) for key, added, removed in diff.sections),
     )
 
 

@@ -18,7 +18,8 @@ def _diff(lines: list[str]) -> Diff:
     return Diff(Platform.HUAWEI_VRP, remediation=lines, running_scoped="", intended="",
                 removed=tuple(f"interface X > {x}" for x in lines[:2]),
                 refused=(Refused("snmp-agent", "management: polled by netctl"),),
-                protected=("user-interface vty 0 4",), sections=(("(global)", 1, 0),))
+                protected=("user-interface vty 0 4",),
+                sections=(("".join(["interface ", "Vlanif10"]), 1, 0),))
 
 
 def test_shared_lines_are_equal_and_one_string() -> None:
@@ -29,6 +30,7 @@ def test_shared_lines_are_equal_and_one_string() -> None:
     assert a == _diff(["ipv6", "ipv6 enable"]) and b == a
     assert a.remediation[1] is b.remediation[1]
     assert a.refused[0].line is b.refused[0].line
+    assert a.sections[0][0] is b.sections[0][0]
     assert _sharing(a, None) is a  # no table: unchanged
 
 

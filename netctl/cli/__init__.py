@@ -26,42 +26,6 @@ from netctl.exceptions import (
 from netctl.inventory.filters import FilterError
 from netctl.settings import Settings
 
-_PLUGIN_LOADER = "pydantic.plugin._loader"
-_PLUGINS_OFF = ("__all__", "1", "true")  # the values pydantic's loader reads as "none at all"
-
-
-def _plugin_loader_stand_in() -> None:
-    """Stand in for pydantic's plugin loader module while plugins are off.
-
-    Pydantic imports that module (``pydantic.plugin._loader``) when it builds its first
-    validator, and the module imports ``importlib.metadata`` at its top (~10 ms, a third of the
-    building of the inventory's validators) even when its ``get_plugins()`` then returns
-    nothing because ``PYDANTIC_DISABLE_PLUGINS`` says so. The stand-in's ``get_plugins()``
-    returns the same nothing without that import, and hands over to the real module (imported
-    then) if plugins are turned on later. Nothing is done when the module is already imported.
-    """
-    if _PLUGIN_LOADER in sys.modules or os.environ.get("PYDANTIC_DISABLE_PLUGINS") \
-            not in _PLUGINS_OFF:
-        return
-    import types
-    from collections.abc import Iterable
-
-    stand_in = types.ModuleType(_PLUGIN_LOADER, "netctl's stand-in while plugins are off")
-
-    def get_plugins() -> Iterable[object]:
-        if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in _PLUGINS_OFF:
-            return ()
-        import importlib
-
-        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
-            del sys.modules[_PLUGIN_LOADER]
-        real: Iterable[object] = importlib.import_module(_PLUGIN_LOADER).get_plugins()
-        return real
-
-    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
-    sys.modules[_PLUGIN_LOADER] = stand_in
-
-
 # name → (module, attribute, kind): groups are imported only when used, so that
 # `netctl inventory list` does not pay for SNMP, InfluxDB, Jinja2 and SSH imports.
 GROUPS: dict[str, tuple[str, str, str]] = {
@@ -241,7 +205,6 @@ def _leave(code: object) -> NoReturn:
 
 def _main() -> None:
     """:func:`main` without the fast exit."""
-    _plugin_loader_stand_in()
     if sys.argv[1:] == ["--version"]:  # no need to import every command group
         from netctl import __version__
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,37 @@ class LinkEntry:
     link: Link
     file: Path
     loc: Loc
+
+
+def fast_constructor(cls: type[Any]) -> Callable[..., Any]:
+    """A constructor of the frozen slotted dataclass ``cls`` that makes the same object as
+    ``cls(*fields)`` (positional, every field) about three times faster.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (its own
+    ``__setattr__`` refuses): ~0.1 µs a field, 30 ms for a region's 32,000 device entries. This
+    one fills a plain slotted twin of ``cls`` (the same slots, so the same memory layout) with
+    ordinary assignments, then makes the object a ``cls`` (``__class__`` assignment, which
+    Python allows between classes of the same layout): from then on it is a frozen ``cls``
+    like any other (equal, hashed, refusing assignment alike; tests compare them).
+    """
+    names: tuple[str, ...] = getattr(cls, "__slots__", ())
+    if not names or tuple(f.name for f in fields(cls)) != names:
+        msg = f"{cls.__name__}: fast_constructor needs a slotted dataclass, fields in order"
+        raise TypeError(msg)
+    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": names})
+    args = ", ".join(names)
+    body = "".join(f"    o.{n} = {n}\n" for n in names)
+    source = f"def make({args}):\n    o = _new(twin)\n{body}    o.__class__ = cls\n    return o\n"
+    scope: dict[str, Any] = {"_new": object.__new__, "twin": twin, "cls": cls}
+    exec(source, scope)  # noqa: S102 - generated from the class's own slot names
+    make: Callable[..., Any] = scope["make"]
+    make.__qualname__ = f"fast_constructor({cls.__name__})"
+    return make
+
+
+_new_device_entry = fast_constructor(DeviceEntry)
+_new_school_entry = fast_constructor(SchoolEntry)
+_new_link_entry = fast_constructor(LinkEntry)
 
 
 @dataclass
@@ -230,6 +261,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
     city_of = {code: division.city_code for code, division in geo.COUNTIES.items()}
     models = raw.catalog.models
     devices, by_site, ap = inv.devices, inv._by_site, Role.AP
+    new_entry = _new_device_entry
 
     def add_device(
         device: Device,
@@ -296,7 +328,8 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                 else:
                     seen_mgmt[key] = device.hostname
         city = city_of.get(county) if county is not None else None
-        entry = DeviceEntry(device, platform, wifi, city, county, school, node, path, loc)
+        entry: DeviceEntry = _new_device_entry(device, platform, wifi, city, county, school,
+                                               node, path, loc)
         inv.devices[device.hostname] = entry
         inv._by_site.setdefault(entry.site, []).append(entry)
 
@@ -318,7 +351,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
     for i, node in enumerate(raw.region.nodes):
         add_node(node, region_path, ("nodes", i), None)
     for j, link in enumerate(raw.region.links):
-        inv.links.append(LinkEntry(link, region_path, ("links", j)))
+        inv.links.append(_new_link_entry(link, region_path, ("links", j)))
 
     for path, cf in raw.counties.items():
         code = cf.county
@@ -382,7 +415,7 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                 )
                 inv._broken.update(d.hostname for d in school.devices)
                 continue
-            inv.schools[school.code] = SchoolEntry(school, code, city, path, loc)
+            inv.schools[school.code] = _new_school_entry(school, code, city, path, loc)
             site_list = by_site.setdefault(school.code, [])
             for j, device in enumerate(school.devices):
                 # the usual device, inline (a region has ~30,000): a new hostname, a platform
@@ -399,12 +432,12 @@ def join(raw: RawInventory) -> tuple[Inventory, list[Finding]]:
                     continue
                 dev_loc = (*loc, "devices", j)
                 seen_hosts[hostname] = (path, dev_loc)
-                entry = DeviceEntry(device, platform, wifi, city, code, school.code, None, path,
-                                    dev_loc)
+                entry = new_entry(device, platform, wifi, city, code, school.code, None, path,
+                                  dev_loc)
                 devices[hostname] = entry
                 site_list.append(entry)
         for j, link in enumerate(cf.links):
-            inv.links.append(LinkEntry(link, path, ("links", j)))
+            inv.links.append(_new_link_entry(link, path, ("links", j)))
 
     findings.extend(_check_links(inv))
     findings.extend(_check_devices(inv))
@@ -417,48 +450,50 @@ def _check_links(inv: Inventory) -> list[Finding]:
     findings: list[Finding] = []
     by_site: dict[str, list[Link]] = defaultdict(list)
     interfaces: dict[str, set[str]] = {}  # hostname → its interface names (a metro has many links)
+    get_device, broken, lan = inv.devices.get, inv._broken, LinkKind.LAN
     for entry in inv.links:
         link = entry.link
         ok = True
         sites: set[str] = set()
-        for side in ("a", "b"):
-            end = getattr(link, side)
-            if end.device is None:
+        for side, end in (("a", link.a), ("b", link.b)):
+            host = end.device
+            if host is None:
                 continue
-            dev = inv.devices.get(end.device)
-            if dev is None and end.device in inv._broken:
-                ok = False
-                continue
+            dev = get_device(host)
             if dev is None:
+                if host in broken:
+                    ok = False
+                    continue
                 findings.append(
                     Finding(
                         entry.file,
                         (*entry.loc, side),
-                        f"link endpoint '{end.device}' does not exist",
+                        f"link endpoint '{host}' does not exist",
                         "use the hostname of a device declared in the inventory",
                     )
                 )
                 ok = False
                 continue
-            names = interfaces.get(end.device)
-            if names is None:
-                names = interfaces[end.device] = {i.name for i in dev.device.interfaces}
-            if end.interface is not None and names and end.interface not in names:
-                findings.append(
-                    Finding(
-                        entry.file,
-                        (*entry.loc, side),
-                        f"device '{end.device}' has no interface '{end.interface}'",
-                        "declare it under the device's interfaces "
-                        f"(has: {', '.join(sorted(names))})",
+            if end.interface is not None:
+                names = interfaces.get(host)
+                if names is None:
+                    names = interfaces[host] = {i.name for i in dev.device.interfaces}
+                if names and end.interface not in names:
+                    findings.append(
+                        Finding(
+                            entry.file,
+                            (*entry.loc, side),
+                            f"device '{host}' has no interface '{end.interface}'",
+                            "declare it under the device's interfaces "
+                            f"(has: {', '.join(sorted(names))})",
+                        )
                     )
-                )
-                ok = False
+                    ok = False
             sites.add(dev.site)
         if ok:
             for site in sites:
                 by_site[site].append(link)
-        if link.kind is LinkKind.LAN and len(sites) > 1:
+        if link.kind is lan and len(sites) > 1:
             findings.append(
                 Finding(
                     entry.file,
@@ -503,10 +538,10 @@ def _check_devices(inv: Inventory) -> list[Finding]:
 def _check_schools(inv: Inventory) -> list[Finding]:
     findings: list[Finding] = []
     websites: dict[str, str] = {}
-    for s in inv.schools.values():
+    by_site, gateway = inv._by_site, Role.GATEWAY
+    for code, s in inv.schools.items():
         school = s.school
-        roles = {d.role for d in inv.devices_at(school.code)}
-        if Role.GATEWAY not in roles:
+        if not any(d.device.role is gateway for d in by_site.get(code, ())):
             findings.append(
                 Finding(
                     s.file,

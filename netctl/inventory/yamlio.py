@@ -13,7 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,13 +141,20 @@ def dump_yaml(data: Any) -> str:
     return text
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a reader sees the old file or the new, never half."""
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` to ``path`` atomically: a reader sees the old file or the new, never half.
+
+    ``text`` may come in parts (an iterable of strings, written one after another): a large
+    file (a region's zone) is then never one string in memory, nor one encoded copy of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                for part in text:
+                    fh.write(part)
             fh.flush()
             os.fsync(fh.fileno())
         tmp_path = Path(tmp)

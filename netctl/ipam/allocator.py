@@ -57,6 +57,11 @@ class Allocator(SiteAllocator):
                             list[tuple[str, int, int, int | None]]] = {}
         self.specs = site_specs(inv, plan)
         self.out = self._clone(current)
+        # each county's school codes (the county loop runs once per county and family: a scan
+        # of every school each time was 130,000 steps on a region)
+        self._school_codes: dict[str, set[str]] = {}
+        for code, entry in inv.schools.items():
+            self._school_codes.setdefault(entry.county, set()).add(code)
 
 
     def _active(self, held: list[Held]) -> list[Held]:
@@ -234,8 +239,7 @@ class Allocator(SiteAllocator):
         in_inventory = code in self.inv.counties
         infra = _Slot(code, f"infrastructure of county {code}", _get(rec.infrastructure, family),
                       self.pins.get((f"site:{code}", "block", family)), in_inventory)
-        schools = [s.code for s in self.inv.schools_in(county=code)]
-        here = set(schools)
+        here = self._school_codes.get(code, set())
         orphans = sorted(set(rec.sites) - here)
         slots = [
             _Slot(c, f"school {c}", _get(rec.sites.get(c), family),

@@ -299,6 +299,9 @@ def _apply(inv: Inventory, key: str, path: Path, out: Management | None = None
                 now = out.get(host)
                 if now is None:
                     d6, d4 = device.mgmt_ipv6, device.mgmt_ipv4
+                    if d6 is None and d4 is None:  # the usual device: nothing declared
+                        out[host] = (x6, x4)
+                        continue
                     now = (int(d6) if d6 is not None else None,
                            int(d4) if d4 is not None else None)
                 c6, c4 = now

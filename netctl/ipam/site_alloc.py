@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from netctl.inventory.index import DeviceEntry
 from netctl.ipam.allocation import AllocationReport, Pin, Refusal
-from netctl.ipam.net import Family, Net, Pool
+from netctl.ipam.net import Family, Net, Pool, block_size
 from netctl.ipam.plan import LOOPBACK, MANAGEMENT, P2P, AddressPlan
 from netctl.ipam.records import REGION, LinkRecord, Pair, SiteRecord
 from netctl.ipam.sites import SiteSpec
@@ -152,9 +152,13 @@ class SiteAllocator:
         lowest free address is the next one). False when the site needs the general path."""
         if self.pinned and any(f"host:{d.hostname}" in self.pinned for d in spec.devices):
             return False
-        if any(family in v for t in (rec.addresses, rec.loopbacks, rec.services)
-               for v in t.values()) or any(family in x.nets for x in rec.links):
-            return False
+        for table in (rec.addresses, rec.loopbacks, rec.services):
+            for v in table.values():
+                if family in v:
+                    return False
+        for x in rec.links:
+            if family in x.nets:
+                return False
         for d in spec.devices:
             if (d.device.mgmt_ipv6 if family == "ipv6" else d.device.mgmt_ipv4) is not None:
                 return False
@@ -170,7 +174,7 @@ class SiteAllocator:
         service_role = LOOPBACK if rec.site == REGION else self.plan.website_role
         service = prefix(service_role)
         p2p = prefix(P2P)
-        hosts = [d.hostname for d in spec.devices]
+        hosts = [d.device.hostname for d in spec.devices]
         others = [h for h in hosts if h != spec.gateway]
         # capacity: anything that does not fit goes the general way, which refuses clearly
         if mgmt is not None and len(others) + 1 > mgmt.size - last:
@@ -178,7 +182,8 @@ class SiteAllocator:
         if loop is not None and len(spec.routed) + (
                 len(spec.services) if service_role == LOOPBACK else 0) > loop.size - last:
             return False
-        link_size = Net(family, 0, self.plan.levels(family).link).size
+        link_length = self.plan.levels(family).link
+        link_size = block_size(family, link_length)
         if p2p is not None and len(spec.links) * link_size > p2p.size:
             return False
         full = 128 if family == "ipv6" else 32
@@ -215,8 +220,7 @@ class SiteAllocator:
                 if record is None:
                     record = by_key[_key(a, b)] = LinkRecord(a, b, {})
                     rec.links.append(record)
-                record.nets[family] = Net(family, p2p.start + i * link_size,
-                                          self.plan.levels(family).link)
+                record.nets[family] = new(Net, (family, p2p.start + i * link_size, link_length))
                 self.report.added["links"] += 1
         return True
 

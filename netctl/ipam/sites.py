@@ -70,8 +70,17 @@ def site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
     """Every site the inventory needs addresses for, keyed by site id."""
     routed = set(plan.routed_roles)
     by_site: dict[str, list[DeviceEntry]] = {}
-    for entry in sorted(inv.devices.values(), key=lambda d: d.hostname):
-        by_site.setdefault(site_of(entry), []).append(entry)
+    devices = inv.devices
+    for host in sorted(devices):  # keyed by hostname: hostname order
+        entry = devices[host]
+        site = entry.school  # site_of, inlined (~30,000 devices)
+        if site is None:
+            site = entry.county or REGION
+        list_ = by_site.get(site)
+        if list_ is None:
+            by_site[site] = [entry]
+        else:
+            list_.append(entry)
     links: dict[str, list[tuple[str, str]]] = {}
     for le in inv.links:
         pair = _p2p_ends(inv, le.link, routed)
@@ -86,8 +95,15 @@ def site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
              ) -> None:
         devices = tuple(by_site.get(site, ()))  # in hostname order
         gw_role = SITE_GATEWAY_ROLE[kind]
-        gateway = next((d.hostname for d in devices if d.role is gw_role), None)
-        l3 = [(ROLE_RANK.get(d.role, 9), d.hostname) for d in devices if d.role in routed]
+        gateway: str | None = None
+        l3: list[tuple[int, str]] = []
+        for d in devices:
+            device = d.device
+            role = device.role
+            if gateway is None and role is gw_role:
+                gateway = device.hostname
+            if role in routed:
+                l3.append((ROLE_RANK.get(role, 9), device.hostname))
         site_links = links.get(site)
         specs[site] = SiteSpec(
             site, kind, county, label, devices, gateway, tuple(h for _, h in sorted(l3)),
@@ -134,6 +150,13 @@ def _p2p_ends(inv: Inventory, link: Link, routed: set[Role]) -> tuple[str, str, 
         site = b.school
     else:
         site = a.county or b.county or REGION
-    ends = sorted([(ROLE_RANK.get(a.role, 9), endpoint_text(link.a)),
-                   (ROLE_RANK.get(b.role, 9), endpoint_text(link.b))])
+    ends = sorted([(ROLE_RANK.get(a.device.role, 9), _device_end(link.a)),
+                   (ROLE_RANK.get(b.device.role, 9), _device_end(link.b))])
     return site, ends[0][1], ends[1][1]
+
+
+def _device_end(end: Endpoint) -> str:
+    """:func:`endpoint_text` of an end that names a device (``Endpoint.__str__`` inlined)."""
+    if end.provider is not None:  # never with a device (the model refuses both)
+        return str(end)
+    return f"{end.device}:{end.interface}" if end.interface else str(end.device)

@@ -251,3 +251,39 @@ def test_txt_strings_escape_every_byte_as_rfc1035_says() -> None:
                 for _ in range(300)]
     for text in samples:
         assert _txt(text) == reference(text), text
+
+
+def test_zone_files_written_and_compared_in_parts(allocated_copy: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zone files are written, and compared with the old ones, a few lines at a time: the
+    bytes are those of the whole text, and a change in any part (the last line, one more line)
+    is a change."""
+    import netctl.dns.zone as zone_mod
+
+    inv = load_inventory(allocated_copy)
+    whole, parted = tmp_path / "whole", tmp_path / "parted"
+    write_zones(inv, whole, today=TODAY)
+    monkeypatch.setattr(zone_mod, "_PART_LINES", 7)  # many parts, one cut mid-zone
+    assert [r.changed for r in write_zones(inv, parted, today=TODAY)] == [True] * 3
+    for path in whole.iterdir():
+        assert (parted / path.name).read_bytes() == path.read_bytes()
+    zones = build_zones(inv)
+    for z in zones:
+        text = render(z, inv.ipam.plan, 5)
+        assert text == "".join(zone_mod.render_parts(z, inv.ipam.plan, 5))
+        assert len(z.lines) > 7 and text.count("\n") == len(z.lines) + 10
+        assert zone_mod._same_text(text, zone_mod.render_parts(z, inv.ipam.plan, 5))
+        assert not zone_mod._same_text(text + "x", zone_mod.render_parts(z, inv.ipam.plan, 5))
+        assert not zone_mod._same_text(text[:-2] + "x\n",
+                                       zone_mod.render_parts(z, inv.ipam.plan, 5))
+        assert not zone_mod._same_text(text[:-1], zone_mod.render_parts(z, inv.ipam.plan, 5))
+    # the same content the next day: nothing written, serials kept
+    assert [r.changed for r in write_zones(inv, parted, today=date(2026, 11, 29))] == [False] * 3
+    # the last line of the forward zone edited by hand: rewritten with the next serial
+    fwd = parted / "nxedu.example.cn.zone"
+    fwd.write_text(fwd.read_text("utf-8")[:-2] + "9\n", encoding="utf-8")
+    again = write_zones(inv, parted, today=TODAY)
+    assert [r.changed for r in again] == [True, False, False]
+    assert again[0].serial == 2026112801
+    assert fwd.read_bytes().replace(b"2026112801 ; serial", b"2026112800 ; serial") == \
+        (whole / fwd.name).read_bytes()

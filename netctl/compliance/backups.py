@@ -105,30 +105,12 @@ def newest_and_named(
     them), and whether every backup among ``names`` carries its time in its name
     (then the newest is known from the names alone: no file's mtime can change which one it is).
     """
-    if before is None:
-        found, named = newest_by_name(names)
-        if named:
-            if found is None:
-                return None, True
-            taken_at, name = found
-            return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at), True
-    else:
-        if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup
-            when = _stamp(names[0][:-4])
-            if when is not None:
-                if when > before:
-                    return None, True
-                return Backup(hostname, backups_dir.joinpath(hostname, names[0]), when), True
-        names = [n for n in names if n.endswith(".cfg")]
-        if not names:
+    found, named = newest_by_name(names, before)
+    if named:
+        if found is None:
             return None, True
-        stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
-        if len(stamped) == len(names):  # the usual case: no stat per file
-            stamped = [(w, n) for w, n in stamped if w <= before]
-            if not stamped:
-                return None, True
-            taken_at, name = max(stamped)
-            return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at), True
+        taken_at, name = found
+        return Backup(hostname, backups_dir.joinpath(hostname, name), taken_at), True
     names = [n for n in names if n.endswith(".cfg")]
     folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string: one Path at the end
     timed = [(backup_time(Path(folder, n)), Path(folder, n)) for n in names]
@@ -140,27 +122,34 @@ def newest_and_named(
     return Backup(hostname, path, taken_at), False
 
 
-def newest_by_name(names: list[str]) -> tuple[tuple[datetime, str] | None, bool]:
+def newest_by_name(names: list[str], before: datetime | None = None,
+                   ) -> tuple[tuple[datetime, str] | None, bool]:
     """The newest backup among the names in a device's folder by the times in the names
-    (``(taken_at, name)``, None when there is no backup), and True; or ``(None, False)`` when
-    some backup's name carries no time (then its mtime says: :func:`newest_and_named`).
+    (``(taken_at, name)``, taken at or before ``before``; None when there is no such backup),
+    and True; or ``(None, False)`` when some backup's name carries no time (then its mtime
+    says: :func:`newest_and_named`).
 
     Examples:
         >>> newest_by_name(["20261128T020000Z.cfg", "20261127T020000Z.cfg", "notes.txt"])[0][1]
         '20261128T020000Z.cfg'
         >>> newest_by_name(["20261128T020000Z.cfg", "old.cfg"]), newest_by_name([])
         ((None, False), (None, True))
+        >>> newest_by_name(["20261128T020000Z.cfg", "20261127T020000Z.cfg"],
+        ...                datetime(2026, 11, 27, 12, tzinfo=UTC))[0][1]
+        '20261127T020000Z.cfg'
     """
     if len(names) == 1 and names[0].endswith(".cfg"):  # the usual case: one backup
         when = _stamp(names[0][:-4])
         if when is not None:
-            return (when, names[0]), True
+            return ((when, names[0]) if before is None or when <= before else None), True
     names = [n for n in names if n.endswith(".cfg")]
     if not names:
         return None, True
     stamped = [(when, n) for n in names if (when := _stamp(n[:-4])) is not None]
     if len(stamped) == len(names):  # the usual case: no stat per file
-        return max(stamped), True
+        if before is not None:
+            stamped = [(w, n) for w, n in stamped if w <= before]
+        return (max(stamped) if stamped else None), True
     return None, False
 
 

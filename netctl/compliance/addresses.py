@@ -10,6 +10,8 @@ from netctl.compliance.model import Reason, SchoolResult
 from netctl.inventory.index import SchoolEntry
 from netctl.models.inventory import Role
 
+_ADDRESS_METRICS = ("ipv4_addresses", "ipv6_addresses")
+
 
 @lru_cache(maxsize=65536)
 def _countable(token: str) -> IPv4Address | IPv6Address | None:
@@ -39,25 +41,23 @@ def address_registered(ctx: Context, s: SchoolEntry) -> SchoolResult:
     good = total = 0
     bad: list[str] = []
     foreign = 0
-    for dev in inv.devices_at(code):
-        for metric in ("ipv4_addresses", "ipv6_addresses"):
-            for ifname, r in ev.interfaces(dev.hostname, metric).items():
-                for token in str(r.value or "").split():
-                    ip = _countable(token)
-                    if ip is None:
-                        continue
-                    total += 1
-                    if reg.registered(code, dev.hostname, ip):
-                        good += 1
-                        continue
-                    other = reg.owner(ip)
-                    where = f"{dev.hostname}:{ifname} {token}"
-                    if other:
-                        foreign += 1
-                        name = inv.schools[other].school.name if other in inv.schools else other
-                        bad.append(f"{where} → {other} {name}")
-                    else:
-                        bad.append(where)
+    for host, ifname, r in ev.fresh_of(ctx.hostnames(code), _ADDRESS_METRICS):
+        for token in str(r.value or "").split():
+            ip = _countable(token)
+            if ip is None:
+                continue
+            total += 1
+            if reg.registered(code, host, ip):
+                good += 1
+                continue
+            other = reg.owner(ip)
+            where = f"{host}:{ifname} {token}"
+            if other:
+                foreign += 1
+                name = inv.schools[other].school.name if other in inv.schools else other
+                bad.append(f"{where} → {other} {name}")
+            else:
+                bad.append(where)
     reasons: list[Reason] = []
     evidence: list[str] = []
     if total:

@@ -119,6 +119,8 @@ class BaselineCache:
         self._seen_folders: set[str] = set()
         self._dumps: dict[tuple[int, ...], list[Any]] = {}  # result objects' ids → their dump
         self._dirty = False
+        self._dir: Path | None = None  # the backups folder last looked in, and its _prefix
+        self._dir_prefix = ("", False)
         if path is not None and path.is_file():
             try:
                 data = json.loads(path.read_bytes())  # UTF-8, as written
@@ -143,19 +145,30 @@ class BaselineCache:
         path, taken_at = found
         return Backup(hostname, Path(path), taken_at)
 
+    def _prefix(self, backups_dir: Path) -> tuple[str, bool]:
+        """``os.path.join(backups_dir, "")``, and whether it is the cache's own folder (then a
+        device's folder is keyed by its hostname), worked out once per folder object."""
+        if backups_dir is not self._dir:
+            self._dir = backups_dir
+            prefix = os.path.join(backups_dir, "")  # noqa: PTH118 - a string, as keyed
+            self._dir_prefix = prefix, bool(self._root) and prefix == self._root
+        return self._dir_prefix
+
     def _newest(self, backups_dir: Path, hostname: str) -> tuple[str, datetime] | None:
         """:meth:`newest` as the path's text and the time in its name (no object built)."""
-        folder = os.path.join(backups_dir, hostname)  # noqa: PTH118 - a string, as keyed
+        prefix, own = self._prefix(backups_dir)
+        # os.path.join(backups_dir, hostname): a hostname is a single relative name (inventory)
+        folder = prefix + hostname
         try:
             st = os.stat(folder)  # noqa: PTH116 - before listing: a later change shows next time
         except (FileNotFoundError, NotADirectoryError):
             return None
-        key = self._relative(folder)
+        key = hostname if own else self._relative(folder)
         self._seen_folders.add(key)
         known = self._folders.get(key)
         if known is not None and known[0] == st.st_mtime_ns:
-            name = str(known[1])
-            when = _stamp(name[:-4])
+            name = known[1]
+            when = _stamp(name[:-4]) if type(name) is str else None
             # a name in the folder, as a listing gives it (a doctored cache names no other file)
             if when is not None and name.endswith(".cfg") and os.sep not in name:
                 # str(backups_dir.joinpath(hostname, name)): folder is already a clean path
@@ -189,10 +202,20 @@ class BaselineCache:
         if found is None:
             return None
         path, taken_at = found
-        if self._relative(path) not in self._files:  # new to the cache: read it, stat the open file
+        rel = self._relative(path)
+        known = self._files.get(rel)
+        if known is None:  # new to the cache: read it, stat the open file
             raw, st = _read(path)
             return path, taken_at, st, self._check(path, ruleset, run, st, raw)
         st = os.stat(path)  # noqa: PTH116 - once, for the cache and the confirmation time
+        if known[0] == st.st_size and known[1] == st.st_mtime_ns and type(known[2]) is str:
+            # the usual case, :meth:`_check`'s first steps for a file the cache knows as it is
+            self._seen_files.add(rel)
+            key = f"{self._rules_key(ruleset)}:{known[2]}"
+            loaded = self._loaded.get(key)
+            if loaded is not None:
+                self._used.add(key)
+                return path, taken_at, st, loaded
         return path, taken_at, st, self._check(path, ruleset, run, st)
 
     def _relative(self, name: str) -> str:

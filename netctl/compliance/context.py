@@ -55,6 +55,15 @@ class Context:
     _ends: dict[str, list[tuple[Link, Endpoint | None]]] = field(default_factory=dict)
     _roles: dict[str, dict[Role, list[DeviceEntry]]] = field(default_factory=dict)
     _oper_lines: dict[tuple[str, str], str] = field(default_factory=dict)
+    _hosts: dict[str, list[str]] = field(default_factory=dict)
+
+    def hostnames(self, site: str) -> list[str]:
+        """The hostnames of the site's devices, in inventory order (once per site: the
+        addresses and the security baseline read every device of a school)."""
+        found = self._hosts.get(site)
+        if found is None:
+            found = self._hosts[site] = [d.device.hostname for d in self.inv.devices_at(site)]
+        return found
 
     def uplinks(self, site: str) -> list[Link]:
         """The site's uplinks (``Inventory.uplinks_of``, computed once per site)."""

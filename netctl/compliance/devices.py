@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -75,14 +76,16 @@ def check_device(
     (mtime) after it does not. ``texts``: filled with the backup's path as text (``str`` of the
     result's ``backup``, by hostname) where it is known without building it.
     """
-    host = entry.hostname
+    device = entry.device
+    host = device.hostname
     platform = entry.platform.value
+    school = entry.school
     base = (
         host,
         platform,
-        entry.role.value,
-        entry.site,
-        entry.school,
+        device.role.value,
+        school or entry.node or "",  # entry.site
+        school,
         entry.county,
         entry.city,
     )
@@ -109,7 +112,7 @@ def check_device(
         found = cache.lookup(backups_dir, host, ruleset, CHECK)
         if found is not None:
             text, taken_at, st, results = found
-            path = Path(text)
+            path = _path(text)
             if texts is not None:
                 texts[host] = text
     else:
@@ -137,7 +140,7 @@ def check_device(
         )
     failed, partial = _verdicts(results)
     # Backup.confirmed_at: the later of the time in the name and the file's mtime
-    confirmed = max(taken_at, datetime.fromtimestamp(st.st_mtime, tz=UTC))
+    confirmed = max(taken_at, _utc(st.st_mtime))
     if as_of and confirmed > now:
         confirmed = taken_at
     if now - confirmed > window:
@@ -161,13 +164,11 @@ def check_device(
         return DeviceBaseline(
             *base, path, taken_at, "pass", results, confirmed_at=confirmed
         )
-    bad = failed + partial
-    ids_zh = "、".join(f"{r.title.zh}（{RULE_STATUS_ZH.get(r.status, r.status)}）" for r in bad)
-    ids = ", ".join(f"{r.rule}({r.status})" for r in bad)
+    count, ids_zh, ids = _failing(results, failed, partial)
     reason = Reason(
         "baseline_failed",
-        f"{host}: {len(bad)} 项基线不符合：{ids_zh}",
-        f"{host}: {len(bad)} baseline rule(s) not met: {ids}",
+        f"{host}: {count} 项基线不符合：{ids_zh}",
+        f"{host}: {count} baseline rule(s) not met: {ids}",
     )
     return DeviceBaseline(
         *base,
@@ -198,6 +199,41 @@ def _verdicts(results: tuple[RuleResult, ...]) -> tuple[list[RuleResult], list[R
     return found[1], found[2]
 
 
+_FAILING: dict[int, tuple[tuple[RuleResult, ...], int, str, str]] = {}
+
+
+def _failing(
+    results: tuple[RuleResult, ...], failed: list[RuleResult], partial: list[RuleResult]
+) -> tuple[int, str, str]:
+    """How many rules do not pass, and their list in Chinese and English (once per result
+    tuple, as :func:`_verdicts`)."""
+    found = _FAILING.get(id(results))
+    if found is None or found[0] is not results:
+        if len(_FAILING) > 100_000:
+            _FAILING.clear()
+        bad = failed + partial
+        found = _FAILING[id(results)] = (
+            results,
+            len(bad),
+            "、".join(f"{r.title.zh}（{RULE_STATUS_ZH.get(r.status, r.status)}）" for r in bad),
+            ", ".join(f"{r.rule}({r.status})" for r in bad),
+        )
+    return found[1], found[2], found[3]
+
+
+@lru_cache(maxsize=65536)
+def _path(text: str) -> Path:
+    """``Path(text)``, once per text (a Path is immutable: each run's baselines may share it)."""
+    return Path(text)
+
+
+@lru_cache(maxsize=65536)
+def _utc(timestamp: float) -> datetime:
+    """``datetime.fromtimestamp(timestamp, tz=UTC)``, once per mtime (a file's mtime stays
+    until it is touched: runs after the first find it again)."""
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
 RULE_STATUS_ZH = {"pass": "符合", "partial": "部分符合", "fail": "不符合"}
 """Chinese words for a rule's status in Chinese text (no English codes in Chinese sentences)."""
 
@@ -226,10 +262,11 @@ def check_devices(
     # for "."; hostnames are single names, checked by the inventory)
     if not isinstance(backups_dir, Path) or str(backups_dir) == ".":
         texts = None
+    ap = Role.AP
     out = [
         check_device(d, backups_dir, rules, now, window, store, as_of, texts)
         for d in chosen
-        if in_baseline(d)
+        if d.device.role is not ap  # in_baseline(d)
     ]
     store.save()
     return out

@@ -178,6 +178,21 @@ class Evidence:
         cutoff = self._cutoff
         return {i: r for i, r in slot.items() if r.at >= cutoff}
 
+    def fresh_of(
+        self, devices: Iterable[str], metrics: tuple[str, ...]
+    ) -> list[tuple[str, str, Reading]]:
+        """Every fresh reading of ``metrics`` of ``devices``, as ``(device, interface,
+        reading)``: device by device, then metric by metric (as given), then interface by
+        interface as :meth:`interfaces` gives them; one call for a school's devices."""
+        data, cutoff = self._data, self._cutoff
+        out: list[tuple[str, str, Reading]] = []
+        for device in devices:
+            for metric in metrics:
+                slot = data.get((device, metric))
+                if slot:
+                    out += [(device, i, r) for i, r in slot.items() if r.at >= cutoff]
+        return out
+
     def last_seen(self, device: str) -> datetime | None:
         """When anything was last observed about the device (its ``poll_ok`` first)."""
         poll = self.get(device, "poll_ok")

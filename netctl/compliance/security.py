@@ -30,7 +30,7 @@ def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:
     """Devices of the school whose newest running config passes every rule of its platform."""
     code = s.code
     get = ctx.baselines.get
-    results = [r for d in ctx.inv.devices_at(code) if (r := get(d.hostname)) is not None]
+    results = [r for host in ctx.hostnames(code) if (r := get(host)) is not None]
     if not results:
         return SchoolResult(
             code,

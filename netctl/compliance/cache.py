@@ -87,15 +87,57 @@ def _read(name: str) -> tuple[bytes, os.stat_result]:
     fd = os.open(name, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # not inherited (PEP 446)
     try:
         st = os.fstat(fd)
-        raw = os.read(fd, st.st_size + 1)  # a shorter read of a file is its end
-        if len(raw) > st.st_size:  # it grew since: read to its end
-            chunks = [raw]
-            while chunk := os.read(fd, 1 << 16):
-                chunks.append(chunk)
-            raw = b"".join(chunks)
-        return raw, st
+        return _read_fd(fd, st), st
     finally:
         os.close(fd)
+
+
+def _read_fd(fd: int, st: os.stat_result) -> bytes:
+    """The bytes of the open file ``fd`` whose ``fstat`` is ``st``, to its end."""
+    raw = os.read(fd, st.st_size + 1)  # a shorter read of a file is its end
+    if len(raw) > st.st_size:  # it grew since: read to its end
+        chunks = [raw]
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+    return raw
+
+
+_Identity = tuple[int, int, int, int, int]
+_PARSED: dict[str, tuple[_Identity, Any]] = {}
+"""The cache file this process last read or wrote, by its path: the file's identity (device,
+inode, size, mtime and ctime) and its parsed JSON. A run after the first in a process (a
+report of every county, a daemon) finds the file it wrote, or read, unchanged: one ``fstat``
+instead of parsing ~3 MB for a region. Nothing reads the parsed data but
+:class:`BaselineCache`, which copies its top level and never changes what is inside."""
+
+
+def _identity(st: os.stat_result) -> _Identity:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _parsed(path: Path) -> Any:
+    """The cache file's JSON (UTF-8, as written), parsed once per version of the file."""
+    key = str(path)
+    fd = os.open(key, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        known = _PARSED.get(key)
+        if known is not None and known[0] == _identity(st):
+            return known[1]
+        raw = _read_fd(fd, st)
+        ident = _identity(os.fstat(fd))  # as read (a writer replaces the file: a new inode)
+    finally:
+        os.close(fd)
+    data = json.loads(raw)
+    _remember(key, ident, data)
+    return data
+
+
+def _remember(key: str, ident: _Identity, data: Any) -> None:
+    if len(_PARSED) >= 8 and key not in _PARSED:
+        _PARSED.clear()
+    _PARSED[key] = (ident, data)
 
 
 class BaselineCache:
@@ -123,7 +165,7 @@ class BaselineCache:
         self._dir_prefix = ("", False)
         if path is not None and path.is_file():
             try:
-                data = json.loads(path.read_bytes())  # UTF-8, as written
+                data = _parsed(path)
                 if data.get("version") == VERSION:
                     self._findings = list(data["findings"])
                     self._results = dict(data["results"])
@@ -325,6 +367,10 @@ class BaselineCache:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-", suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as f:  # dumps: the C encoder, not dump's
                 f.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-            Path(tmp).replace(self.path)
+                f.flush()
+                Path(tmp).replace(self.path)
+                # the file as renamed (its ctime moved): what a later run in this process reads
+                # back is ``data`` (lists, strings and numbers, as JSON gives them back)
+                _remember(str(self.path), _identity(os.fstat(f.fileno())), data)
         except OSError:
             return  # a cache that cannot be written only costs time next run

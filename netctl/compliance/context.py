@@ -46,6 +46,8 @@ class Context:
     _uplinks: dict[str, list[Link]] = field(default_factory=dict)
     ap_states: dict[str, Any] = field(default_factory=dict)
     """Each AP's judged state, once per run (``wireless``: both wireless KPIs read it)."""
+    rooms_mapped: dict[str, bool] = field(default_factory=dict)
+    """Whether every AP of a school names its room, by school (``wireless``, as above)."""
     failing: dict[int, str] = field(default_factory=dict)
     """The rules a baseline result tuple does not pass, as evidence text, by the tuple's id
     (``security``: the tuples live as long as the run's device baselines)."""

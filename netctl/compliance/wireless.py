@@ -47,12 +47,18 @@ def _ap_missing(ev: Evidence, ap: DeviceEntry) -> Reason:
     )
 
 
+_NO_REASON = Reason("", "", "")
+
+
 class _ApState(NamedTuple):
     online: bool | None  # None: no current state
     line: str = ""
     offline: str = ""
     offline_zh: str = ""
-    missing: Reason = Reason("", "", "")
+    missing: Reason = _NO_REASON
+
+
+_new = tuple.__new__
 
 
 def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
@@ -63,16 +69,19 @@ def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
         return found
     ev = ctx.ev
     state = ev.fresh(host, "ap_state")
+    # _ApState(...) without its Python-level __new__ (a region has ~20,000 APs)
     if state is None:
-        found = _ApState(None, missing=_ap_missing(ev, ap))
+        found = _new(_ApState, (None, "", "", "", _ap_missing(ev, ap)))
     else:
         word = str(state.value).strip().lower()
         if word in AP_ONLINE:
-            found = _ApState(True, f"{ev_line(ev, host, 'ap_state', state)} via {state.source}")
+            line = f"{ev_line(ev, host, 'ap_state', state)} via {state.source}"
+            found = _new(_ApState, (True, line, "", "", _NO_REASON))
         else:
-            found = _ApState(False, ev_line(ev, host, "ap_state", state),
-                             f"{host}({state.value})",
-                             f"{host}（{AP_STATE_ZH.get(word, str(state.value))}）")
+            found = _new(_ApState, (False, ev_line(ev, host, "ap_state", state),
+                                    f"{host}({state.value})",
+                                    f"{host}（{AP_STATE_ZH.get(word, str(state.value))}）",
+                                    _NO_REASON))
     ctx.ap_states[host] = found
     return found
 
@@ -83,6 +92,14 @@ def _is_wifi6(ev: Evidence, ap: DeviceEntry) -> bool:
         v = radio.value.lower()
         return "ax" in v or "be" in v
     return ap.wifi is not None and ap.wifi.is_wifi6_or_newer
+
+
+def _mapped(ctx: Context, code: str, aps: list[DeviceEntry]) -> bool:
+    """Does every AP of the school name its room? (once per school: both KPIs ask)"""
+    found = ctx.rooms_mapped.get(code)
+    if found is None:
+        found = ctx.rooms_mapped[code] = bool(aps) and all(a.device.room for a in aps)
+    return found
 
 
 def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | None:
@@ -134,7 +151,7 @@ def coverage(ctx: Context, s: SchoolEntry, *, wifi6: bool) -> SchoolResult | Non
             offline.append(st.offline)
             offline_zh.append(st.offline_zh)
             evidence.append(st.line)
-    mapped = bool(aps) and all(a.device.room for a in aps)
+    mapped = _mapped(ctx, code, aps)
     if mapped:
         covered_rooms = {a.device.room for a in online}
         covered = min(rooms, len(covered_rooms))

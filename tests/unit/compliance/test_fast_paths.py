@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-no
 from netctl.compliance import baseline, cache, devices, evidence, wireless
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
+from netctl.compliance.context import Context
 from netctl.compliance.engine import KpiReport, compute_kpis
 from netctl.state import StateStore
 
@@ -76,6 +78,31 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(wireless, "_ap_state", again)
 
+    def fresh_of(self: evidence.Evidence, devices: Any, metrics: Any) -> list[Any]:
+        return [(d, i, r) for d in devices for m in metrics
+                for i, r in self.interfaces(d, m).items()]
+
+    monkeypatch.setattr(evidence.Evidence, "fresh_of", fresh_of)
+
+    def hostnames(self: Context, site: str) -> list[str]:
+        return [d.hostname for d in self.inv.devices_at(site)]
+
+    monkeypatch.setattr(Context, "hostnames", hostnames)
+    monkeypatch.setattr(wireless, "_mapped",
+                        lambda ctx, code, aps: bool(aps) and all(a.device.room for a in aps))
+    monkeypatch.setattr(devices, "_path", Path)
+    monkeypatch.setattr(devices, "_utc", lambda t: datetime.fromtimestamp(t, tz=UTC))
+
+    def failing(results: Any, failed: Any, partial: Any) -> tuple[int, str, str]:
+        bad = failed + partial
+        return (len(bad),
+                "、".join(f"{r.title.zh}（{devices.RULE_STATUS_ZH.get(r.status, r.status)}）"
+                         for r in bad),
+                ", ".join(f"{r.rule}({r.status})" for r in bad))
+
+    monkeypatch.setattr(devices, "_failing", failing)
+    monkeypatch.setattr(cache, "_parsed", lambda path: json.loads(path.read_bytes()))
+
 
 def test_fast_paths_give_the_same_report(scenario: Scenario,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,6 +146,65 @@ def test_backup_texts_are_the_paths_text(scenario: Scenario) -> None:
                                       timedelta(hours=48), texts=texts)
         with_backup = {d.hostname: str(d.backup) for d in found if d.backup is not None}
         assert texts == with_backup and len(texts) >= 7
+
+
+def test_fresh_of_is_interfaces_device_by_device(scenario: Scenario) -> None:
+    """``Evidence.fresh_of`` (one call for a school's devices) gives what ``interfaces`` gives
+    device by device and metric by metric, in that order; stale readings left out."""
+    with StateStore(scenario.state_url) as store:
+        ev = evidence.Evidence.from_store(store, scenario.inv, NOW, timedelta(hours=24))
+    hosts = [*scenario.inv.devices, "no-such-device"]
+    metrics = ("ipv4_addresses", "ipv6_addresses", "if_oper_status", "poll_ok")
+    expected = [(h, i, r) for h in hosts for m in metrics
+                for i, r in ev.interfaces(h, m).items()]
+    assert ev.fresh_of(hosts, metrics) == expected
+    assert ev.fresh_of(list(reversed(hosts)), metrics[::-1]) == [
+        (h, i, r) for h in reversed(hosts) for m in metrics[::-1]
+        for i, r in ev.interfaces(h, m).items()]
+    every = [r for h in hosts for m in metrics if (r := ev.get(h, m)) is not None]
+    assert len(expected) > 10 and any(not ev.is_fresh(r) for r in every)  # some were stale
+
+
+def test_parsed_cache_file_is_reused_until_it_changes(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run after the first in a process reads the cache file it wrote (or read) without
+    parsing it again, and parses it again as soon as anyone changes it."""
+    backups = tmp_path / "backups"
+    shutil.copytree(scenario.backups, backups)
+    (backups / cache.CACHE_FILE).unlink(missing_ok=True)
+    parsed: list[int] = []
+    real = json.loads
+
+    def counting(raw: Any) -> Any:
+        parsed.append(1)
+        return real(raw)
+
+    def statuses() -> dict[str, str]:
+        found = devices.check_devices(scenario.inv, backups, scenario.rules, NOW,
+                                      timedelta(hours=24))
+        return {d.hostname: d.status for d in found}
+
+    first = statuses()  # cold: checks and writes the cache, remembering what it wrote
+    path = backups / cache.CACHE_FILE
+    assert cache._PARSED[str(path)][1] == real(path.read_bytes())  # what JSON gives back
+    monkeypatch.setattr(json, "loads", counting)  # the module cache.py reads it from
+    assert statuses() == first and parsed == []
+    cache._PARSED.clear()
+    assert statuses() == first and len(parsed) == 1  # read once, then remembered
+    assert statuses() == first and len(parsed) == 1
+    # another writer's result for the same file, written in place: parsed again, and used
+    data = real(path.read_bytes())
+    key = next(k for k in data["results"] if k.startswith("cisco_ios:"))
+    data["findings"].append([["banner", "fail", [], [["missing", "缺少警示", "no banner"]]]])
+    data["results"][key] = len(data["findings"]) - 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert statuses()["b-gw1"] == "fail" and len(parsed) == 2
+    # replaced by a rename (as every writer does): parsed again
+    tmp = backups / "other.json"
+    tmp.write_text(json.dumps({**data, "results": {}}), encoding="utf-8")
+    tmp.replace(path)
+    assert statuses() == first and len(parsed) == 3
 
 
 def _configs() -> list[tuple[str, Path]]:

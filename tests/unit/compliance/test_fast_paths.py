@@ -25,7 +25,7 @@ from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.context import Context
 from netctl.compliance.engine import KpiReport, compute_kpis
-from netctl.state import StateStore
+from netctl.state import Observation, StateStore
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 
@@ -163,6 +163,56 @@ def test_fresh_of_is_interfaces_device_by_device(scenario: Scenario) -> None:
         for i, r in ev.interfaces(h, m).items()]
     every = [r for h in hosts for m in metrics if (r := ev.get(h, m)) is not None]
     assert len(expected) > 10 and any(not ev.is_fresh(r) for r in every)  # some were stale
+
+
+_Row = tuple[str, str, str, float | None, str | None, datetime, str]
+
+
+def test_evidence_keeps_a_device_wide_reading_alone_and_interfaces_in_order() -> None:
+    """A (device, metric) with one reading of no interface is stored as that reading, with
+    more (or with interfaces) as a dict: every reader gives what a dict per key gives, in the
+    same order, whichever comes first, from rows and from observations."""
+    t0 = NOW - timedelta(hours=30)  # stale in a 24-hour window
+    t1 = NOW - timedelta(hours=1)
+    rows: list[_Row] = [  # (device, interface, metric, number, text, observed_at, source)
+        ("d1", "", "poll_ok", 1.0, None, t1, "snmp"),
+        ("d2", "", "ipv6_ra", 1.0, None, t1, "snmp"),  # no interface first, then interfaces
+        ("d6", "", "ipv6_ra", 1.0, None, t0, "snmp"),  # the same, the first one stale
+        ("d6", "Vlanif10", "ipv6_ra", 1.0, None, t1, "snmp"),
+        ("d2", "Vlanif10", "ipv6_ra", 1.0, None, t1, "snmp"),
+        ("d2", "Vlanif20", "ipv6_ra", 0.0, None, t1, "snmp"),
+        ("d3", "Gi0/1", "ipv4_addresses", None, "10.0.0.1/24", t1, "snmp"),  # interface first
+        ("d3", "", "ipv4_addresses", None, "192.0.2.1/32", t1, "snmp"),
+        ("d4", "", "ap_state", None, "offline", t0, "snmp:wlc1"),  # replaced by a newer row
+        ("d4", "", "ap_state", None, "online", t1, "snmp:wlc2"),
+        ("d5", "", "reach_v6_loss", 0.0, None, t0, "probe"),
+    ]
+    reference: dict[tuple[str, str], dict[str, evidence.Reading]] = {}
+    for device, interface, metric, num, text, at, source in rows:
+        value = num if text is None else text
+        reference.setdefault((device, metric), {})[interface] = evidence.Reading(value, at,
+                                                                                 source)
+    window = timedelta(hours=24)
+    from_rows = evidence.Evidence(NOW, window)
+    from_rows._add_rows(rows)
+    observed = evidence.Evidence(NOW, window, [
+        Observation(d, m, n if t is None else t, at, s, i) for d, i, m, n, t, at, s in rows])
+    cutoff = NOW - window
+    for ev in (from_rows, observed):
+        keys = [*reference, ("d1", "ap_state"), ("nobody", "poll_ok")]
+        for device, metric in keys:
+            slot = reference.get((device, metric), {})
+            for interface in ["", "Vlanif10", "Vlanif20", "Gi0/1", "other"]:
+                want = slot.get(interface)
+                assert ev.get(device, metric, interface) == want
+                assert ev.fresh(device, metric, interface) == (
+                    want if want is not None and want.at >= cutoff else None)
+            fresh = {i: r for i, r in slot.items() if r.at >= cutoff}
+            assert list(ev.interfaces(device, metric).items()) == list(fresh.items())
+            assert ev.fresh_of([device], (metric,)) == [(device, i, r) for i, r in fresh.items()]
+        assert ev.get("d4", "ap_state") == evidence.Reading("online", t1, "snmp:wlc2")
+        assert ev.last_seen("d3") == t1 and ev.last_seen("d5") == t0
+        assert ev.last_seen("d2") == t1 and ev.last_seen("nobody") is None
 
 
 def test_parsed_cache_file_is_reused_until_it_changes(

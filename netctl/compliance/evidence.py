@@ -77,9 +77,7 @@ class Evidence:
         self._now = now if now.tzinfo else now.replace(tzinfo=UTC)
         self._window = window
         self._cutoff = self._now - window  # fresh: observed at or after this instant
-        # (device, metric) → its reading when it has only one, of no interface (a device-wide
-        # fact: most of a region's ~90,000), else its readings by interface name
-        self._data: dict[tuple[str, str], Reading | dict[str, Reading]] = {}
+        self._data: dict[tuple[str, str], dict[str, Reading]] = {}
         self._seen: dict[str, datetime] | None = None  # built when first asked (rarely)
         self._stamps: dict[datetime, str] = {}
         self.add(observations)
@@ -110,9 +108,10 @@ class Evidence:
         self._seen = None
         for o in observations:
             at = o.observed_at if o.observed_at.tzinfo else o.observed_at.replace(tzinfo=UTC)
-            old = self.get(o.device, o.metric, o.interface)
+            slot = data.setdefault((o.device, o.metric), {})
+            old = slot.get(o.interface)
             if old is None or old.at <= at:
-                _put(data, (o.device, o.metric), o.interface, Reading(o.value, at, o.source))
+                slot[o.interface] = Reading(o.value, at, o.source)
 
     @classmethod
     def from_store(
@@ -151,15 +150,10 @@ class Evidence:
                 if at.tzinfo is None:
                     at = at.replace(tzinfo=UTC)
                 stamps[at_raw] = at
-            reading = new(Reading, (num if text is None else text, at, source))
-            key = (device, metric)
-            slot = data.get(key)
-            if isinstance(slot, dict):
-                slot[interface] = reading
-            elif slot is None and not interface:  # the usual case: a device-wide fact
-                data[key] = reading
-            else:
-                _put(data, key, interface, reading)
+            slot = data.get((device, metric))
+            if slot is None:
+                slot = data[(device, metric)] = {}
+            slot[interface] = new(Reading, (num if text is None else text, at, source))
 
     def is_fresh(self, reading: Reading) -> bool:
         """True when the reading is inside the window (future timestamps count as fresh)."""
@@ -168,17 +162,12 @@ class Evidence:
     def get(self, device: str, metric: str, interface: str = "") -> Reading | None:
         """The latest reading, whatever its age."""
         slot = self._data.get((device, metric))
-        if isinstance(slot, dict):
-            return slot.get(interface)
-        return None if interface else slot
+        return slot.get(interface) if slot else None
 
     def fresh(self, device: str, metric: str, interface: str = "") -> Reading | None:
         """The latest reading if it is inside the window, else None."""
-        r = self._data.get((device, metric))
-        if isinstance(r, dict):
-            r = r.get(interface)
-        elif interface:
-            return None
+        slot = self._data.get((device, metric))
+        r = slot.get(interface) if slot else None
         return r if r is not None and r.at >= self._cutoff else None
 
     def interfaces(self, device: str, metric: str) -> dict[str, Reading]:
@@ -187,8 +176,6 @@ class Evidence:
         if not slot:
             return {}
         cutoff = self._cutoff
-        if not isinstance(slot, dict):
-            return {"": slot} if slot.at >= cutoff else {}
         return {i: r for i, r in slot.items() if r.at >= cutoff}
 
     def fresh_of(
@@ -202,10 +189,8 @@ class Evidence:
         for device in devices:
             for metric in metrics:
                 slot = data.get((device, metric))
-                if isinstance(slot, dict):
+                if slot:
                     out += [(device, i, r) for i, r in slot.items() if r.at >= cutoff]
-                elif slot is not None and slot.at >= cutoff:
-                    out.append((device, "", slot))
         return out
 
     def last_seen(self, device: str) -> datetime | None:
@@ -216,7 +201,7 @@ class Evidence:
         if self._seen is None:  # the newest reading of each device (each slot holds its newest)
             seen: dict[str, datetime] = {}
             for (dev, _metric), slot in self._data.items():
-                for r in slot.values() if isinstance(slot, dict) else (slot,):
+                for r in slot.values():
                     last = seen.get(dev)
                     if last is None or last < r.at:
                         seen[dev] = r.at
@@ -322,24 +307,6 @@ class Evidence:
         return Reason(
             "stale", f"{target} 已 {zh_age} 无{zh_what}", f"{target}: no {en_what} for {en_age}"
         )
-
-
-def _put(
-    data: dict[tuple[str, str], Reading | dict[str, Reading]],
-    key: tuple[str, str],
-    interface: str,
-    reading: Reading,
-) -> None:
-    """``reading`` as the latest of ``key`` on ``interface`` (see ``Evidence._data``)."""
-    slot = data.get(key)
-    if isinstance(slot, dict):
-        slot[interface] = reading
-    elif slot is None:
-        data[key] = reading if not interface else {interface: reading}
-    elif not interface:  # replaces the only reading, of no interface
-        data[key] = reading
-    else:  # a second interface: the first stays first, as a dict keeps them
-        data[key] = {"": slot, interface: reading}
 
 
 def _latest_rows(

@@ -168,10 +168,11 @@ def test_fresh_of_is_interfaces_device_by_device(scenario: Scenario) -> None:
 _Row = tuple[str, str, str, float | None, str | None, datetime, str]
 
 
-def test_evidence_keeps_a_device_wide_reading_alone_and_interfaces_in_order() -> None:
-    """A (device, metric) with one reading of no interface is stored as that reading, with
-    more (or with interfaces) as a dict: every reader gives what a dict per key gives, in the
-    same order, whichever comes first, from rows and from observations."""
+def test_evidence_readers_agree_with_a_dict_per_key() -> None:
+    """Every reader of the evidence (``get``, ``fresh``, ``interfaces``, ``fresh_of``,
+    ``last_seen``) gives what a dict of readings by interface per (device, metric) gives, in
+    the same order, device-wide readings and interfaces in either order, from rows and from
+    observations, stale ones left out where they must be."""
     t0 = NOW - timedelta(hours=30)  # stale in a 24-hour window
     t1 = NOW - timedelta(hours=1)
     rows: list[_Row] = [  # (device, interface, metric, number, text, observed_at, source)

@@ -9,11 +9,13 @@ failed").
 from __future__ import annotations
 
 import functools
+import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 
 from netctl.compliance.model import Reason
 from netctl.inventory.index import Inventory
@@ -131,6 +133,9 @@ class Evidence:
         """
         ev = cls(now, window)
         endpoints = sorted(_endpoint_devices(inv))
+        if not as_of and _one_scan(store):
+            ev._add_rows(_latest_scan(store, endpoints))
+            return ev
         read = functools.partial(_history_rows, until=ev.now) if as_of else _latest_rows
         for chunk in _chunks(endpoints, 5000):
             ev._add_rows(read(store, ENDPOINT_METRICS, chunk))
@@ -325,6 +330,39 @@ def _latest_rows(
     ).where(t.c.metric.in_(metrics))
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
+    return _fetch(store, q)
+
+
+def _one_scan(store: StateStore) -> bool:
+    """Can :func:`_latest_scan` read the store? (SQLite with its JSON functions, built in
+    since 3.38)"""
+    return store.engine.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38)
+
+
+def _latest_scan(store: StateStore, endpoints: list[str]) -> Iterator[Any]:
+    """:func:`_latest_rows` of the device metrics (every device) and of the endpoint metrics
+    (``endpoints`` only) in one scan of the ``latest`` table, on SQLite.
+
+    The device metrics are read by scanning the table anyway (``metric`` is not indexed):
+    the endpoint metrics' rows are taken in the same pass, their devices named in one JSON
+    text (``json_each``) rather than one bound parameter each (~5,500 for a region, in
+    chunks: three statements, two of them a search of the key per device)."""
+    t = schema.latest
+    names = func.json_each(json.dumps(endpoints)).table_valued("value")
+    q = select(
+        t.c.device,
+        t.c.interface,
+        t.c.metric,
+        t.c.value_num,
+        t.c.value_text,
+        type_coerce(t.c.observed_at, String),
+        t.c.source,
+    ).where(
+        or_(
+            t.c.metric.in_(DEVICE_METRICS),
+            and_(t.c.metric.in_(ENDPOINT_METRICS), t.c.device.in_(select(names.c.value))),
+        )
+    )
     return _fetch(store, q)
 
 

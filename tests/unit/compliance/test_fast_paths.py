@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
+from sqlalchemy import select
 
 from netctl.compliance import baseline, cache, devices, evidence, wireless
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.context import Context
 from netctl.compliance.engine import KpiReport, compute_kpis
-from netctl.state import Observation, StateStore
+from netctl.state import Observation, StateStore, schema
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 
@@ -48,6 +49,7 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
             return list(conn.execute(q))
 
     monkeypatch.setattr(evidence, "_fetch", rows)
+    monkeypatch.setattr(evidence, "_one_scan", lambda store: False)
     monkeypatch.setattr(baseline, "FIRST_WORD_INDEX", False)
 
     def uncached(self: cache.BaselineCache, path: Path, ruleset: RuleSet, run: Any,
@@ -214,6 +216,37 @@ def test_evidence_readers_agree_with_a_dict_per_key() -> None:
         assert ev.get("d4", "ap_state") == evidence.Reading("online", t1, "snmp:wlc2")
         assert ev.last_seen("d3") == t1 and ev.last_seen("d5") == t0
         assert ev.last_seen("d2") == t1 and ev.last_seen("nobody") is None
+
+
+def test_one_scan_reads_what_the_chunked_queries_read(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the latest values are read in one scan (the endpoints named in one JSON
+    text): the same readings as the chunked queries, endpoint metrics of the endpoints only."""
+    if not scenario.state_url.startswith("sqlite"):
+        pytest.skip("one scan is SQLite's")
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    with StateStore(scenario.state_url) as store, store.read() as conn:
+        t = schema.latest
+        kept = [Observation(r.device, r.metric, r.value_text if r.value_text is not None
+                            else r.value_num, r.observed_at, r.source, r.interface)
+                for r in conn.execute(select(t))]
+    endpoints = evidence._endpoint_devices(scenario.inv)
+    outside = next(h for h in scenario.inv.devices if h not in endpoints)
+    extra = [Observation(outside, "if_oper_status", 1.0, NOW, "snmp", "Gi0/9"),  # not read
+             Observation("a-gw1", "if_speed_mbps", 10.0, NOW, "snmp", "Gi0/9"),
+             Observation("名字", "poll_ok", 1.0, NOW, "snmp")]  # any text, as JSON names it
+    with StateStore(url) as store:
+        store.record_observations([*kept, *extra])
+        assert evidence._one_scan(store)
+        one = evidence.Evidence.from_store(store, scenario.inv, NOW, timedelta(hours=24))
+        monkeypatch.setattr(evidence, "_one_scan", lambda store: False)
+        chunked = evidence.Evidence.from_store(store, scenario.inv, NOW, timedelta(hours=24))
+    assert one._data == chunked._data and len(one._data) > 20
+    assert one.get(outside, "if_oper_status", "Gi0/9") is None
+    assert one.get("a-gw1", "if_speed_mbps", "Gi0/9") is not None
+    assert one.get("名字", "poll_ok") is not None
+    assert any(m == "if_oper_status" for _d, m in one._data)
 
 
 def test_parsed_cache_file_is_reused_until_it_changes(

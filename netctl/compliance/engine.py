@@ -11,6 +11,7 @@ bandwidth, ≥ the plan's 1000 Mbps).
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -103,22 +104,22 @@ class KpiReport:
 
 
 def _smart_campus(code: str, parts: dict[str, SchoolResult]) -> SchoolResult:
-    failed = [k for k in SMART_PARTS if k not in parts or not parts[k].met]
+    failed = tuple(k for k in SMART_PARTS if k not in parts or not parts[k].met)
+    zh, en, evidence = _smart_texts(failed)
     if not failed:
-        return SchoolResult(
-            code, "smart_campus", 1, 1, True, (), tuple(f"{k} met" for k in SMART_PARTS)
-        )
+        return SchoolResult(code, "smart_campus", 1, 1, True, (), evidence)
+    reason = Reason("parts_not_met", zh, en)  # each school its own (values are not shared)
+    return SchoolResult(code, "smart_campus", 0, 1, False, (reason,), evidence)
+
+
+@functools.lru_cache(maxsize=64)
+def _smart_texts(failed: tuple[str, ...]) -> tuple[str, str, tuple[str, ...]]:
+    """The reason's texts and the evidence of ``smart_campus`` when ``failed`` are the parts
+    not met (once per combination: a region's schools share a few)."""
     zh = "、".join(KPIS[k].zh for k in failed)
     en = ", ".join(KPIS[k].en for k in failed)
-    return SchoolResult(
-        code,
-        "smart_campus",
-        0,
-        1,
-        False,
-        (Reason("parts_not_met", f"未达标项：{zh}", f"not met: {en}"),),
-        tuple(f"{k} {'met' if k not in failed else 'not met'}" for k in SMART_PARTS),
-    )
+    evidence = tuple(f"{k} {'met' if k not in failed else 'not met'}" for k in SMART_PARTS)
+    return f"未达标项：{zh}", f"not met: {en}", evidence
 
 
 def _wireless_coverage(ctx: Context, s: SchoolEntry) -> SchoolResult | None:
@@ -310,9 +311,10 @@ def _compute_kpis(
     for s, results in per_school:
         code, name = s.code, s.school.name
         kpis += [
-            KpiValue(r.kpi, "school", code, name, r.numerator, r.denominator, r.value,
-                     thresholds[r.kpi], r.met)
+            KpiValue(r.kpi, "school", code, name, num, den, num / den if den else None,
+                     thresholds[r.kpi], r.met)  # num / den: SchoolResult.value
             for r in results
+            for num, den in ((r.numerator, r.denominator),)
         ]
     return report
 

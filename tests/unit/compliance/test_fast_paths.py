@@ -21,7 +21,7 @@ import pytest
 from compliance_scenario import CONFIGS, NOW, Scenario  # type: ignore[import-not-found,unused-ignore]
 from sqlalchemy import select
 
-from netctl.compliance import baseline, cache, devices, evidence, wireless
+from netctl.compliance import baseline, cache, devices, engine, evidence, wireless
 from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.context import Context
@@ -103,6 +103,7 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
                 ", ".join(f"{r.rule}({r.status})" for r in bad))
 
     monkeypatch.setattr(devices, "_failing", failing)
+    monkeypatch.setattr(engine, "_smart_texts", engine._smart_texts.__wrapped__)
     monkeypatch.setattr(cache, "_parsed", lambda path: json.loads(path.read_bytes()))
 
 

@@ -33,6 +33,25 @@ def _nets(pair: Any) -> list[Network]:
     return out
 
 
+def _within(
+    ranges: dict[str, list[tuple[int, int, int]]],
+    nets: dict[str, list[Network]],
+    key: str,
+    version: int,
+    value: int,
+) -> bool:
+    """Does ``nets[key]`` hold the address of ``version`` whose integer is ``value``?"""
+    found = ranges.get(key)
+    if found is None:
+        found = ranges[key] = [
+            (n.version, int(n.netmask), int(n.network_address)) for n in nets.get(key, ())
+        ]
+    for v, mask, net in found:  # noqa: SIM110 - a loop: no generator per address
+        if v == version and value & mask == net:
+            return True
+    return False
+
+
 class AddressRegistry:
     """Blocks per school, recorded networks per device, and a longest-match owner lookup."""
 
@@ -55,6 +74,9 @@ class AddressRegistry:
                     int(net.network_address)
                 ] = code
         self._lengths = sorted(self._by_len, key=lambda k: -k[1])
+        # school (device) → (version, netmask, network address) of each of its networks
+        self._school_ranges: dict[str, list[tuple[int, int, int]]] = {}
+        self._device_ranges: dict[str, list[tuple[int, int, int]]] = {}
 
     def _read_ipam(self, inv: Inventory) -> None:
         ipam = getattr(inv, "ipam", None)
@@ -77,12 +99,14 @@ class AddressRegistry:
                     self.device_nets.setdefault(host, []).extend(_nets(link.nets))
 
     def registered(self, school: str, device: str, addr: Address) -> bool:
-        """Is ``addr`` (seen on ``device`` of ``school``) one IPAM allocated to them?"""
-        for net in self.blocks.get(school, ()):
-            if net.version == addr.version and addr in net:
-                return True
-        return any(
-            net.version == addr.version and addr in net for net in self.device_nets.get(device, ())
+        """Is ``addr`` (seen on ``device`` of ``school``) one IPAM allocated to them?
+
+        ``addr in net`` for each of the school's blocks, then each of the device's networks,
+        compared as integers, as ``in`` compares them: ``addr & netmask == network address``
+        (each network's integers worked out once per school and device)."""
+        version, value = addr.version, int(addr)
+        return _within(self._school_ranges, self.blocks, school, version, value) or _within(
+            self._device_ranges, self.device_nets, device, version, value
         )
 
     def website_registered(self, school: str, website: str, domains: Iterable[str]) -> bool:

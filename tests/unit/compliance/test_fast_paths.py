@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from netctl.compliance.backups import newest_backup
 from netctl.compliance.baseline import RuleSet, check_config
 from netctl.compliance.context import Context
 from netctl.compliance.engine import KpiReport, compute_kpis
+from netctl.compliance.registry import AddressRegistry
 from netctl.state import Observation, StateStore, schema
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
@@ -104,7 +106,38 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(devices, "_failing", failing)
     monkeypatch.setattr(engine, "_smart_texts", engine._smart_texts.__wrapped__)
+    monkeypatch.setattr(AddressRegistry, "registered", _registered_plainly)
     monkeypatch.setattr(cache, "_parsed", lambda path: json.loads(path.read_bytes()))
+
+
+def _registered_plainly(reg: AddressRegistry, school: str, device: str, addr: Any) -> bool:
+    """``AddressRegistry.registered`` with ``in``, network by network."""
+    return any(n.version == addr.version and addr in n for n in reg.blocks.get(school, ())) or any(
+        n.version == addr.version and addr in n for n in reg.device_nets.get(device, ()))
+
+
+def test_registered_compares_as_in_does(scenario: Scenario) -> None:
+    """Registration judged on integers gives what ``addr in net`` gives: at every network's
+    first and last address, just outside them, and for the other IP version."""
+    reg = AddressRegistry(scenario.inv)
+    # a device's recorded networks (IPAM's management, loopback and link prefixes)
+    reg.device_nets.setdefault("a-gw1", []).extend(
+        [ip_network("198.51.100.4/30"), ip_network("2001:db8:ffff::/127")])
+    nets = [n for found in (*reg.blocks.values(), *reg.device_nets.values()) for n in found]
+    probes = {ip_address("192.0.2.1"), ip_address("2001:db8::1")}
+    for n in nets:
+        first, last = int(n.network_address), int(n.broadcast_address)
+        top = 2**32 - 1 if n.version == 4 else 2**128 - 1
+        kind = type(n.network_address)
+        probes |= {kind(v) for v in (first, last, first - 1, last + 1) if 0 <= v <= top}
+    judged = 0
+    for code in scenario.inv.schools:
+        for host in [*(d.hostname for d in scenario.inv.devices_at(code)), "elsewhere"]:
+            for addr in probes:
+                fast = reg.registered(code, host, addr)
+                assert fast == _registered_plainly(reg, code, host, addr), (code, host, addr)
+                judged += fast
+    assert len(nets) >= 7 and judged > 10  # blocks and recorded networks, some matched
 
 
 def test_fast_paths_give_the_same_report(scenario: Scenario,

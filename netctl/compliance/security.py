@@ -11,19 +11,22 @@ from netctl.inventory.index import SchoolEntry
 
 def _baseline_line(ctx: Context, r: DeviceBaseline) -> str:
     """``host status backup=<file> @<taken> confirmed @<time> failing: rule, …`` (the facts)."""
+    host = r.hostname
     if r.backup is None:
-        return f"{r.hostname} {r.status}"
-    text = ctx.backup_texts.get(r.hostname)
-    line = f"{r.hostname} {r.status} backup={r.backup if text is None else text}"
-    if r.backup_at is not None:
-        line += f" @{ctx.ev.stamp(r.backup_at)}"
-    if r.confirmed_at is not None and r.confirmed_at != r.backup_at:
-        line += f" confirmed @{ctx.ev.stamp(r.confirmed_at)}"
+        return f"{host} {r.status}"
+    text = ctx.backup_texts.get(host)
+    stamp = ctx.ev.stamp
+    taken, confirmed = r.backup_at, r.confirmed_at
     tail = ctx.failing.get(id(r.rules))  # devices share result tuples (the cache's findings)
     if tail is None:
         bad = [f"{x.rule}={x.status}" for x in r.rules if x.status != "pass"]
         tail = ctx.failing[id(r.rules)] = f" not passing: {', '.join(bad)}" if bad else ""
-    return line + tail
+    return (
+        f"{host} {r.status} backup={r.backup if text is None else text}"
+        f"{'' if taken is None else f' @{stamp(taken)}'}"
+        f"{'' if confirmed is None or confirmed == taken else f' confirmed @{stamp(confirmed)}'}"
+        f"{tail}"
+    )
 
 
 def security_baseline(ctx: Context, s: SchoolEntry) -> SchoolResult:

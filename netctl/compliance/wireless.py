@@ -63,7 +63,7 @@ _new = tuple.__new__
 
 def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
     """An AP's state judged once per run (both wireless KPIs ask)."""
-    host = ap.hostname
+    host = ap.device.hostname
     found: _ApState | None = ctx.ap_states.get(host)
     if found is not None:
         return found
@@ -73,9 +73,14 @@ def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
     if state is None:
         found = _new(_ApState, (None, "", "", "", _ap_missing(ev, ap)))
     else:
-        word = str(state.value).strip().lower()
+        value = state.value
+        word = str(value).strip().lower()
         if word in AP_ONLINE:
-            line = f"{ev_line(ev, host, 'ap_state', state)} via {state.source}"
+            line = (  # ev_line(ev, host, "ap_state", state) + " via …", a text as it is
+                f"{host} ap_state={value} @{ev.stamp(state.at)} via {state.source}"
+                if type(value) is str
+                else f"{ev_line(ev, host, 'ap_state', state)} via {state.source}"
+            )
             found = _new(_ApState, (True, line, "", "", _NO_REASON))
         else:
             found = _new(_ApState, (False, ev_line(ev, host, "ap_state", state),
@@ -87,7 +92,7 @@ def _ap_state(ctx: Context, ap: DeviceEntry) -> _ApState:
 
 
 def _is_wifi6(ev: Evidence, ap: DeviceEntry) -> bool:
-    radio = ev.fresh(ap.hostname, "ap_radio")
+    radio = ev.fresh(ap.device.hostname, "ap_radio")
     if radio is not None and isinstance(radio.value, str):
         v = radio.value.lower()
         return "ax" in v or "be" in v

@@ -262,6 +262,8 @@ def push(
         tree = parse(platform, unindent_globals(text) if platform is Platform.HP_COMWARE else text)
         owned = tree_lines(scope.cut(tree, parse(platform, owners[name])), exits=False)
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
+    if inv.ipam is not None:  # every device is rendered: the records are not needed any more
+        inv.ipam.release()
     done = 0
     lock = threading.Lock()
     shared: dict[str, str] = {}  # one string per distinct line across the run's outcomes

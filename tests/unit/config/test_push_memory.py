@@ -81,3 +81,39 @@ def test_ipam_allocation_leaves_nothing_frozen(allocated_copy: Path) -> None:
     gc.unfreeze()
     run_allocate(allocated_copy, today=date(2026, 12, 6), dry_run=True)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_push_lets_go_of_the_ipam_records_after_rendering(allocated_dir: Path,
+                                                            tmp_path: Path) -> None:
+    """The records (~10 MB at 600 schools) are only needed to render: a push parses them, renders
+    every device, and drops them before its sessions; what renders afterwards is unchanged (they
+    are parsed again). No device is reached: the target port is closed, so each connect fails."""
+    import socket
+
+    from netctl.config.connect import Target
+    from netctl.config.push import PushOptions, push
+    from netctl.config.render import render_device
+    from netctl.ipam.merge import load_inventory
+    from netctl.models.inventory import Role
+    from netctl.secrets import Secrets
+
+    repo = Path(__file__).resolve().parents[3]
+    inv = load_inventory(allocated_dir)
+    names = [h for h, e in inv.devices.items() if e.device.role is Role.GATEWAY][:2]
+    assert names
+    before = {h: render_device(inv, h, "ipv6", templates_dir=repo / "templates") for h in names}
+    assert inv.ipam is not None and inv.ipam.cache  # rendering filled the derived indexes
+    with socket.socket() as s:  # a port nothing listens on (bound, never listening)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        opts = PushOptions(feature="ipv6", templates_dir=repo / "templates",
+                           backups_dir=tmp_path / "backups", timeout=3.0,
+                           targets={h: Target("127.0.0.1", port, "admin", "x") for h in names},
+                           known_hosts=tmp_path / "known_hosts")
+        result = push(inv, names, opts, Secrets(None, env={}))
+    assert [o.status for o in result.outcomes] == ["failed"] * len(names)
+    assert all(o.error.startswith("connect:") for o in result.outcomes)
+    assert inv.ipam._allocations is None and inv.ipam._raw is None
+    assert not inv.ipam.cache
+    assert {h: render_device(inv, h, "ipv6", templates_dir=repo / "templates")
+            for h in names} == before

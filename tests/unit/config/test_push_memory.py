@@ -117,3 +117,23 @@ def test_a_push_lets_go_of_the_ipam_records_after_rendering(allocated_dir: Path,
     assert not inv.ipam.cache
     assert {h: render_device(inv, h, "ipv6", templates_dir=repo / "templates")
             for h in names} == before
+
+
+def test_the_connection_helper_loads_no_render_stack() -> None:
+    """``netctl.config.connect`` (sessions, prompts, host keys) is all the benchmark's bare
+    Nornir peer borrows from netctl: importing it must not load the render stack or the state
+    store's engine (before, it carried ~30 MB of them into the peer's peak memory, which made
+    netctl's ratio look better than it was). The lazy exports of ``netctl.config`` still work."""
+    import subprocess
+    import sys
+
+    code = ("import sys, netctl.config.connect; "
+            "heavy = ('pydantic', 'jinja2', 'sqlalchemy', 'hier_config', "
+            "'netctl.models.inventory'); "
+            "print([m for m in heavy if m in sys.modules]); "
+            "from netctl.config import render_device, Policy; "
+            "print(render_device.__module__, Policy.__module__)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["[]", "netctl.config.render netctl.config.policy"]

@@ -177,7 +177,7 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     from nornir.plugins.runners import ThreadedRunner
 
     from netctl.config.connect import SHOW_RUNNING, Target, connect, save, two_stage
-    from netctl.config.push import StepClock
+    from netctl.config.steps import StepClock
     from netctl.platforms import Platform
 
     ready = time.perf_counter() - t0

@@ -14,7 +14,9 @@ process, so its figures are its own:
 - CPU seconds of the pusher process (user + system, every thread);
 - CPU seconds of the emulated devices during the push (their child process: what real devices
   would spend themselves, on these two cores here);
-- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session;
+- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session
+  (the peer imports only netmiko, Nornir and netctl's light modules — ``netctl.config.connect``,
+  ``netctl.config.steps``, ``netctl.platforms`` —, not the push stack: a test checks it);
 - per step (connect, read, backup, diff, send, verify, save, disconnect), summed over devices:
   device-seconds of wall time and the CPU of the device's thread (``DeviceOutcome.steps`` for
   netctl, the same clock around the peer's calls).

@@ -120,14 +120,15 @@ def test_a_push_lets_go_of_the_ipam_records_after_rendering(allocated_dir: Path,
 
 
 def test_the_connection_helper_loads_no_render_stack() -> None:
-    """``netctl.config.connect`` (sessions, prompts, host keys) is all the benchmark's bare
-    Nornir peer borrows from netctl: importing it must not load the render stack or the state
+    """``netctl.config.connect`` (sessions, prompts, host keys), ``steps`` (its clock) and the
+    platform names are all the benchmark's bare Nornir peer borrows from netctl
+    (``benchmarks/bench_push.py``): importing them must not load the render stack or the state
     store's engine (before, it carried ~30 MB of them into the peer's peak memory, which made
     netctl's ratio look better than it was). The lazy exports of ``netctl.config`` still work."""
     import subprocess
     import sys
 
-    code = ("import sys, netctl.config.connect; "
+    code = ("import sys, netctl.config.connect, netctl.config.steps, netctl.platforms; "
             "heavy = ('pydantic', 'jinja2', 'sqlalchemy', 'hier_config', "
             "'netctl.models.inventory'); "
             "print([m for m in heavy if m in sys.modules]); "

@@ -14,7 +14,9 @@ process, so its figures are its own:
 - CPU seconds of the pusher process (user + system, every thread);
 - CPU seconds of the emulated devices during the push (their child process: what real devices
   would spend themselves, on these two cores here);
-- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session;
+- peak memory: ``VmHWM`` of the pusher process, and its ``VmHWM`` before the first SSH session
+  (the peer imports only netmiko, Nornir and netctl's light modules — ``netctl.config.connect``,
+  ``netctl.config.steps``, ``netctl.platforms`` —, not the push stack: a test checks it);
 - per step (connect, read, backup, diff, send, verify, save, disconnect), summed over devices:
   device-seconds of wall time and the CPU of the device's thread (``DeviceOutcome.steps`` for
   netctl, the same clock around the peer's calls).
@@ -24,7 +26,7 @@ the first N in inventory order). Runs alternate netctl, peer, netctl, peer (``--
 medians and ranges are printed with the ratios: machines are shared and noisy.
 
     python benchmarks/bench_push.py [--schools 100] [--devices 200] [--workers 50] [--reps 2]
-                                    [--processes 2] [--emulators 2]
+                                    [--processes 2] [--emulators 2] [--command]
 
 ``--emulators N`` serves the devices from N processes (one process is bound to one core by its
 GIL; past one core of pushing, it would set the pace instead of the pusher).
@@ -57,6 +59,9 @@ SECRETS = {  # as tests/integration/config/test_push.py (the baseline feature ne
     "NETCTL_CRED_RADIUS_CAMPUS_PASSWORD": "Rad1us-Key-2",
     "NETCTL_CRED_SNMPV3_RGOS_AUTH_KEY": "AuthRgos-1",
     "NETCTL_CRED_SNMPV3_RGOS_PRIV_KEY": "PrivRgos-1",
+    # the emulated devices' login: `--command` resolves it from the inventory's `default` set
+    "NETCTL_CRED_DEFAULT_USERNAME": "admin",
+    "NETCTL_CRED_DEFAULT_PASSWORD": "admin",
 }
 
 
@@ -177,7 +182,7 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
     from nornir.plugins.runners import ThreadedRunner
 
     from netctl.config.connect import SHOW_RUNNING, Target, connect, save, two_stage
-    from netctl.config.push import StepClock
+    from netctl.config.steps import StepClock
     from netctl.platforms import Platform
 
     ready = time.perf_counter() - t0
@@ -228,6 +233,66 @@ def peer_pusher(job: dict[str, Any], conn: Connection) -> None:
                "hwm_ready": hwm_ready, "hwm": vm_hwm_mb(), "steps": steps,
                "statuses": dict(statuses),
                "errors": errors[:5]})
+
+
+_HWM_AT_EXIT = """\
+import atexit, os, runpy, sys
+def _hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            with open(os.environ["BENCH_HWM_FILE"], "w") as fh:
+                fh.write(line.split()[1])
+atexit.register(_hwm)
+sys.argv = ["netctl", *sys.argv[1:]]
+runpy.run_module("netctl", run_name="__main__", alter_sys=True)
+"""
+
+
+def command_pusher(job: dict[str, Any], conn: Connection) -> None:
+    """``netctl config push --commit`` as an engineer runs it: the whole command in its own
+    process (imports, inventory load through the parse cache, render, sessions, the record in
+    a SQLite state store, the JSON report), its peak memory read by the command itself at exit."""
+    import json
+    import os
+    import subprocess
+
+    work = Path(job["backups"])
+    work.mkdir(parents=True, exist_ok=True)
+    targets = work / "targets.yaml"
+    targets.write_text("".join(f"{h}: 127.0.0.1:{p}\n" for h, p in job["ports"].items()),
+                       encoding="utf-8")
+    hwm_file = work / "hwm"
+    env = dict(os.environ, **SECRETS, NETCTL_INVENTORY=job["inventory"],
+               NETCTL_TEMPLATES=str(REPO / "templates"), NETCTL_STATE=str(work / "state.db"),
+               NETCTL_SECRETS=str(work / "none.yaml"), NETCTL_CACHE=job["cache"],
+               NETCTL_USER="bench", BENCH_HWM_FILE=str(hwm_file))
+    args = ["config", "push", "--feature", job["feature"], "--commit", "--targets", str(targets),
+            "--workers", str(job["workers"]), "--timeout", "60", "--format", "json",
+            *(a for h in job["ports"] for a in ("--host", h))]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _HWM_AT_EXIT, *args], capture_output=True,
+                          text=True, env=env, cwd=work, timeout=1800, check=False)
+    wall = time.perf_counter() - w0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    try:
+        devices = json.loads(proc.stdout)["devices"]
+    except (ValueError, KeyError):
+        devices = []
+    steps: dict[str, list[float]] = {}
+    for d in devices:
+        for name, v in d["steps"].items():
+            acc = steps.setdefault(name, [0.0, 0.0])
+            acc[0] += v["wall_s"]
+            acc[1] += v["cpu_s"]
+    errors = [f"{d['hostname']}: {d['error'][:160]}" for d in devices if d["error"]][:5]
+    if not devices:
+        errors = [f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"]
+    conn.send({"wall": wall, "cpu": cpu, "ready": 0.0, "hwm_ready": 0.0,
+               "hwm": int(hwm_file.read_text()) / 1024 if hwm_file.exists() else 0.0,
+               "steps": steps, "statuses": dict(Counter(d["status"] for d in devices)),
+               "errors": errors})
 
 
 def run_child(target: Any, job: dict[str, Any], timeout: float = 1800.0) -> dict[str, Any]:
@@ -369,6 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="also time netctl with the devices shared by this many processes")
     ap.add_argument("--emulators", type=int, default=1,
                     help="processes serving the emulated devices (one is bound to one core)")
+    ap.add_argument("--command", action="store_true",
+                    help="also time `netctl config push` as a whole command (its imports, "
+                         "load, state store and report included)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--feature", default="ipv6", choices=["ipv6", "baseline", "wlan"])
     args = ap.parse_args(argv)
@@ -394,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                ("peer", peer_pusher, 1)]
         if args.processes > 1:
             pushers.append((f"netctl×{args.processes}", netctl_pusher, args.processes))
+        if args.command:
+            pushers.append(("command", command_pusher, 1))
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in pushers}
         failed = 0
         for rep in range(args.reps):
@@ -425,6 +495,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.processes > 1:
             print(f"(netctl×{args.processes}: peak memory is the parent's; each worker process "
                   "loads the inventory again)")
+        if args.command:
+            print("(command: `netctl config push --commit` in its own process; its wall and CPU "
+                  "include the start-up, the state store and the JSON report)")
         print(breakdown(runs))
         for key, label in (("wall", "wall"), ("cpu", "CPU"), ("hwm", "peak memory")):
             ratio = (statistics.median(r[key] for r in runs["netctl"])

@@ -41,7 +41,7 @@ import paramiko  # type: ignore[import-untyped]
 
 from netctl.exceptions import NetctlError
 from netctl.inventory.yamlio import write_atomic
-from netctl.state.locks import file_lock
+from netctl.state.filelock import file_lock
 
 log = logging.getLogger(__name__)
 

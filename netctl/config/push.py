@@ -54,6 +54,7 @@ from netctl.config.protect import DeviceProtection, load_protection
 from netctl.config.render import Rendered, policy_for, render_many
 from netctl.config.rollback import rollback_lines
 from netctl.config.scope import FeatureScope, load_scopes
+from netctl.config.steps import StepClock
 from netctl.exceptions import NetctlError, SecretsError
 from netctl.gctools import long_lived_frozen
 from netctl.inventory.index import Inventory
@@ -262,6 +263,8 @@ def push(
         tree = parse(platform, unindent_globals(text) if platform is Platform.HP_COMWARE else text)
         owned = tree_lines(scope.cut(tree, parse(platform, owners[name])), exits=False)
         rendered[name] = Rendered(name, platform, "".join(f"{line}\n" for line in owned))
+    if inv.ipam is not None:  # every device is rendered: the records are not needed any more
+        inv.ipam.release()
     done = 0
     lock = threading.Lock()
     shared: dict[str, str] = {}  # one string per distinct line across the run's outcomes
@@ -463,21 +466,6 @@ def _sharing(diff: Diff, shared: dict[str, str] | None) -> Diff:
         protected=tuple(one(line, line) for line in diff.protected),
         sections=tuple((one(key, key), added, removed) for key, added, removed in diff.sections),
     )
-
-
-class StepClock:
-    """Wall and thread-CPU seconds per step of one device's push, summed by step name."""
-
-    def __init__(self) -> None:
-        self.steps: dict[str, tuple[float, float]] = {}
-        self._wall, self._cpu = time.monotonic(), time.thread_time()
-
-    def mark(self, step: str) -> None:
-        """What passed since the last mark belongs to ``step``."""
-        wall, cpu = time.monotonic(), time.thread_time()
-        w, c = self.steps.get(step, (0.0, 0.0))
-        self.steps[step] = (round(w + wall - self._wall, 6), round(c + cpu - self._cpu, 6))
-        self._wall, self._cpu = wall, cpu
 
 
 def _roll_back(conn: Any, platform: Platform, diff: Diff, before: str, intended: str,

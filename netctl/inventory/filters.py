@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-from collections.abc import Iterable
+import functools
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from netctl import geo
@@ -80,11 +82,32 @@ class DeviceFilter:
             and (not self.roles or entry.role in self.roles)
             and (not self.platforms or entry.platform in self.platforms)
             and (not self.schools or entry.school in self.schools)
-            and (
-                not self.hostnames
-                or any(fnmatch.fnmatchcase(entry.hostname, p) for p in self.hostnames)
-            )
+            and (not self.hostnames or host_matcher(self.hostnames)(entry.hostname))
         )
+
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+@functools.lru_cache(maxsize=16)
+def host_matcher(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    """Whether a hostname matches any of ``patterns`` (``fnmatchcase``: ``*``, ``?``, ``[…]``).
+
+    Plain names are looked up in a set and the globs are one compiled expression: a push to
+    1,000 devices named with ``--host`` tried every name against every device one by one
+    (6 million ``fnmatchcase`` calls, 2.5 s for 6,355 devices).
+
+    Examples:
+        >>> match = host_matcher(("nx640104-0001-gw1", "nx640105-*-sw[12]"))
+        >>> [match(h) for h in ("nx640104-0001-gw1", "nx640105-0007-sw2", "nx640105-0007-sw3")]
+        [True, True, False]
+    """
+    exact = frozenset(p for p in patterns if not _GLOB.search(p))
+    globs = [p for p in patterns if _GLOB.search(p)]
+    if not globs:
+        return exact.__contains__
+    rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in globs))
+    return lambda name: name in exact or rx.match(name) is not None
 
 
 def select(inv: Inventory, flt: DeviceFilter | None = None) -> list[DeviceEntry]:

@@ -239,22 +239,22 @@ def _ipam(inv: Inventory) -> IpamData:
 def cached_site_specs(inv: Inventory, plan: AddressPlan) -> dict[str, SiteSpec]:
     """:func:`~netctl.ipam.allocate.site_specs`, computed once per loaded inventory."""
     cache = _ipam(inv).cache
-    if "specs" not in cache:
-        cache["specs"] = site_specs(inv, plan)
-    specs: dict[str, SiteSpec] = cache["specs"]
+    specs: dict[str, SiteSpec] | None = cache.get("specs")  # one read: release() may clear it
+    if specs is None:
+        specs = cache["specs"] = site_specs(inv, plan)
     return specs
 
 
 def _links_by_host(inv: Inventory) -> dict[str, list[tuple[str, LinkRecord]]]:
     data = _ipam(inv)
-    if "links_by_host" not in data.cache:
-        index: dict[str, list[tuple[str, LinkRecord]]] = {}
+    found: dict[str, list[tuple[str, LinkRecord]]] | None = data.cache.get("links_by_host")
+    if found is None:  # one read: release() may clear the cache meanwhile
+        found = {}
         for _, rec, _ in data.allocations().iter_sites():
             for link in rec.links:
                 for end in (link.a, link.b):
-                    index.setdefault(end.partition(":")[0], []).append((rec.site, link))
-        data.cache["links_by_host"] = index
-    found: dict[str, list[tuple[str, LinkRecord]]] = data.cache["links_by_host"]
+                    found.setdefault(end.partition(":")[0], []).append((rec.site, link))
+        data.cache["links_by_host"] = found
     return found
 
 

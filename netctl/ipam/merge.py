@@ -72,12 +72,13 @@ class IpamData:
         Raises:
             InventoryError: a record file is not valid YAML.
         """
-        if self._raw is None:
+        raw = self._raw  # a local: another thread may release() meanwhile
+        if raw is None:
             raw, findings = read_ipam_yaml(self.files)
             if findings:
                 raise InventoryError(resolve(findings))
             self._raw = raw
-        return self._raw
+        return raw
 
     def allocations(self) -> Allocations:
         """The records, parsed on first use.
@@ -85,13 +86,25 @@ class IpamData:
         Raises:
             InventoryError: a record file holds something that is not a prefix or address.
         """
-        if self._allocations is None:
+        allocs = self._allocations
+        if allocs is None:
             with gc_paused():
                 allocs, findings = parse_records(self.raw, self.files)
             if any(f.severity == "error" for f in findings):
                 raise InventoryError(resolve(findings))
             self._allocations = allocs
-        return self._allocations
+        return allocs
+
+    def release(self) -> None:
+        """Forget the parsed records and what was derived from them (parsed again on next use).
+
+        A push renders every device first and then holds its sessions for minutes: the records
+        (~10 MB parsed at 600 schools) are not needed by then. Safe while another thread reads
+        them: what it holds stays valid, and what it asks for next is parsed again.
+        """
+        self._raw = None
+        self._allocations = None
+        self.cache.clear()
 
 
 def parse_records(raw: dict[str, Any], files: dict[str, Path]

@@ -319,18 +319,17 @@ def _latest_rows(
 ) -> Iterator[Any]:
     """Rows ``(device, interface, metric, value_num, value_text, observed_at, source)``."""
     t = schema.latest
-    q = select(
-        t.c.device,
-        t.c.interface,
-        t.c.metric,
-        t.c.value_num,
-        t.c.value_text,
-        type_coerce(t.c.observed_at, String),
-        t.c.source,
-    ).where(t.c.metric.in_(metrics))
+    q = select(*_latest_columns()).where(t.c.metric.in_(metrics))
     if devices is not None:
         q = q.where(t.c.device.in_(devices))
     return _fetch(store, q)
+
+
+def _latest_columns() -> tuple[Any, ...]:
+    """The columns of a latest-values row, in :func:`_latest_rows`' order."""
+    t = schema.latest
+    return (t.c.device, t.c.interface, t.c.metric, t.c.value_num, t.c.value_text,
+            type_coerce(t.c.observed_at, String), t.c.source)
 
 
 def _one_scan(store: StateStore) -> bool:
@@ -349,15 +348,7 @@ def _latest_scan(store: StateStore, endpoints: list[str]) -> Iterator[Any]:
     chunks: three statements, two of them a search of the key per device)."""
     t = schema.latest
     names = func.json_each(json.dumps(endpoints)).table_valued("value")
-    q = select(
-        t.c.device,
-        t.c.interface,
-        t.c.metric,
-        t.c.value_num,
-        t.c.value_text,
-        type_coerce(t.c.observed_at, String),
-        t.c.source,
-    ).where(
+    q = select(*_latest_columns()).where(
         or_(
             t.c.metric.in_(DEVICE_METRICS),
             and_(t.c.metric.in_(ENDPOINT_METRICS), t.c.device.in_(select(names.c.value))),

@@ -46,6 +46,12 @@ READ_TICK = 0.2
 """Seconds a read waits before re-checking whether the server is stopping."""
 ACCEPT_SECONDS = 30.0
 """Longest wait for a client to authenticate and open its shell channel."""
+HANDSHAKE_SECONDS = 60.0
+"""Longest wait for a client's banner and key exchange. paramiko's server default (15 s) is
+stricter than the clients' own timeouts (netctl's ``--timeout``, 30 s; the benchmarks, 60 s):
+with fifty handshakes at once on cores shared with a test run, the emulated device closed a
+session in its handshake and the push saw ``EOFError`` — the emulator's limit, not the
+pusher's."""
 
 _HOST_KEY: paramiko.RSAKey | None = None
 _HOST_KEY_LOCK = threading.Lock()
@@ -231,6 +237,15 @@ class EmulatorShell:
             time.sleep(0.02)
 
 
+def server_transport(client: socket.socket, key: paramiko.PKey) -> paramiko.Transport:
+    """The server side of one emulated SSH session, before ``start_server``."""
+    transport = paramiko.Transport(client)
+    transport.banner_timeout = transport.handshake_timeout = HANDSHAKE_SECONDS
+    transport.set_log_channel(SSH_LOG_CHANNEL)
+    transport.add_server_key(key)
+    return transport
+
+
 class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
     """fakenos server plugin: one listening socket per emulated host on 127.0.0.1."""
 
@@ -314,9 +329,7 @@ class EmulatorSshServer(ParamikoSshServer):  # type: ignore[misc]
         self._socket = None
 
     def connection_function(self, client: socket.socket, is_running: threading.Event) -> None:
-        transport = paramiko.Transport(client)
-        transport.set_log_channel(SSH_LOG_CHANNEL)
-        transport.add_server_key(self._ssh_server_key)
+        transport = server_transport(client, self._ssh_server_key)
         with self._active_sessions_lock:
             self._active_sessions.add(transport)
         try:

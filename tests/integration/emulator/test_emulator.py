@@ -640,3 +640,25 @@ def test_runtime_netctl_never_imports_the_testing_package() -> None:
             if any(n.startswith(("netctl.testing", "fakenos")) for n in names):
                 offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_an_emulated_device_waits_for_a_slow_handshake_as_long_as_its_clients() -> None:
+    """paramiko's server default gives a handshake 15 s: on shared cores an emulated device
+    closed sessions the pusher (30-60 s timeouts) was still opening (``EOFError``). A
+    configuration check: exercising 15 s of starvation here would make a slow test."""
+    import socket
+
+    import paramiko  # type: ignore[import-untyped]
+
+    from netctl.config.connect import connect
+    from netctl.testing.emulator.server import HANDSHAKE_SECONDS, server_transport
+
+    a, b = socket.socketpair()
+    try:
+        transport = server_transport(a, paramiko.RSAKey.generate(1024))
+        assert transport.handshake_timeout == transport.banner_timeout == HANDSHAKE_SECONDS
+        defaults = connect.__kwdefaults__ or {}
+        assert defaults["timeout"] * 2 <= HANDSHAKE_SECONDS  # netctl's own client timeout
+    finally:
+        a.close()
+        b.close()
